@@ -1,0 +1,3 @@
+from gradio_gen.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,267 @@
+"""The runtime's one exception tree.
+
+Every error a caller can meet derives from ``GradioGenError``; one class per failure a
+caller handles differently::
+
+    GradioGenError
+    ├── UsageError                 bad input, raised before any network call
+    │   ├── InputValidationError   a parameter failed validation (names the parameter)
+    │   ├── UnknownEndpointError   no such api_name / endpoint
+    │   └── FileTooLargeError      a file exceeds the app's max_file_size (nothing sent)
+    ├── TransportError             the connection failed
+    │   ├── ConnectError           could not connect
+    │   ├── TimeoutError           a wait ran out (also a builtins.TimeoutError)
+    │   │   ├── ConnectTimeout
+    │   │   ├── ReadTimeout        includes a session stream silent past its idle timeout
+    │   │   └── JobTimeout         the whole job took longer than allowed
+    │   └── StreamLostError        the session stream ended while the job was pending
+    ├── ProtocolError              the server said something we cannot understand
+    │   └── UnsupportedProtocolError   app too old (names protocol and gradio version)
+    ├── HTTPStatusError            an unexpected HTTP status (carries status and body)
+    │   ├── AuthenticationError    401/403, bad credentials, private Space without token
+    │   ├── RateLimitError         429 after retries
+    │   ├── QueueFullError         503 "Queue is full"
+    │   └── ServerValidationError  the app's validator rejected inputs (per parameter)
+    ├── AppError                   the app raised (gr.Error: message, title, duration)
+    ├── CancelledError             the job was cancelled
+    ├── OutputValidationError      an output did not match its declared type (keeps .raw)
+    ├── SpaceError                 Hugging Face Space problems
+    │   ├── SpaceNotFoundError
+    │   ├── SpaceStateError        the Space is paused / in an error stage (carries .stage)
+    │   └── SpaceTimeoutError      the Space did not start in time
+    └── DriftError                 the live app no longer matches the generated client
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class GradioGenError(Exception):
+    """Base class of every error raised by gradio-gen's runtime."""
+
+
+# -- usage --------------------------------------------------------------------------------
+
+
+class UsageError(GradioGenError, ValueError):
+    """The caller's input is wrong; raised before any network call."""
+
+
+class InputValidationError(UsageError):
+    """One or more parameters failed validation.
+
+    ``errors`` maps a parameter name to its messages; ``endpoint`` is the api_name.
+    """
+
+    def __init__(self, endpoint: str, errors: Mapping[str, Sequence[str]]) -> None:
+        self.endpoint = endpoint
+        self.errors: dict[str, list[str]] = {k: list(v) for k, v in errors.items()}
+        lines = [f"{len(self.errors)} invalid parameter(s) for {endpoint}:"]
+        for name, messages in self.errors.items():
+            for message in messages:
+                lines.append(f"  - {name}: {message}")
+        super().__init__("\n".join(lines))
+
+
+class UnknownEndpointError(UsageError):
+    def __init__(self, name: str, available: Sequence[str] = ()) -> None:
+        self.name = name
+        self.available = list(available)
+        hint = f" Available: {', '.join(self.available[:20])}" if self.available else ""
+        super().__init__(f"Unknown endpoint {name!r}.{hint}")
+
+
+class FileTooLargeError(UsageError):
+    def __init__(self, name: str, size: int, limit: int) -> None:
+        self.name = name
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"File {name!r} is {size} bytes; the app accepts at most {limit} bytes "
+            "(max_file_size). Nothing was sent."
+        )
+
+
+# -- transport ----------------------------------------------------------------------------
+
+
+class TransportError(GradioGenError):
+    """The connection to the app failed."""
+
+
+class ConnectError(TransportError):
+    pass
+
+
+class TimeoutError(TransportError, builtins.TimeoutError):
+    pass
+
+
+class ConnectTimeout(TimeoutError):
+    pass
+
+
+class ReadTimeout(TimeoutError):
+    pass
+
+
+class JobTimeout(TimeoutError):
+    pass
+
+
+class StreamLostError(TransportError):
+    """The session stream ended (connection cut, server gone) while the job was pending."""
+
+
+# -- protocol -----------------------------------------------------------------------------
+
+
+class ProtocolError(GradioGenError):
+    """The server sent something that does not follow the protocol."""
+
+
+class UnsupportedProtocolError(ProtocolError):
+    def __init__(self, protocol: str | None, version: str | None) -> None:
+        self.protocol = protocol
+        self.version = version
+        super().__init__(
+            f"This app speaks Gradio protocol {protocol!r} (gradio {version or 'unknown'}); "
+            "gradio-gen supports 'sse_v3' (gradio 4.22 and later). Upgrade the app's gradio."
+        )
+
+
+# -- HTTP status --------------------------------------------------------------------------
+
+
+class HTTPStatusError(GradioGenError):
+    """An HTTP response with an unexpected status."""
+
+    def __init__(self, message: str, *, status_code: int, url: str = "", body: Any = None) -> None:
+        self.status_code = status_code
+        self.url = url
+        self.body = body
+        super().__init__(message)
+
+
+class AuthenticationError(HTTPStatusError):
+    pass
+
+
+class RateLimitError(HTTPStatusError):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int = 429,
+        url: str = "",
+        body: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, status_code=status_code, url=url, body=body)
+
+
+class QueueFullError(HTTPStatusError):
+    pass
+
+
+class ServerValidationError(HTTPStatusError):
+    """The app's validator rejected the inputs. ``errors`` maps parameter name to message."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Mapping[str, str],
+        status_code: int = 422,
+        url: str = "",
+        body: Any = None,
+    ) -> None:
+        self.errors = dict(errors)
+        super().__init__(message, status_code=status_code, url=url, body=body)
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+class AppError(GradioGenError):
+    """The app's function raised. ``message`` is None when the app hides error details."""
+
+    def __init__(
+        self,
+        message: str | None,
+        *,
+        title: str | None = None,
+        duration: float | None = None,
+        visible: bool | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.title = title
+        self.duration = duration
+        self.visible = visible
+        self.endpoint = endpoint
+        where = f" in {endpoint}" if endpoint else ""
+        text = (
+            message
+            if message is not None
+            else (
+                "the app raised an exception but does not show error details "
+                "(launch it with show_error=True to see them)"
+            )
+        )
+        head = f"{title}: " if title and title != "Error" else ""
+        super().__init__(f"App error{where}: {head}{text}")
+
+
+class CancelledError(GradioGenError):
+    """The job was cancelled before it produced its result."""
+
+
+class OutputValidationError(GradioGenError):
+    """An output did not match the type the client was generated with.
+
+    ``raw`` keeps the value as received, so nothing the server sent is lost.
+    """
+
+    def __init__(self, endpoint: str, raw: Any, detail: str) -> None:
+        self.endpoint = endpoint
+        self.raw = raw
+        self.detail = detail
+        super().__init__(f"Output of {endpoint} does not match its declared type: {detail}")
+
+
+# -- Spaces -------------------------------------------------------------------------------
+
+
+class SpaceError(GradioGenError):
+    """A Hugging Face Space could not be used."""
+
+
+class SpaceNotFoundError(SpaceError):
+    pass
+
+
+class SpaceStateError(SpaceError):
+    def __init__(self, space_id: str, stage: str, message: str = "") -> None:
+        self.space_id = space_id
+        self.stage = stage
+        super().__init__(f"Space {space_id} is {stage}" + (f": {message}" if message else ""))
+
+
+class SpaceTimeoutError(SpaceError, TimeoutError):
+    pass
+
+
+# -- contracts ----------------------------------------------------------------------------
+
+
+class DriftError(GradioGenError):
+    """The live app's API no longer matches the schema the client was generated from."""
+
+    def __init__(self, message: str, changes: Sequence[Any] = ()) -> None:
+        self.changes = list(changes)
+        super().__init__(message)
