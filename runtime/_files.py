@@ -1,0 +1,450 @@
+"""File values: ``File`` (a file the server has), ``FileSource`` (a file to send), ``FileInput``.
+
+* ``File`` is what an output file becomes: it knows the server ``path``, its ``url``, ``size``,
+  ``orig_name``, ``mime_type`` and ``is_stream``, and fetches its bytes through the client that
+  produced it (same cookies and token rules): ``read_bytes()``, ``iter_bytes()``, ``open()``,
+  ``download(dir)`` and their async twins ``aread_bytes()``, ``aiter_bytes()``, ``adownload()``.
+  After an automatic download (client ``download_dir``) ``local_path`` is set and ``os.fspath``
+  works on it. It validates from a FileData dict, so pydantic models can use it as a field type.
+* ``FileSource`` is a marker for one file to send: a local path, an ``http(s)`` URL, bytes, a
+  binary file object, or a file the server already has. ``handle_file()`` makes one (parity with
+  gradio_client); the engine uploads markers wherever they appear in the inputs.
+* ``FileInput`` is the annotated input type of generated models: its validator turns any accepted
+  value into a ``FileSource``.
+
+The wire side (uploads, downloads, HLS streams, the schema walk) lives in ``_files_io.py`` and
+``_files_walk.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, Union
+from urllib.parse import unquote, urlsplit
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+from ._constants import DOWNLOAD_CHUNK_SIZE, FILE_DATA_TYPE
+from ._exceptions import UsageError
+
+if TYPE_CHECKING:
+    from ._files_io import FileTransfer
+
+__all__ = ["File", "FileInput", "FileSource", "handle_file", "is_url"]
+
+FILE_META: dict[str, str] = {"_type": FILE_DATA_TYPE}
+
+SourceKind = Literal["path", "url", "bytes", "stream", "server"]
+
+
+def is_url(value: str) -> bool:
+    """True for an ``http://`` or ``https://`` URL with a host."""
+    parts = urlsplit(value)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def is_file_data(value: Any) -> bool:
+    """A dict carrying a FileData marker (``meta._type == "gradio.FileData"``)."""
+    return (
+        isinstance(value, Mapping)
+        and isinstance(value.get("meta"), Mapping)
+        and value["meta"].get("_type") == FILE_DATA_TYPE
+    )
+
+
+# -- outputs ------------------------------------------------------------------------------
+
+
+class File:
+    """A file held by the server (an output, or a reference to send back as an input)."""
+
+    __slots__ = (
+        "_transfer",
+        "is_stream",
+        "local_path",
+        "meta",
+        "mime_type",
+        "orig_name",
+        "path",
+        "size",
+        "url",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        url: str | None = None,
+        size: int | None = None,
+        orig_name: str | None = None,
+        mime_type: str | None = None,
+        is_stream: bool = False,
+        meta: Mapping[str, Any] | None = None,
+        local_path: Path | None = None,
+        transfer: FileTransfer | None = None,
+    ) -> None:
+        self.path = path
+        self.url = url
+        self.size = size
+        self.orig_name = orig_name
+        self.mime_type = mime_type
+        self.is_stream = is_stream
+        self.meta: dict[str, Any] = dict(meta) if meta else dict(FILE_META)
+        self.local_path = local_path
+        """Where the file was saved by an automatic download (client ``download_dir``)."""
+        self._transfer = transfer
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], *, transfer: FileTransfer | None = None) -> File:
+        """From a FileData dict (``path`` or ``url`` required)."""
+        path = data.get("path")
+        url = data.get("url")
+        if not isinstance(path, str):
+            if not isinstance(url, str):
+                raise ValueError("a FileData needs a string 'path' or 'url'")
+            path = url
+        size = data.get("size")
+        meta = data.get("meta")
+        return cls(
+            path,
+            url=url if isinstance(url, str) else None,
+            size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+            orig_name=_opt_str(data.get("orig_name")),
+            mime_type=_opt_str(data.get("mime_type")),
+            is_stream=bool(data.get("is_stream", False)),
+            meta=meta if isinstance(meta, Mapping) else None,
+            transfer=transfer,
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """The FileData dict (what the server sent, and what it accepts back as an input)."""
+        return {
+            "path": self.path,
+            "url": self.url,
+            "size": self.size,
+            "orig_name": self.orig_name,
+            "mime_type": self.mime_type,
+            "is_stream": self.is_stream,
+            "meta": dict(self.meta),
+        }
+
+    @property
+    def name(self) -> str:
+        """The original file name (``orig_name``), else the last segment of the path."""
+        if self.orig_name:
+            return self.orig_name
+        tail = urlsplit(self.path).path if is_url(self.path) else self.path
+        return posixpath.basename(unquote(tail).replace("\\", "/")) or "file"
+
+    # -- fetching --------------------------------------------------------------------
+
+    def _get_transfer(self) -> FileTransfer:
+        if self._transfer is None:
+            from ._files_io import FileTransfer
+
+            self._transfer = FileTransfer()
+        return self._transfer
+
+    def iter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK_SIZE) -> Iterator[bytes]:
+        """The content in chunks, streamed (an HLS stream yields its media segments)."""
+        if self.local_path is not None:
+            yield from _iter_local(self.local_path, chunk_size)
+            return
+        yield from self._get_transfer().iter_bytes(self, chunk_size)
+
+    def read_bytes(self) -> bytes:
+        """The whole content in memory (use ``download``/``open`` for big files)."""
+        return b"".join(self.iter_bytes())
+
+    def open(self) -> BinaryIO:
+        """A streamed, read-only binary file object; use it as a context manager."""
+        chunks = self.iter_bytes()
+        return io.BufferedReader(_ChunkReader(chunks), buffer_size=DOWNLOAD_CHUNK_SIZE)  # type: ignore[return-value]
+
+    def download(
+        self, dir: str | os.PathLike[str] | None = None, *, name: str | None = None
+    ) -> Path:
+        """Stream the file into ``dir`` (default: the current directory) and return its path.
+
+        The name is ``name`` or the server's ``orig_name``, made safe (it cannot leave ``dir``)
+        and unique (an existing file is never overwritten: ``report (1).pdf``).
+        """
+        return self._get_transfer().download(self, Path(dir or "."), name)
+
+    async def aiter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK_SIZE) -> AsyncIterator[bytes]:
+        if self.local_path is not None:
+            for chunk in _iter_local(self.local_path, chunk_size):
+                yield chunk
+            return
+        async for chunk in self._get_transfer().aiter_bytes(self, chunk_size):
+            yield chunk
+
+    async def aread_bytes(self) -> bytes:
+        return b"".join([chunk async for chunk in self.aiter_bytes()])
+
+    async def adownload(
+        self, dir: str | os.PathLike[str] | None = None, *, name: str | None = None
+    ) -> Path:
+        return await self._get_transfer().adownload(self, Path(dir or "."), name)
+
+    # -- dunder ----------------------------------------------------------------------
+
+    def __fspath__(self) -> str:
+        if self.local_path is None:
+            raise UsageError(
+                f"{self.name!r} has not been downloaded; call .download(dir) (or give the client "
+                "download_dir=...) before using it as a local path"
+            )
+        return str(self.local_path)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, File):
+            return NotImplemented
+        return (self.path, self.url, self.is_stream) == (other.path, other.url, other.is_stream)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.url, self.is_stream))
+
+    def __repr__(self) -> str:
+        extra = f", local_path={str(self.local_path)!r}" if self.local_path else ""
+        stream = ", is_stream=True" if self.is_stream else ""
+        return f"File({self.name!r}, size={self.size!r}, url={self.url!r}{stream}{extra})"
+
+    # -- pydantic --------------------------------------------------------------------
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        def validate(value: Any) -> File:
+            if isinstance(value, File):
+                return value
+            if isinstance(value, Mapping):
+                return File.from_data(value)
+            raise ValueError("expected a File or a FileData object")
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda f: f.to_data(), when_used="json"
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return dict(FILE_DATA_JSON_SCHEMA)
+
+
+FILE_DATA_JSON_SCHEMA: dict[str, Any] = {
+    "title": "FileData",
+    "type": "object",
+    "properties": {
+        "path": {"type": "string"},
+        "url": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "size": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+        "orig_name": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "mime_type": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "is_stream": {"type": "boolean"},
+        "meta": {"type": "object", "default": FILE_META},
+    },
+    "required": ["path"],
+}
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class FileSource:
+    """One file to send. Make it with ``handle_file`` (or let ``FileInput`` do it).
+
+    ``kind`` is ``"path"`` (local file, uploaded), ``"url"`` (passed to the server, which
+    fetches it; private/loopback URLs are fetched by the client and uploaded, because the
+    server refuses them), ``"bytes"`` / ``"stream"`` (uploaded), ``"server"`` (a file the
+    server already has: sent as a reference, nothing uploaded).
+    """
+
+    kind: SourceKind
+    value: Any
+    """``str`` path / URL, ``bytes``, a binary file object, or the FileData dict."""
+    name: str | None = None
+    mime_type: str | None = None
+
+    @property
+    def filename(self) -> str:
+        """The name sent with an upload (the server sanitises it again)."""
+        if self.name:
+            return self.name
+        if self.kind == "path":
+            return os.path.basename(self.value) or "file"
+        if self.kind == "url":
+            return posixpath.basename(unquote(urlsplit(self.value).path)) or "file"
+        if self.kind == "stream":
+            raw = getattr(self.value, "name", None)
+            if isinstance(raw, str) and raw:
+                return os.path.basename(raw)
+        if self.kind == "server":
+            orig = self.value.get("orig_name")
+            if isinstance(orig, str) and orig:
+                return orig
+            return posixpath.basename(str(self.value.get("path") or "")) or "file"
+        return "file"
+
+    def __repr__(self) -> str:
+        shown = f"<{len(self.value)} bytes>" if self.kind == "bytes" else repr(self.value)
+        if self.kind == "stream":
+            shown = f"<{type(self.value).__name__}>"
+        return f"FileSource({self.kind}, {shown}, name={self.filename!r})"
+
+
+FileLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO, File, FileSource]
+
+
+def handle_file(
+    value: str | os.PathLike[str] | bytes | BinaryIO | File | FileSource | Mapping[str, Any],
+    *,
+    name: str | None = None,
+    mime_type: str | None = None,
+) -> FileSource:
+    """Mark ``value`` as a file to send: a local path, an ``http(s)`` URL, bytes, a binary file
+    object, a ``File`` from an earlier output, or a FileData dict. Raises ``UsageError`` (a
+    ``ValueError``) for a path that is not an existing file, or a value that is not a file."""
+    source = to_source(value, "value")
+    if name is None and mime_type is None:
+        return source
+    return FileSource(source.kind, source.value, name or source.name, mime_type or source.mime_type)
+
+
+def to_source(value: Any, where: str) -> FileSource:
+    """Any accepted file value -> ``FileSource``; ``UsageError`` naming ``where`` otherwise."""
+    if isinstance(value, FileSource):
+        return value
+    if isinstance(value, File):
+        return FileSource("server", value.to_data(), value.orig_name, value.mime_type)
+    if isinstance(value, str) and is_url(value):
+        return FileSource("url", value)
+    if isinstance(value, (str, os.PathLike)):
+        path = os.fspath(value)
+        if not isinstance(path, str):
+            raise UsageError(f"{where}: a bytes path is not supported, use str: {path!r}")
+        if not os.path.isfile(path):
+            raise UsageError(f"{where}: no such file: {path!r}")
+        return FileSource("path", path)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return FileSource("bytes", bytes(value))
+    if hasattr(value, "read") and callable(value.read):
+        if isinstance(value, io.TextIOBase):
+            raise UsageError(f"{where}: open the file in binary mode ('rb'), not text mode")
+        return FileSource("stream", value)
+    if isinstance(value, Mapping):
+        return _dict_source(value, where)
+    raise UsageError(
+        f"{where}: expected a file (path, URL, bytes, binary file object or File), "
+        f"got {type(value).__name__}"
+    )
+
+
+def _dict_source(value: Mapping[str, Any], where: str) -> FileSource:
+    """A FileData-like dict: URL -> url; local file without ``url`` -> upload (like a
+    gradio_client ``handle_file`` dict); otherwise a reference to a file the server has."""
+    path = value.get("path")
+    url = value.get("url")
+    orig = _opt_str(value.get("orig_name"))
+    mime = _opt_str(value.get("mime_type"))
+    if isinstance(path, str) and is_url(path):
+        return FileSource("url", path, orig, mime)
+    if path is None and isinstance(url, str) and is_url(url):
+        return FileSource("url", url, orig, mime)
+    if not isinstance(path, str):
+        raise UsageError(f"{where}: a file dict needs a string 'path' (or a URL 'url')")
+    if url is None and os.path.isfile(path):
+        return FileSource("path", path, orig, mime)
+    data = {k: v for k, v in value.items() if k != "meta"}
+    data["meta"] = dict(FILE_META)
+    return FileSource("server", data, orig, mime)
+
+
+class _FileInputValidator:
+    """Pydantic hook of ``FileInput``: any accepted value -> ``FileSource`` (kept as is by
+    ``model_dump()``, so the engine finds and uploads it)."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        def validate(value: Any) -> FileSource:
+            try:
+                return to_source(value, "file")
+            except UsageError as exc:
+                raise ValueError(str(exc).removeprefix("file: ")) from None
+
+        return core_schema.no_info_plain_validator_function(validate)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "anyOf": [
+                {"type": "string", "description": "a local path or an http(s) URL"},
+                dict(FILE_DATA_JSON_SCHEMA),
+            ]
+        }
+
+
+FileInput = Annotated[
+    Union[str, "os.PathLike[str]", bytes, BinaryIO, File, FileSource], _FileInputValidator()
+]
+"""A file parameter: a local path, an ``http(s)`` URL, bytes, a binary file object, a ``File``
+from an earlier output, or a ``handle_file()`` marker."""
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _iter_local(path: Path, chunk_size: int) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        while chunk := fh.read(chunk_size):
+            yield chunk
+
+
+class _ChunkReader(io.RawIOBase):
+    """A raw, read-only stream over an iterator of byte chunks (closing it closes the
+    iterator, and with it the HTTP response)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        n = min(len(view), len(self._pending))
+        view[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            close = getattr(self._chunks, "close", None)
+            if close is not None:
+                close()
+        super().close()

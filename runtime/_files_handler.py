@@ -1,0 +1,161 @@
+"""The engine's file hooks: ``prepare_inputs`` before a join, ``process_outputs`` after results.
+
+One ``FileHandler`` per client. Inputs: every value at a file position of the endpoint's
+parameter schemas (and every ``handle_file`` marker anywhere) becomes a FileData the server
+accepts, uploading what must be uploaded in as few requests as possible. Outputs: every
+FileData at a file position of the output schemas becomes a ``File`` bound to the client's
+transfer (same auth); with ``download_dir`` each is also downloaded there (``File.local_path``),
+once per server file per client.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ._files import File
+from ._files_io import FileTransfer
+from ._files_upload import upload_async, upload_sync
+from ._files_walk import collect_sources, input_sources, output_files, replace_sources
+from ._spec import EndpointSpec
+
+
+class FileHandler:
+    def __init__(
+        self,
+        transfer: FileTransfer,
+        *,
+        max_file_size: int | None = None,
+        download_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.transfer = transfer
+        self.max_file_size = max_file_size
+        self.download_dir = Path(download_dir) if download_dir is not None else None
+        self._downloaded: dict[tuple[str, str | None], Path] = {}
+        self._lock = threading.Lock()
+
+    # -- inputs ---------------------------------------------------------------------
+
+    def _walk_inputs(self, ep: EndpointSpec, values: Sequence[Any]) -> list[Any]:
+        """Values -> same values with ``FileSource`` at every file position (``UsageError``
+        naming the parameter for a value that cannot be a file)."""
+        schemas = _aligned(
+            [p.schema for p in ep.parameters], ep.input_slots, ep.state_inputs, len(values)
+        )
+        names = _aligned(
+            [p.name for p in ep.parameters], ep.input_slots, ep.state_inputs, len(values)
+        )
+        return [
+            input_sources(schema, value, f"{ep.api_name}: parameter {name or i!r}")
+            for i, (schema, name, value) in enumerate(zip(schemas, names, values, strict=True))
+        ]
+
+    def prepare_inputs(self, ep: EndpointSpec, values: Sequence[Any]) -> list[Any]:
+        walked = self._walk_inputs(ep, values)
+        sources = collect_sources(walked, [])
+        if not sources:
+            return walked
+        client = self.transfer.client
+        if client is None or self.transfer.api_url is None:
+            raise RuntimeError("FileHandler.prepare_inputs needs a transfer with a sync client")
+        sent = upload_sync(client, self.transfer.api_url, sources, self.max_file_size)
+        result: list[Any] = replace_sources(walked, lambda s: sent[id(s)])
+        return result
+
+    async def aprepare_inputs(self, ep: EndpointSpec, values: Sequence[Any]) -> list[Any]:
+        walked = self._walk_inputs(ep, values)
+        sources = collect_sources(walked, [])
+        if not sources:
+            return walked
+        client = self.transfer.aclient
+        if client is None or self.transfer.api_url is None:
+            raise RuntimeError("FileHandler.aprepare_inputs needs a transfer with an async client")
+        sent = await upload_async(client, self.transfer.api_url, sources, self.max_file_size)
+        result: list[Any] = replace_sources(walked, lambda s: sent[id(s)])
+        return result
+
+    # -- outputs --------------------------------------------------------------------
+
+    def wrap_outputs(self, ep: EndpointSpec, data: Sequence[Any]) -> list[Any]:
+        """FileData dicts at file positions -> ``File`` objects (nothing fetched)."""
+        schemas = _aligned(
+            [o.schema for o in ep.outputs], ep.output_slots, ep.state_outputs, len(data)
+        )
+
+        def make(d: Mapping[str, Any]) -> File:
+            return File.from_data(d, transfer=self.transfer)
+
+        return [
+            output_files(schema, value, make) for schema, value in zip(schemas, data, strict=True)
+        ]
+
+    def _pending_downloads(self, value: Any, final: bool) -> list[File]:
+        found: list[File] = []
+
+        def visit(v: Any, loc: str) -> Any:
+            if isinstance(v, File) and (final or not v.is_stream):
+                found.append(v)
+            return v
+
+        _find_files(value, visit)
+        return found
+
+    def process_outputs(
+        self, ep: EndpointSpec, data: Sequence[Any], *, final: bool = True
+    ) -> list[Any]:
+        """Wrap files; with ``download_dir`` download them (streams only on the final output:
+        a live playlist ends only when the job does)."""
+        wrapped = self.wrap_outputs(ep, data)
+        if self.download_dir is not None:
+            for file in self._pending_downloads(wrapped, final):
+                key = (file.path, file.url)
+                with self._lock:
+                    known = self._downloaded.get(key)
+                    if known is None or not known.exists():
+                        known = self.transfer.download(file, self.download_dir)
+                        self._downloaded[key] = known
+                file.local_path = known
+        return wrapped
+
+    async def aprocess_outputs(
+        self, ep: EndpointSpec, data: Sequence[Any], *, final: bool = True
+    ) -> list[Any]:
+        wrapped = self.wrap_outputs(ep, data)
+        if self.download_dir is not None:
+            for file in self._pending_downloads(wrapped, final):
+                key = (file.path, file.url)
+                known = self._downloaded.get(key)
+                if known is None or not known.exists():
+                    known = await self.transfer.adownload(file, self.download_dir)
+                    self._downloaded[key] = known
+                file.local_path = known
+        return wrapped
+
+
+def _find_files(value: Any, visit: Any) -> None:
+    if isinstance(value, File):
+        visit(value, "")
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _find_files(v, visit)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _find_files(v, visit)
+
+
+def _aligned(items: list[Any], slots: int, states: Sequence[int], n: int) -> list[Any]:
+    """Per-value schema/name for ``n`` values: the visible list, or the wire list (State
+    slots get no schema), or nothing known."""
+    if n == len(items):
+        return list(items)
+    if n == slots:
+        it = iter(items)
+        state_set = set(states)
+        return [None if i in state_set else next(it, None) for i in range(slots)]
+    return [None] * n
+
+
+__all__ = ["FileHandler"]

@@ -1,0 +1,300 @@
+"""Uploads: ``FileSource`` markers -> FileData dicts the server accepts as inputs.
+
+* Local paths, bytes and binary file objects are uploaded to ``POST {api}/upload``, several
+  files per multipart request (``UPLOAD_BATCH``), streamed from disk by httpx in chunks (a file
+  is never read whole into memory).
+* Sizes are checked against the app's ``max_file_size`` before anything is sent
+  (``FileTooLargeError``); a file object whose size cannot be known is counted while it is sent
+  and the upload is aborted past the limit; the server's 413 becomes ``FileTooLargeError`` too.
+* Public ``http(s)`` URLs are sent as URLs: the server fetches them. A URL whose host resolves
+  to a private, loopback or link-local address is fetched by the client (streamed to a temporary
+  file) and uploaded instead, because gradio's SSRF guard refuses such URLs ("Hostname
+  127.0.0.1 failed validation") and a remote server could not reach them anyway.
+* Files the server already has (``File`` outputs, FileData dicts) are sent as references.
+
+Every FileData sent carries ``"meta": {"_type": "gradio.FileData"}`` (the server requires it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import mimetypes
+import os
+import re
+import socket
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+import httpx
+
+from ._constants import LOGGER_NAME
+from ._exceptions import FileTooLargeError, ProtocolError
+from ._files import FILE_META, FileSource
+from ._files_io import url_basename
+from ._http import map_transport_error, status_error
+
+log = logging.getLogger(LOGGER_NAME)
+
+UPLOAD_BATCH = 100
+"""Files per ``/upload`` request (the server accepts up to 1000)."""
+
+
+def _file_data(path: str, source: FileSource) -> dict[str, Any]:
+    data: dict[str, Any] = {"path": path, "orig_name": source.filename, "meta": dict(FILE_META)}
+    if source.mime_type:
+        data["mime_type"] = source.mime_type
+    return data
+
+
+def is_private_url(url: str) -> bool:
+    """Whether ``url``'s host is (or resolves to) a non-public address."""
+    host = urlsplit(url).hostname or ""
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
+        ".localhost"
+    ):
+        return True
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return False  # unresolvable here: let the server try (and report)
+    for address in addresses:
+        ip = ipaddress.ip_address(str(address).split("%", 1)[0])
+        if not ip.is_global:
+            return True
+    return False
+
+
+# -- planning (no I/O but stat/seek) ------------------------------------------------------
+
+
+@dataclass
+class _Part:
+    source: FileSource
+    size: int | None
+    temp: str | None = None
+    """A temporary file holding a fetched private URL (removed after the upload)."""
+
+    @property
+    def name(self) -> str:
+        return self.source.filename
+
+
+def _size(source: FileSource) -> int | None:
+    if source.kind == "path":
+        return os.path.getsize(source.value)
+    if source.kind == "bytes":
+        return len(source.value)
+    stream = source.value
+    with contextlib.suppress(Exception):
+        if stream.seekable():
+            here = stream.tell()
+            end = stream.seek(0, os.SEEK_END)
+            stream.seek(here)
+            return int(end - here)
+    return None
+
+
+def check_sizes(parts: Sequence[_Part], limit: int | None) -> None:
+    if limit is None:
+        return
+    for part in parts:
+        if part.size is not None and part.size > limit:
+            raise FileTooLargeError(part.name, part.size, limit)
+
+
+class _LimitedReader:
+    """Counts bytes read from a file object of unknown size; raises past ``limit``."""
+
+    def __init__(self, stream: Any, name: str, limit: int | None) -> None:
+        self._stream = stream
+        self.name = name
+        self.limit = limit
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data: bytes = self._stream.read(n)
+        self.count += len(data)
+        if self.limit is not None and self.count > self.limit:
+            raise FileTooLargeError(self.name, self.count, self.limit)
+        return data
+
+
+@contextlib.contextmanager
+def _multipart(parts: Sequence[_Part], limit: int | None) -> Iterator[list[Any]]:
+    """httpx ``files=`` entries; opens the local files and closes them afterwards."""
+    with contextlib.ExitStack() as stack:
+        files: list[Any] = []
+        for part in parts:
+            src = part.source
+            mime = src.mime_type or mimetypes.guess_type(part.name)[0] or "application/octet-stream"
+            if part.temp is not None or src.kind == "path":
+                content: Any = stack.enter_context(open(part.temp or src.value, "rb"))
+            elif src.kind == "bytes":
+                content = src.value
+            elif part.size is None:
+                content = _LimitedReader(src.value, part.name, limit)
+            else:
+                content = src.value
+            files.append(("files", (part.name, content, mime)))
+        yield files
+
+
+def _too_large(
+    response: httpx.Response, parts: Sequence[_Part], files: list[Any]
+) -> FileTooLargeError:
+    found = re.search(r"(\d+)\s*bytes", response.text)
+    limit = int(found.group(1)) if found else -1
+    sized = [(p.size, p.name) for p in parts if p.size is not None and p.size > limit >= 0]
+    counted = [(f[1][1].count, f[1][1].name) for f in files if isinstance(f[1][1], _LimitedReader)]
+    size, name = max(sized or counted or [(max((p.size or 0) for p in parts), parts[0].name)])
+    return FileTooLargeError(name, size, limit)
+
+
+def _paths(response: httpx.Response, parts: Sequence[_Part]) -> list[str]:
+    try:
+        paths = response.json()
+    except ValueError:
+        paths = None
+    if (
+        not isinstance(paths, list)
+        or len(paths) != len(parts)
+        or not all(isinstance(p, str) for p in paths)
+    ):
+        raise ProtocolError(
+            f"/upload answered {response.text[:200]!r}; expected {len(parts)} path(s)"
+        )
+    return paths
+
+
+def _plan(sources: Sequence[FileSource]) -> tuple[list[_Part], dict[int, dict[str, Any]]]:
+    """Split into parts to upload and FileData that need no upload (by ``id(source)``)."""
+    parts: list[_Part] = []
+    done: dict[int, dict[str, Any]] = {}
+    for source in sources:
+        if source.kind == "server":
+            done[id(source)] = {**source.value, "meta": dict(FILE_META)}
+        elif source.kind == "url":
+            if not is_private_url(source.value):
+                done[id(source)] = {
+                    "path": source.value,
+                    "orig_name": source.filename,
+                    "meta": dict(FILE_META),
+                }
+            else:
+                parts.append(_Part(source, None))
+        else:
+            parts.append(_Part(source, _size(source)))
+    return parts, done
+
+
+def _temp_path(name: str) -> tuple[str, Any]:
+    fd, path = tempfile.mkstemp(prefix="gradio_gen_", suffix="_" + os.path.basename(name)[-50:])
+    return path, os.fdopen(fd, "wb")
+
+
+# -- sync -----------------------------------------------------------------------------------
+
+
+def upload_sync(
+    client: httpx.Client, api: str, sources: Sequence[FileSource], max_file_size: int | None
+) -> dict[int, dict[str, Any]]:
+    """Upload what needs uploading; return ``{id(source): FileData to send}``."""
+    parts, result = _plan(sources)
+    try:
+        for part in parts:
+            if part.source.kind == "url":
+                _fetch_sync(client, part)
+        check_sizes(parts, max_file_size)
+        for i in range(0, len(parts), UPLOAD_BATCH):
+            batch = parts[i : i + UPLOAD_BATCH]
+            with _multipart(batch, max_file_size) as files:
+                try:
+                    response = client.post(f"{api}/upload", files=files)
+                except httpx.TransportError as exc:
+                    raise map_transport_error(exc, "upload") from exc
+                if response.status_code == 413:
+                    raise _too_large(response, batch, files)
+                if not response.is_success:
+                    raise status_error(response, "upload")
+            for part, path in zip(batch, _paths(response, batch), strict=True):
+                result[id(part.source)] = _file_data(path, part.source)
+            log.debug("uploaded %d file(s)", len(batch))
+    finally:
+        for part in parts:
+            if part.temp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(part.temp)
+    return result
+
+
+def _fetch_sync(client: httpx.Client, part: _Part) -> None:
+    url = part.source.value
+    log.debug("fetching private URL %s locally (the server would refuse it)", url)
+    part.temp, handle = _temp_path(url_basename(url))
+    with handle:
+        try:
+            with client.stream("GET", url, follow_redirects=True) as response:
+                if not response.is_success:
+                    response.read()
+                    raise status_error(response, f"fetch {url}")
+                for chunk in response.iter_bytes():
+                    handle.write(chunk)
+        except httpx.TransportError as exc:
+            raise map_transport_error(exc, f"fetch {url}") from exc
+    part.size = os.path.getsize(part.temp)
+
+
+# -- async ----------------------------------------------------------------------------------
+
+
+async def upload_async(
+    client: httpx.AsyncClient, api: str, sources: Sequence[FileSource], max_file_size: int | None
+) -> dict[int, dict[str, Any]]:
+    """The async twin of ``upload_sync`` (URL host checks run in a worker thread)."""
+    parts, result = await anyio.to_thread.run_sync(_plan, sources)
+    try:
+        for part in parts:
+            if part.source.kind == "url":
+                await _fetch_async(client, part)
+        check_sizes(parts, max_file_size)
+        for i in range(0, len(parts), UPLOAD_BATCH):
+            batch = parts[i : i + UPLOAD_BATCH]
+            with _multipart(batch, max_file_size) as files:
+                try:
+                    response = await client.post(f"{api}/upload", files=files)
+                except httpx.TransportError as exc:
+                    raise map_transport_error(exc, "upload") from exc
+                if response.status_code == 413:
+                    raise _too_large(response, batch, files)
+                if not response.is_success:
+                    raise status_error(response, "upload")
+            for part, path in zip(batch, _paths(response, batch), strict=True):
+                result[id(part.source)] = _file_data(path, part.source)
+    finally:
+        for part in parts:
+            if part.temp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(part.temp)
+    return result
+
+
+async def _fetch_async(client: httpx.AsyncClient, part: _Part) -> None:
+    url = part.source.value
+    part.temp, handle = _temp_path(url_basename(url))
+    with handle:
+        try:
+            async with client.stream("GET", url, follow_redirects=True) as response:
+                if not response.is_success:
+                    await response.aread()
+                    raise status_error(response, f"fetch {url}")
+                async for chunk in response.aiter_bytes():
+                    handle.write(chunk)
+        except httpx.TransportError as exc:
+            raise map_transport_error(exc, f"fetch {url}") from exc
+    part.size = os.path.getsize(part.temp)
