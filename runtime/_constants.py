@@ -46,6 +46,12 @@ HF_ENDPOINT = "https://huggingface.co"
 SPACE_WAKE_TIMEOUT = 300.0
 SPACE_POLL_INITIAL = 1.0
 SPACE_POLL_MAX = 10.0
+SPACE_REWAKE_INTERVAL = 30.0
+"""A Space still asleep this long after a wake-up visit gets another visit."""
+SPACE_VISIT_TIMEOUT = 10.0
+"""Bound on the wake-up request to a sleeping Space's host (its answer is not needed)."""
+DUPLICATE_SLEEP_TIME = 300
+"""Sleep time (seconds) set on a new duplicate running on paid hardware, unless told otherwise."""
 
 USER_AGENT_PREFIX = "gradio-gen"
 LOGGER_NAME = "gradio_gen"
