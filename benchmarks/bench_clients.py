@@ -302,12 +302,19 @@ class OursAdapter(Adapter):
             await aclient.aclose()
 
     def call_file(self, endpoint: str, path: str, **kwargs: Any) -> Any:
-        from gradio_gen.runtime import handle_file
+        try:
+            from gradio_gen.runtime import handle_file
+        except ImportError:  # not re-exported (yet)
+            from gradio_gen.runtime._files import handle_file
 
         kwargs["file"] = handle_file(path)
         out = self.call(endpoint, **kwargs)
-        # A File is a lazy handle on the server's file; download it to disk like the others.
-        return str(out.download(self._dl_dir())) if hasattr(out, "download") else out
+        # The client was given download_dir, so it should have saved the output already;
+        # a File without local_path is a lazy handle: stream it to disk like the others do.
+        local = getattr(out, "local_path", None)
+        if local is None and hasattr(out, "download"):
+            local = out.download(self._dl_dir())
+        return str(local) if local is not None else out
 
     def close(self) -> None:
         for obj in (self.typed, self.client):

@@ -220,8 +220,13 @@ def run_bounded(
     )
 
 
-def run_worker(args: list[str], env: dict[str, str], timeout: float) -> dict[str, Any]:
+def run_worker(
+    args: list[str], env: dict[str, str], timeout: float, profile: str | None = None
+) -> dict[str, Any]:
     cmd = [sys.executable, str(HERE / "bench_worker.py"), *args, "--time-limit", str(timeout - 5)]
+    if profile:  # sample every thread of the worker with py-spy (collapsed stacks)
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        cmd = [spy, "record", "-r", "1000", "-f", "raw", "-o", profile, "--", *cmd]
     rc, out, err, wall, sampler = run_bounded(cmd, env, timeout, str(HERE))
     if rc is None:
         return {"error": f"timeout after {timeout:.0f} s (killed)", "stderr": err[-2000:]}
@@ -457,6 +462,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--clients", default="", help="subset of columns, e.g. ours,floor")
     ap.add_argument("--worker-timeout", type=float, default=240)
     ap.add_argument("--stock-server", action="store_true", help="keep Gradio's per-event analytics")
+    ap.add_argument(
+        "--profile",
+        help="record each worker of --profile-clients with py-spy "
+        "into this folder (skews timings: use for diagnosis only)",
+    )
+    ap.add_argument("--profile-clients", default="ours")
     ap.add_argument("--json", help="write the raw results here")
     ap.add_argument("--markdown", help="also write the report here")
     cfg = ap.parse_args(argv)
@@ -588,7 +599,11 @@ def run_scenario(
                 os.sync()  # flush the previous run's writes first
                 time.sleep(1.0)
             s0 = server.cpu_s()
-            res = run_worker(wargs, wenv, cfg.worker_timeout)
+            prof = None
+            if cfg.profile and column in cfg.profile_clients.split(","):
+                os.makedirs(cfg.profile, exist_ok=True)
+                prof = os.path.join(cfg.profile, f"{sc.key}-{column}-{max(rep, 0)}.txt")
+            res = run_worker(wargs, wenv, cfg.worker_timeout, prof)
             s_cpu = server.cpu_s() - s0
             shutil.rmtree(dl, ignore_errors=True)
             shutil.rmtree(tmp, ignore_errors=True)
