@@ -22,7 +22,6 @@ import io
 import os
 import posixpath
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, Union
 from urllib.parse import unquote, urlsplit
@@ -263,7 +262,6 @@ FILE_DATA_JSON_SCHEMA: dict[str, Any] = {
 # -- inputs -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
 class FileSource:
     """One file to send. Make it with ``handle_file`` (or let ``FileInput`` do it).
 
@@ -273,11 +271,16 @@ class FileSource:
     server already has: sent as a reference, nothing uploaded).
     """
 
-    kind: SourceKind
-    value: Any
-    """``str`` path / URL, ``bytes``, a binary file object, or the FileData dict."""
-    name: str | None = None
-    mime_type: str | None = None
+    __slots__ = ("kind", "mime_type", "name", "value")
+
+    def __init__(
+        self, kind: SourceKind, value: Any, name: str | None = None, mime_type: str | None = None
+    ) -> None:
+        self.kind: SourceKind = kind
+        self.value: Any = value
+        """``str`` path / URL, ``bytes``, a binary file object, or the FileData dict."""
+        self.name = name
+        self.mime_type = mime_type
 
     @property
     def filename(self) -> str:
@@ -386,7 +389,17 @@ class _FileInputValidator:
             except UsageError as exc:
                 raise ValueError(str(exc).removeprefix("file: ")) from None
 
-        return core_schema.no_info_plain_validator_function(validate)
+        def serialize(value: FileSource, info: core_schema.SerializationInfo) -> Any:
+            if info.mode_is_json():
+                return value.value if value.kind in ("path", "url", "server") else value.filename
+            return value  # python mode keeps the marker for the engine to upload
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                serialize, info_arg=True
+            ),
+        )
 
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler

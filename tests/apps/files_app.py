@@ -38,9 +38,9 @@ def echo_files(fs: list[str] | None) -> tuple[list[str] | None, list[Any]]:
 
 
 def make_named(name: str, text: str) -> str:
-    """Return a file whose orig_name the caller chooses (hostile-name tests)."""
+    """Return a file whose name (hence orig_name) the caller chooses (hostile-name tests)."""
     d = Path(tempfile.mkdtemp(dir=OUT_DIR))
-    p = d / "payload.txt"
+    p = d / name
     p.write_text(text)
     return str(p)
 
