@@ -3,9 +3,29 @@
 The public surface is assembled here; a test pins ``__all__``.
 """
 
+from ._async import AsyncJob
+from ._client import AsyncClient, Client
 from ._exceptions import *  # noqa: F403
 from ._exceptions import __doc__ as _tree_doc  # noqa: F401
 from ._spec import AppSpec, EndpointSpec, OutputSpec, ParameterSpec
+from ._sync import Job
+from ._types import NOT_GIVEN, LogMessage, ProgressUnit, Status, Timeout, Update
 from ._version import __version__
 
-__all__ = ["AppSpec", "EndpointSpec", "OutputSpec", "ParameterSpec", "__version__"]
+__all__ = [
+    "NOT_GIVEN",
+    "AppSpec",
+    "AsyncClient",
+    "AsyncJob",
+    "Client",
+    "EndpointSpec",
+    "Job",
+    "LogMessage",
+    "OutputSpec",
+    "ParameterSpec",
+    "ProgressUnit",
+    "Status",
+    "Timeout",
+    "Update",
+    "__version__",
+]

@@ -1,0 +1,347 @@
+"""Thin async driver: one reader task per session, ``AsyncJob``.
+
+Same protocol core as the sync driver. Joins pass through a semaphore (one connection of
+the pool stays free for the stream reader) instead of letting httpcore queue hundreds of
+waiters, which rescans its whole queue on every state change. Jobs wait on an
+``asyncio.Event`` that the reader sets when their record changes (no polling).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from ._constants import LOGGER_NAME, MAX_CONNECTIONS
+from ._exceptions import (
+    CancelledError,
+    GradioGenError,
+    JobTimeout,
+    ReadTimeout,
+    StreamLostError,
+    UsageError,
+)
+from ._http import backoff, map_transport_error, request_async, status_error, stream_timeout
+from ._protocol._session import CancelRequest, Effects, EventRecord, Session
+from ._protocol._sse import SSEDecoder
+from ._spec import EndpointSpec
+from ._sync import JOIN_HEADERS, event_id_from
+from ._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
+
+logger = logging.getLogger(LOGGER_NAME)
+
+R = TypeVar("R")
+
+
+class AsyncSession:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        api_url: str,
+        session_hash: str,
+        timeout: Timeout,
+        max_retries: int,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
+        self.http = http
+        self.api_url = api_url
+        self.session_hash = session_hash
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.core = Session()
+        self._events: dict[str, asyncio.Event] = {}
+        self._reader: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(max(1, max_connections - 1))
+        self._closed = False
+
+    async def _request(
+        self, method: str, url: str, what: str, policy: Any, **kwargs: Any
+    ) -> httpx.Response:
+        async with self._slots:
+            return await request_async(
+                self.http,
+                method,
+                url,
+                what=what,
+                policy=policy,
+                max_retries=self.max_retries,
+                **kwargs,
+            )
+
+    async def join(
+        self, ep: EndpointSpec, data: list[Any], transform: Callable[[list[Any]], R]
+    ) -> AsyncJob[R]:
+        if self._closed:
+            raise UsageError("this client is closed")
+        body = {
+            "data": data,
+            "fn_index": ep.fn_index,
+            "session_hash": self.session_hash,
+            "event_data": None,
+            "trigger_id": None,
+        }
+        response = await self._request(
+            "POST", self.api_url + "queue/join", f"joining the queue for {ep.api_name}", "unsent",
+            json=body, headers=JOIN_HEADERS,
+        )  # fmt: skip
+        event_id = event_id_from(response)
+        record, effects = self.core.register(event_id, ep.fn_index)
+        event = asyncio.Event()
+        self._events[event_id] = event
+        job = AsyncJob(self, ep, record, event, transform)
+        self._wake(effects)
+        if self.core.pending and (self._reader is None or self._reader.done()) and not self._closed:
+            self._reader = asyncio.create_task(self._read_loop())
+        await self._send_cancels(effects.cancels)
+        return job
+
+    async def cancel(self, event_id: str) -> bool:
+        changed, effects = self.core.cancel(event_id)
+        self._wake(effects)
+        await self._send_cancels(effects.cancels)
+        return changed
+
+    async def post_stream(self, ep: EndpointSpec, event_id: str, data: list[Any] | None) -> None:
+        url = f"{self.api_url}stream/{event_id}" + ("" if data is not None else "/close")
+        body: dict[str, Any] = (
+            {"data": data, "fn_index": ep.fn_index, "session_hash": self.session_hash}
+            if data is not None
+            else {}
+        )
+        await self._request("POST", url, f"streaming to {ep.api_name}", "unsent", json=body)
+
+    async def _send_cancels(self, cancels: list[CancelRequest]) -> None:
+        for c in cancels:
+            try:
+                await self._request(
+                    "POST", self.api_url + "cancel", "cancelling a job", "idempotent",
+                    json={"event_id": c.event_id, "session_hash": self.session_hash, "fn_index": c.fn_index},
+                )  # fmt: skip
+            except GradioGenError as exc:
+                logger.warning("could not cancel %s on the server: %s", c.event_id, exc)
+
+    def _wake(self, effects: Effects) -> None:
+        for event_id in effects.touched:
+            event = self._events.get(event_id)
+            if event is not None:
+                event.set()
+                if self.core.record(event_id) is None:
+                    self._events.pop(event_id, None)
+        for problem in effects.problems:
+            logger.warning("session %s: %s", self.session_hash, problem)
+
+    async def _open(self) -> httpx.Response:
+        request = self.http.build_request(
+            "GET",
+            self.api_url + "queue/data",
+            params={"session_hash": self.session_hash},
+            timeout=stream_timeout(self.timeout),
+        )
+        attempt = 0
+        while True:
+            try:
+                response = await self.http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                if attempt >= self.max_retries or isinstance(exc, httpx.ReadTimeout):
+                    raise map_transport_error(exc, "opening the session stream") from exc
+                await asyncio.sleep(backoff(attempt))
+                attempt += 1
+                continue
+            if response.is_success:
+                return response
+            await response.aread()
+            await response.aclose()
+            raise status_error(response, "opening the session stream")
+
+    async def _read_loop(self) -> None:
+        while True:
+            closed = False
+            error: GradioGenError | None = None
+            try:
+                response = await self._open()
+                try:
+                    closed = await self._pump(response)
+                finally:
+                    await response.aclose()
+            except httpx.ReadTimeout as exc:
+                error = ReadTimeout(
+                    f"the session stream was silent for {self.timeout.stream_idle} s "
+                    "(Timeout.stream_idle); the connection is presumed dead"
+                )
+                error.__cause__ = exc
+            except httpx.TransportError as exc:
+                error = StreamLostError(f"the session stream broke: {type(exc).__name__}: {exc}")
+                error.__cause__ = exc
+            except GradioGenError as exc:
+                error = exc
+            except asyncio.CancelledError:
+                self._wake(self.core.close(CancelledError("the client was closed")))
+                raise
+            except Exception as exc:
+                logger.exception("session stream reader failed")
+                error = StreamLostError(f"the session stream reader failed: {exc!r}")
+            if not closed and self.core.pending:
+                self._wake(self.core.stream_ended(error))
+            if self._closed or not self.core.pending:
+                return
+
+    async def _pump(self, response: httpx.Response) -> bool:
+        decoder = SSEDecoder()
+        closed = False
+        async for chunk in response.aiter_bytes():
+            payloads = decoder.feed(chunk)
+            if not payloads:
+                continue
+            effects = Effects()
+            for payload in payloads:
+                effects.merge(self.core.receive(payload))
+            self._wake(effects)
+            if effects.cancels:
+                await self._send_cancels(effects.cancels)
+            closed = closed or effects.closed
+        return closed
+
+    async def close(self) -> None:
+        self._closed = True
+        self._wake(self.core.close(CancelledError("the client was closed")))
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+
+
+class AsyncJob(Generic[R]):
+    """Async twin of ``Job``: ``await job.result()``, ``async for out in job``..."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        ep: EndpointSpec,
+        record: EventRecord,
+        event: asyncio.Event,
+        transform: Callable[[list[Any]], R],
+    ) -> None:
+        self._session = session
+        self._ep = ep
+        self._record = record
+        self._event = event
+        self._transform = transform
+        self._shaped: dict[int, R] = {}
+
+    @property
+    def event_id(self) -> str:
+        return self._record.event_id
+
+    @property
+    def endpoint(self) -> str:
+        return self._ep.api_name
+
+    def __repr__(self) -> str:
+        return f"<AsyncJob {self.endpoint} {self.event_id} {self._record.status.code}>"
+
+    def _shape(self, index: int, wire: list[Any]) -> R:
+        if index not in self._shaped:
+            self._shaped[index] = self._transform(self._ep.from_wire(wire))
+        return self._shaped[index]
+
+    def _timeout(self, timeout: float | NotGiven | None) -> float | None:
+        return self._session.timeout.job if timeout is NOT_GIVEN else timeout
+
+    async def _wait(self, ready: Callable[[], bool], deadline: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        while not ready():
+            self._event.clear()
+            if ready():
+                return
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                raise JobTimeout(f"{self.endpoint} ({self.event_id}) did not finish in time")
+            try:
+                await asyncio.wait_for(self._event.wait(), remaining)
+            except asyncio.TimeoutError:
+                raise JobTimeout(
+                    f"{self.endpoint} ({self.event_id}) did not finish in time"
+                ) from None
+
+    def _deadline(self, timeout: float | NotGiven | None) -> float | None:
+        seconds = self._timeout(timeout)
+        return None if seconds is None else asyncio.get_running_loop().time() + seconds
+
+    def _more(self, items: list[Any], seen: int) -> Callable[[], bool]:
+        record = self._record
+        return lambda: len(items) > seen or record.done
+
+    def done(self) -> bool:
+        return self._record.done
+
+    def status(self) -> Status:
+        return self._record.status
+
+    def outputs(self) -> list[R]:
+        return [self._shape(i, w) for i, w in enumerate(self._record.outputs)]
+
+    async def result(self, timeout: float | NotGiven | None = NOT_GIVEN) -> R:
+        record = self._record
+        await self._wait(lambda: record.done, self._deadline(timeout))
+        if record.outcome == "success":
+            return self._shape(len(record.outputs) - 1, record.outputs[-1])
+        assert record.error is not None
+        raise record.error
+
+    async def updates(self, timeout: float | NotGiven | None = NOT_GIVEN) -> AsyncIterator[Update]:
+        deadline = self._deadline(timeout)
+        record = self._record
+        index = 0
+        outputs_seen = 0
+        while True:
+            await self._wait(self._more(record.updates, index), deadline)
+            batch = record.updates[index:]
+            index += len(batch)
+            for update in batch:
+                if update.kind == "output":
+                    yield Update(
+                        update.kind,
+                        update.status,
+                        self._shape(outputs_seen, update.output),
+                        update.final,
+                    )
+                    outputs_seen += 1
+                else:
+                    yield update
+            if record.done and index == len(record.updates):
+                return
+
+    async def __aiter__(self) -> AsyncIterator[R]:
+        deadline = self._deadline(NOT_GIVEN)
+        record = self._record
+        index = 0
+        while True:
+            await self._wait(self._more(record.outputs, index), deadline)
+            end = len(record.outputs)
+            for i in range(index, end):
+                yield self._shape(i, record.outputs[i])
+            index = end
+            if record.done and index == len(record.outputs):
+                if record.error is not None and not isinstance(record.error, CancelledError):
+                    raise record.error
+                return
+
+    async def cancel(self) -> bool:
+        return await self._session.cancel(self.event_id)
+
+    async def send_chunk(self, *values: Any) -> None:
+        self._check_stream()
+        await self._session.post_stream(self._ep, self.event_id, self._ep.to_wire(list(values)))
+
+    async def close_stream(self) -> None:
+        self._check_stream()
+        await self._session.post_stream(self._ep, self.event_id, None)
+
+    def _check_stream(self) -> None:
+        if self._ep.connection != "stream":
+            raise UsageError(f"{self.endpoint} is not a streaming-input endpoint")

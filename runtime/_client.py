@@ -1,0 +1,566 @@
+"""``Client`` / ``AsyncClient``: the untyped public API every generated client builds on.
+
+``_BaseClient`` holds everything that does no I/O (source parsing, options, the spec,
+argument binding, output shaping); ``Client`` and ``AsyncClient`` differ only where they do
+I/O, through the drivers in ``_sync`` / ``_async``.
+
+Decisions: one session hash per client (``gr.State`` lives in it; ``reset_session()`` starts
+a new one); ``queue: false`` endpoints go through ``queue/join`` like the others (the server
+queues anything joined; one code path, progress and State work); connect fetches
+``/config`` then ``/info`` unless a snapshot is given, in which case nothing is requested
+before the first call (except ``/login`` for ``auth=``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import ssl
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from ._async import AsyncJob, AsyncSession
+from ._auth import TokenPolicy, resolve_token
+from ._constants import LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT, SUPPORTED_PROTOCOLS
+from ._exceptions import (
+    AuthenticationError,
+    HTTPStatusError,
+    InputValidationError,
+    ProtocolError,
+    UnsupportedProtocolError,
+    UsageError,
+)
+from ._http import build_async_client, build_sync_client, request_async, request_sync
+from ._spec import AppSpec, EndpointSpec
+from ._sync import Job, SyncSession
+from ._types import NOT_GIVEN, NotGiven, Timeout
+
+logger = logging.getLogger(LOGGER_NAME)
+
+R = TypeVar("R")
+_SPACE_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
+
+
+def default_transform(values: list[Any]) -> Any:
+    """gradio_client's shape: no output -> None, one -> the value, several -> a tuple."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def parse_source(src: str) -> tuple[str, str]:
+    """``("url", root_with_slash)`` or ``("space", "owner/name")``; ``UsageError`` otherwise."""
+    if not isinstance(src, str) or not src.strip():
+        raise UsageError(f"src must be a URL or a Space id 'owner/name', not {src!r}")
+    src = src.strip()
+    parts = urlsplit(src)
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            raise UsageError(f"{src!r} has no host")
+        if parts.query or parts.fragment:
+            raise UsageError(f"{src!r}: the app URL must not have a query or fragment")
+        return "url", src if src.endswith("/") else src + "/"
+    if "://" not in src and _SPACE_ID.fullmatch(src) and ".." not in src:
+        return "space", src
+    raise UsageError(
+        f"{src!r} is neither an http(s):// URL nor a Hugging Face Space id like 'owner/name'"
+    )
+
+
+def bind_arguments(ep: EndpointSpec, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[Any]:
+    """Positional and keyword (by ``parameter_name``) arguments -> visible values in order.
+
+    Missing parameters take their ``parameter_default``; errors name the parameter."""
+    params = ep.parameters
+    errors: dict[str, list[str]] = {}
+    if len(args) > len(params):
+        raise InputValidationError(
+            ep.api_name, {"*args": [f"takes {len(params)} argument(s), got {len(args)}"]}
+        )
+    values: list[Any] = list(args)
+    names = [p.name for p in params]
+    for key in kwargs:
+        if key not in names:
+            errors.setdefault(key, []).append(
+                f"unknown parameter (expected one of: {', '.join(names) or 'none'})"
+            )
+    for i, param in enumerate(params):
+        if i < len(args):
+            if param.name in kwargs:
+                errors.setdefault(param.name, []).append("given both by position and by keyword")
+            continue
+        if param.name in kwargs:
+            values.append(kwargs[param.name])
+        elif param.has_default:
+            values.append(param.default)
+        else:
+            errors.setdefault(param.name, []).append("required, no value given")
+            values.append(None)
+    if errors:
+        raise InputValidationError(ep.api_name, errors)
+    return values
+
+
+class _BaseClient:
+    """Options, spec and argument handling shared by the sync and async clients."""
+
+    def __init__(
+        self,
+        src: str,
+        *,
+        hf_token: str | NotGiven | None = NOT_GIVEN,
+        auth: tuple[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = MAX_RETRIES,
+        verify: bool | str | ssl.SSLContext = True,
+        proxy: str | None = None,
+        snapshot: Mapping[str, Any] | None = None,
+        download_dir: str | os.PathLike[str] | None = None,
+        status_callback: Callable[[Any], Any] | None = None,
+        space_timeout: float = SPACE_WAKE_TIMEOUT,
+        session_hash: str | None = None,
+    ) -> None:
+        self.src = src
+        self._kind, target = parse_source(src)
+        self.space_id: str | None = target if self._kind == "space" else None
+        self.root: str | None = target if self._kind == "url" else None
+        if auth is not None and (
+            not isinstance(auth, tuple)
+            or len(auth) != 2
+            or not all(isinstance(x, str) for x in auth)
+        ):
+            raise UsageError("auth must be a (username, password) tuple of strings")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise UsageError(f"max_retries must be a non-negative int, not {max_retries!r}")
+        if session_hash is not None and (not isinstance(session_hash, str) or not session_hash):
+            raise UsageError("session_hash must be a non-empty string")
+        try:
+            self.timeout = Timeout.coerce(timeout)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        self._auth = auth
+        self._headers = dict(headers or {})
+        self._max_retries = max_retries
+        self._verify = verify
+        self._proxy = proxy
+        self.download_dir = download_dir
+        self.status_callback = status_callback
+        self.space_timeout = space_timeout
+        self._session_hash = session_hash or uuid.uuid4().hex
+        explicit = hf_token is not NOT_GIVEN
+        self._token_policy = TokenPolicy(resolve_token(hf_token))
+        if explicit and self.root is not None:
+            self._token_policy.allow_url(self.root)  # the caller passed it for this URL
+        self._config: dict[str, Any] | None = None
+        self._info: dict[str, Any] | None = None
+        self._spec: AppSpec | None = None
+        if snapshot is not None:
+            self._load(snapshot.get("config"), snapshot.get("info"))
+
+    # -- spec ---------------------------------------------------------------------------
+    def _load(self, config: Any, info: Any) -> None:
+        if not isinstance(config, Mapping):
+            raise ProtocolError("the app's /config is not a JSON object")
+        protocol = config.get("protocol")
+        if protocol not in SUPPORTED_PROTOCOLS:
+            version = config.get("version")
+            raise UnsupportedProtocolError(
+                protocol if isinstance(protocol, str) else None,
+                version if isinstance(version, str) else None,
+            )
+        if not isinstance(info, Mapping):
+            raise ProtocolError("the app's /info is not a JSON object")
+        spec = AppSpec.from_snapshot({"config": config, "info": info})
+        self._config, self._info, self._spec = dict(config), dict(info), spec
+
+    @property
+    def spec(self) -> AppSpec:
+        if self._spec is None:
+            raise UsageError("the client is not connected yet (await client.connect())")
+        return self._spec
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The app's ``/config`` (or the snapshot's)."""
+        self.spec  # noqa: B018 - raises when not connected
+        assert self._config is not None
+        return self._config
+
+    def view_api(self) -> dict[str, Any]:
+        """The app's ``/info`` (or the snapshot's): named endpoints, parameters, returns."""
+        self.spec  # noqa: B018
+        assert self._info is not None
+        return self._info
+
+    @property
+    def session_hash(self) -> str:
+        return self._session_hash
+
+    @property
+    def api_url(self) -> str:
+        """``{root}{api_prefix}/`` of the app."""
+        assert self.root is not None
+        return (
+            self.root + self.spec.api_prefix.strip("/") + "/"
+            if self.spec.api_prefix.strip("/")
+            else self.root
+        )
+
+    def _endpoint(self, endpoint: str | int | EndpointSpec) -> EndpointSpec:
+        if isinstance(endpoint, EndpointSpec):
+            return endpoint
+        if isinstance(endpoint, bool) or not isinstance(endpoint, (str, int)):
+            raise UsageError(f"endpoint must be an api_name or fn_index, not {endpoint!r}")
+        return self.spec.endpoint(endpoint)
+
+    def _wire(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:
+        if len(values) != len(ep.parameters):
+            raise InputValidationError(
+                ep.api_name, {"*args": [f"takes {len(ep.parameters)} value(s), got {len(values)}"]}
+            )
+        return ep.to_wire(values)
+
+    def _space_token(self) -> str | None:
+        return self._token_policy.token
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.src!r}>"
+
+
+class Client(_BaseClient):
+    """Sync client of one Gradio app. Connects in the constructor (``/config`` + ``/info``)
+    unless ``snapshot`` is given. Thread-safe; one pooled HTTP client, one session."""
+
+    def __init__(
+        self,
+        src: str,
+        *,
+        hf_token: str | NotGiven | None = NOT_GIVEN,
+        auth: tuple[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = MAX_RETRIES,
+        verify: bool | str | ssl.SSLContext = True,
+        proxy: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        snapshot: Mapping[str, Any] | None = None,
+        download_dir: str | os.PathLike[str] | None = None,
+        status_callback: Callable[[Any], Any] | None = None,
+        space_timeout: float = SPACE_WAKE_TIMEOUT,
+        session_hash: str | None = None,
+    ) -> None:
+        super().__init__(
+            src, hf_token=hf_token, auth=auth, headers=headers, timeout=timeout,
+            max_retries=max_retries, verify=verify, proxy=proxy, snapshot=snapshot,
+            download_dir=download_dir, status_callback=status_callback,
+            space_timeout=space_timeout, session_hash=session_hash,
+        )  # fmt: skip
+        self._http = build_sync_client(
+            timeout=self.timeout, headers=self._headers, verify=verify, proxy=proxy,
+            transport=transport, request_hook=self._token_policy.sync_hook,
+        )  # fmt: skip
+        self._lock = threading.Lock()
+        self._ready = False
+        self._session: SyncSession | None = None
+        self._old_sessions: list[SyncSession] = []
+        self._closed = False
+        try:
+            if snapshot is None or (auth is not None and self._kind == "url"):
+                self._connect()
+        except BaseException:
+            self._http.close()
+            raise
+
+    # -- connect -------------------------------------------------------------------------
+    def _connect(self) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            if self.root is None:
+                self.root = self._resolve_space()
+            if self._auth is not None:
+                self._login()
+            if self._spec is None:
+                config = self._get_json(self.root + "config", "fetching /config")
+                self._load(config, {})  # protocol check before anything else
+                info = self._get_json(self.api_url + "info", "fetching /info")
+                self._load(config, info)
+            self._ready = True
+
+    def _resolve_space(self) -> str:
+        assert self.space_id is not None
+        from ._hub import resolve_space_sync
+
+        info = resolve_space_sync(
+            self.space_id, token=self._space_token(), http=self._http,
+            status_callback=self.status_callback, timeout=self.space_timeout,
+        )  # fmt: skip
+        self._token_policy.allow_url(info.url)
+        return info.url
+
+    def _login(self) -> None:
+        assert self._auth is not None and self.root is not None
+        user, password = self._auth
+        try:
+            request_sync(
+                self._http, "POST", self.root + "login", what="logging in", policy="unsent",
+                max_retries=self._max_retries, data={"username": user, "password": password},
+            )  # fmt: skip
+        except HTTPStatusError as exc:
+            if exc.status_code in (400, 401, 403):
+                raise AuthenticationError(
+                    f"login to {self.root} failed: incorrect username or password",
+                    status_code=exc.status_code,
+                    url=exc.url,
+                    body=exc.body,
+                ) from None
+            raise
+
+    def _get_json(self, url: str, what: str) -> Any:
+        response = request_sync(
+            self._http, "GET", url, what=what, policy="idempotent", max_retries=self._max_retries
+        )
+        try:
+            return response.json()
+        except ValueError:
+            raise ProtocolError(f"{what}: the answer is not JSON") from None
+
+    def _current_session(self) -> SyncSession:
+        self._connect()
+        with self._lock:
+            if self._closed:
+                raise UsageError("this client is closed")
+            if self._session is None:
+                self._session = SyncSession(
+                    self._http, self.api_url, self._session_hash, self.timeout, self._max_retries
+                )
+            return self._session
+
+    # -- hooks for the files layer ---------------------------------------------------------
+    def _encode_inputs(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:
+        """Upload file markers in ``values`` (visible values); identity until files plug in."""
+        return values
+
+    # -- calls ---------------------------------------------------------------------------
+    def _submit(
+        self, ep: EndpointSpec, values: list[Any], *, transform: Callable[[list[Any]], R]
+    ) -> Job[R]:
+        """Join ``ep`` with visible ``values`` (validated, in order); the typed layer's entry."""
+        session = self._current_session()
+        data = self._wire(ep, self._encode_inputs(ep, list(values)))
+        return session.join(ep, data, transform)
+
+    def submit(self, endpoint: str | int, *args: Any, **kwargs: Any) -> Job[Any]:
+        """Start a call; returns once the app accepted it (``Job.event_id`` is known)."""
+        self._connect()
+        ep = self._endpoint(endpoint)
+        return self._submit(ep, bind_arguments(ep, args, kwargs), transform=default_transform)
+
+    def predict(self, endpoint: str | int, *args: Any, **kwargs: Any) -> Any:
+        """Call and wait for the final output (bounded by ``Timeout.job``); on timeout the job
+        is cancelled and ``JobTimeout`` raised."""
+        job = self.submit(endpoint, *args, **kwargs)
+        try:
+            return job.result()
+        except BaseException:
+            job.cancel()
+            raise
+
+    def reset_session(self) -> None:
+        """Start a new session (fresh ``gr.State``); jobs in flight finish on the old one."""
+        with self._lock:
+            if self._session is not None:
+                self._old_sessions.append(self._session)
+                self._session = None
+            self._session_hash = uuid.uuid4().hex
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def close(self) -> None:
+        """Fail pending jobs with ``CancelledError``, stop reader threads, close sockets."""
+        with self._lock:
+            self._closed = True
+            sessions = [*self._old_sessions, *([self._session] if self._session else [])]
+            self._session = None
+            self._old_sessions = []
+        for session in sessions:
+            session.close()
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """Async twin of ``Client``. The constructor does no I/O; ``await connect()`` (or the
+    first call) fetches ``/config`` + ``/info`` unless a snapshot was given."""
+
+    def __init__(
+        self,
+        src: str,
+        *,
+        hf_token: str | NotGiven | None = NOT_GIVEN,
+        auth: tuple[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = MAX_RETRIES,
+        verify: bool | str | ssl.SSLContext = True,
+        proxy: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        snapshot: Mapping[str, Any] | None = None,
+        download_dir: str | os.PathLike[str] | None = None,
+        status_callback: Callable[[Any], Any] | None = None,
+        space_timeout: float = SPACE_WAKE_TIMEOUT,
+        session_hash: str | None = None,
+    ) -> None:
+        super().__init__(
+            src, hf_token=hf_token, auth=auth, headers=headers, timeout=timeout,
+            max_retries=max_retries, verify=verify, proxy=proxy, snapshot=snapshot,
+            download_dir=download_dir, status_callback=status_callback,
+            space_timeout=space_timeout, session_hash=session_hash,
+        )  # fmt: skip
+        self._http = build_async_client(
+            timeout=self.timeout, headers=self._headers, verify=verify, proxy=proxy,
+            transport=transport, request_hook=self._token_policy.async_hook,
+        )  # fmt: skip
+        self._ready = False
+        self._connecting: Any = None  # asyncio.Lock, created on the loop
+        self._session: AsyncSession | None = None
+        self._old_sessions: list[AsyncSession] = []
+        self._closed = False
+
+    async def connect(self) -> AsyncClient:
+        """Resolve the Space, log in, fetch ``/config`` + ``/info`` (whatever is needed)."""
+        import asyncio
+
+        if self._ready:
+            return self
+        if self._connecting is None:
+            self._connecting = asyncio.Lock()
+        async with self._connecting:
+            if self._ready:
+                return self
+            if self.root is None:
+                self.root = await self._resolve_space()
+            if self._auth is not None:
+                await self._login()
+            if self._spec is None:
+                config = await self._get_json(self.root + "config", "fetching /config")
+                self._load(config, {})
+                info = await self._get_json(self.api_url + "info", "fetching /info")
+                self._load(config, info)
+            self._ready = True
+        return self
+
+    async def _resolve_space(self) -> str:
+        assert self.space_id is not None
+        from ._hub import resolve_space
+
+        info = await resolve_space(
+            self.space_id, token=self._space_token(), http=self._http,
+            status_callback=self.status_callback, timeout=self.space_timeout,
+        )  # fmt: skip
+        self._token_policy.allow_url(info.url)
+        return info.url
+
+    async def _login(self) -> None:
+        assert self._auth is not None and self.root is not None
+        user, password = self._auth
+        try:
+            await request_async(
+                self._http, "POST", self.root + "login", what="logging in", policy="unsent",
+                max_retries=self._max_retries, data={"username": user, "password": password},
+            )  # fmt: skip
+        except HTTPStatusError as exc:
+            if exc.status_code in (400, 401, 403):
+                raise AuthenticationError(
+                    f"login to {self.root} failed: incorrect username or password",
+                    status_code=exc.status_code,
+                    url=exc.url,
+                    body=exc.body,
+                ) from None
+            raise
+
+    async def _get_json(self, url: str, what: str) -> Any:
+        response = await request_async(
+            self._http, "GET", url, what=what, policy="idempotent", max_retries=self._max_retries
+        )
+        try:
+            return response.json()
+        except ValueError:
+            raise ProtocolError(f"{what}: the answer is not JSON") from None
+
+    async def _current_session(self) -> AsyncSession:
+        await self.connect()
+        if self._closed:
+            raise UsageError("this client is closed")
+        if self._session is None:
+            self._session = AsyncSession(
+                self._http, self.api_url, self._session_hash, self.timeout, self._max_retries
+            )
+        return self._session
+
+    async def _encode_inputs(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:
+        """Upload file markers in ``values``; identity until files plug in."""
+        return values
+
+    async def _submit(
+        self, ep: EndpointSpec, values: list[Any], *, transform: Callable[[list[Any]], R]
+    ) -> AsyncJob[R]:
+        session = await self._current_session()
+        data = self._wire(ep, await self._encode_inputs(ep, list(values)))
+        return await session.join(ep, data, transform)
+
+    async def submit(self, endpoint: str | int, *args: Any, **kwargs: Any) -> AsyncJob[Any]:
+        await self.connect()
+        ep = self._endpoint(endpoint)
+        return await self._submit(ep, bind_arguments(ep, args, kwargs), transform=default_transform)
+
+    async def predict(self, endpoint: str | int, *args: Any, **kwargs: Any) -> Any:
+        job = await self.submit(endpoint, *args, **kwargs)
+        try:
+            return await job.result()
+        except BaseException:
+            await job.cancel()
+            raise
+
+    def reset_session(self) -> None:
+        if self._session is not None:
+            self._old_sessions.append(self._session)
+            self._session = None
+        self._session_hash = uuid.uuid4().hex
+
+    async def aclose(self) -> None:
+        self._closed = True
+        sessions = [*self._old_sessions, *([self._session] if self._session else [])]
+        self._session = None
+        self._old_sessions = []
+        for session in sessions:
+            await session.close()
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return await self.connect()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

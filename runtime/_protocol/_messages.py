@@ -1,0 +1,274 @@
+"""Session-stream JSON payloads -> typed message objects. No I/O.
+
+``parse_message`` never raises: malformed JSON, a payload that is not an object, or fields
+of the wrong type give an ``InvalidMessage`` carrying a ``ProtocolError``; an unknown
+``msg`` gives an ``UnknownMessage`` (newer servers may add message kinds).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .._exceptions import ProtocolError
+from .._types import LogMessage, ProgressUnit
+
+
+@dataclass(frozen=True)
+class Estimation:
+    event_id: str
+    rank: int | None
+    queue_size: int | None
+    rank_eta: float | None
+
+
+@dataclass(frozen=True)
+class ProcessStarts:
+    event_id: str
+    eta: float | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    event_id: str
+    units: tuple[ProgressUnit, ...]
+
+
+@dataclass(frozen=True)
+class Log:
+    event_id: str
+    log: LogMessage
+
+
+@dataclass(frozen=True)
+class ProcessGenerating:
+    """A generator yield: full values the first time per event, edit lists afterwards."""
+
+    event_id: str
+    data: list[Any]
+    time_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class ProcessStreaming:
+    """An answer to a chunk of a ``connection: "stream"`` event (full values)."""
+
+    event_id: str
+    data: list[Any]
+    time_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class ProcessCompleted:
+    event_id: str
+    success: bool
+    output: Mapping[str, Any]
+    title: str | None = None
+
+    @property
+    def outcome(self) -> Literal["success", "error", "cancelled"]:
+        if not self.success:
+            return "error"
+        return "success" if "data" in self.output else "cancelled"
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    pass
+
+
+@dataclass(frozen=True)
+class CloseStream:
+    pass
+
+
+@dataclass(frozen=True)
+class UnexpectedError:
+    message: str
+    session_not_found: bool
+
+
+@dataclass(frozen=True)
+class UnknownMessage:
+    msg: str
+    event_id: str | None
+    raw: Mapping[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class InvalidMessage:
+    """A payload that breaks the protocol. ``event_id`` is set when it could be read."""
+
+    error: ProtocolError
+    event_id: str | None
+    raw: str = field(repr=False)
+
+
+Message = (
+    Estimation
+    | ProcessStarts
+    | Progress
+    | Log
+    | ProcessGenerating
+    | ProcessStreaming
+    | ProcessCompleted
+    | Heartbeat
+    | CloseStream
+    | UnexpectedError
+    | UnknownMessage
+    | InvalidMessage
+)
+
+
+class _Bad(Exception):
+    pass
+
+
+def _opt_num(obj: Mapping[str, Any], key: str) -> float | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Bad(f"{key!r} must be a number or null, got {type(value).__name__}")
+    return float(value)
+
+
+def _opt_int(obj: Mapping[str, Any], key: str) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise _Bad(f"{key!r} must be an integer or null, got {type(value).__name__}")
+    return value
+
+
+def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _event_id(obj: Mapping[str, Any]) -> str:
+    value = obj.get("event_id")
+    if not isinstance(value, str):
+        raise _Bad(f"'event_id' must be a string, got {type(value).__name__}")
+    return value
+
+
+def _output_data(obj: Mapping[str, Any]) -> list[Any]:
+    output = obj.get("output")
+    if not isinstance(output, Mapping):
+        raise _Bad("'output' must be an object")
+    data = output.get("data")
+    if not isinstance(data, list):
+        raise _Bad("'output.data' must be a list")
+    return data
+
+
+def _progress(obj: Mapping[str, Any]) -> tuple[ProgressUnit, ...]:
+    units = obj.get("progress_data")
+    if units is None:
+        return ()
+    if not isinstance(units, list):
+        raise _Bad("'progress_data' must be a list")
+    out = []
+    for unit in units:
+        if not isinstance(unit, Mapping):
+            raise _Bad("'progress_data' items must be objects")
+        out.append(
+            ProgressUnit(
+                index=_opt_int(unit, "index"),
+                length=_opt_int(unit, "length"),
+                unit=_opt_str(unit, "unit"),
+                progress=_opt_num(unit, "progress"),
+                desc=_opt_str(unit, "desc"),
+            )
+        )
+    return tuple(out)
+
+
+def _build(obj: Mapping[str, Any]) -> Message:
+    kind = obj.get("msg")
+    if not isinstance(kind, str):
+        raise _Bad("'msg' must be a string")
+    if kind == "heartbeat":
+        return Heartbeat()
+    if kind == "close_stream":
+        return CloseStream()
+    if kind == "estimation":
+        return Estimation(
+            _event_id(obj),
+            _opt_int(obj, "rank"),
+            _opt_int(obj, "queue_size"),
+            _opt_num(obj, "rank_eta"),
+        )
+    if kind == "process_starts":
+        return ProcessStarts(_event_id(obj), _opt_num(obj, "eta"))
+    if kind == "progress":
+        return Progress(_event_id(obj), _progress(obj))
+    if kind == "log":
+        visible = obj.get("visible", True)
+        return Log(
+            _event_id(obj),
+            LogMessage(
+                message=str(obj.get("log", "")),
+                level=str(obj.get("level") or "info"),
+                title=_opt_str(obj, "title"),
+                duration=_opt_num(obj, "duration"),
+                visible=visible if isinstance(visible, bool) else True,
+            ),
+        )
+    if kind == "process_generating":
+        return ProcessGenerating(_event_id(obj), _output_data(obj), _opt_num(obj, "time_limit"))
+    if kind == "process_streaming":
+        return ProcessStreaming(_event_id(obj), _output_data(obj), _opt_num(obj, "time_limit"))
+    if kind == "process_completed":
+        event_id = _event_id(obj)
+        success = obj.get("success", True)
+        if not isinstance(success, bool):
+            raise _Bad("'success' must be a boolean")
+        output = obj.get("output")
+        if output is None:
+            output = {}
+        if not isinstance(output, Mapping):
+            raise _Bad("'output' must be an object")
+        if success and "data" in output and not isinstance(output["data"], list):
+            raise _Bad("'output.data' must be a list")
+        return ProcessCompleted(event_id, success, output, _opt_str(obj, "title"))
+    if kind == "unexpected_error":
+        return UnexpectedError(
+            str(obj.get("message") or "unexpected error"), bool(obj.get("session_not_found", False))
+        )
+    eid = obj.get("event_id")
+    return UnknownMessage(kind, eid if isinstance(eid, str) else None, obj)
+
+
+def parse_message(payload: str) -> Message:
+    """One ``data:`` payload -> a message. Never raises."""
+    try:
+        obj = json.loads(payload)
+    except ValueError as exc:
+        return InvalidMessage(
+            ProtocolError(f"session stream sent invalid JSON: {exc}"), None, payload
+        )
+    if not isinstance(obj, dict):
+        return InvalidMessage(
+            ProtocolError(f"session stream sent a {type(obj).__name__}, expected an object"),
+            None,
+            payload,
+        )
+    try:
+        return _build(obj)
+    except _Bad as exc:
+        eid = obj.get("event_id")
+        kind = obj.get("msg")
+        return InvalidMessage(
+            ProtocolError(f"malformed {kind!r} message: {exc}"),
+            eid if isinstance(eid, str) else None,
+            payload,
+        )

@@ -1,0 +1,70 @@
+"""Server-sent events framing: bytes in, ``data`` payloads out. No I/O.
+
+Follows the WHATWG event-stream rules the session stream needs: lines end in CRLF, LF or
+CR (a CR at the end of one chunk and an LF at the start of the next are one line end);
+``:`` lines are comments; a field without ``:`` has an empty value; one space after the
+colon is dropped; several ``data:`` lines of one event are joined with ``\\n``; a blank
+line dispatches the event; an event without data is dropped (so are ``event:``, ``id:``
+and ``retry:``, which Gradio's queue stream never sends). A trailing event that was not
+terminated by a blank line when the stream ends is discarded.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+class SSEDecoder:
+    """Incremental decoder: ``feed(chunk)`` returns the payloads completed by the chunk."""
+
+    __slots__ = ("_buffer", "_data", "_skip_lf")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._data: list[str] | None = None
+        self._skip_lf = False
+
+    def feed(self, chunk: bytes) -> list[str]:
+        if not chunk:
+            return []
+        if self._skip_lf:
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        buffer = self._buffer + chunk if self._buffer else chunk
+        out: list[str] = []
+        start = 0
+        for match in _LINE_END.finditer(buffer):
+            end = match.start()
+            if match.group() == b"\r" and match.end() == len(buffer):
+                self._skip_lf = True  # the LF of a CRLF may come in the next chunk
+            self._line(buffer[start:end], out)
+            start = match.end()
+        self._buffer = buffer[start:]
+        return out
+
+    def _line(self, line: bytes, out: list[str]) -> None:
+        if not line:
+            if self._data is not None:
+                out.append("\n".join(self._data))
+                self._data = None
+            return
+        if line[:1] == b":":
+            return
+        name, colon, value = line.partition(b":")
+        if name != b"data":
+            return
+        if colon and value[:1] == b" ":
+            value = value[1:]
+        text = value.decode("utf-8", errors="replace")
+        if self._data is None:
+            self._data = [text]
+        else:
+            self._data.append(text)
+
+    @property
+    def pending(self) -> bool:
+        """True when bytes of an unfinished event are buffered."""
+        return bool(self._buffer) or self._data is not None

@@ -1,0 +1,420 @@
+"""Thin sync driver: one reader thread per session, ``Job``.
+
+The reader thread starts when a job is joined and none runs, reads the session stream,
+feeds the protocol core (``_protocol._session``) and wakes the jobs whose record changed
+(one ``threading.Condition`` per job on the session lock; no polling). It reopens the
+stream while events are pending after ``close_stream`` and exits once nothing is pending.
+A stream silent for ``Timeout.stream_idle`` fails its pending jobs with ``ReadTimeout``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from ._constants import LOGGER_NAME
+from ._exceptions import (
+    CancelledError,
+    GradioGenError,
+    JobTimeout,
+    ProtocolError,
+    ReadTimeout,
+    StreamLostError,
+    UsageError,
+)
+from ._http import backoff, map_transport_error, request_sync, status_error, stream_timeout
+from ._protocol._session import CancelRequest, Effects, EventRecord, Session
+from ._protocol._sse import SSEDecoder
+from ._spec import EndpointSpec
+from ._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
+
+logger = logging.getLogger(LOGGER_NAME)
+
+R = TypeVar("R")
+JOIN_HEADERS = {"x-gradio-user": "api"}
+
+
+def event_id_from(response: httpx.Response) -> str:
+    try:
+        event_id = response.json().get("event_id")
+    except (ValueError, AttributeError):
+        event_id = None
+    if not isinstance(event_id, str) or not event_id:
+        raise ProtocolError(f"queue/join answered without an event_id: {response.text[:200]!r}")
+    return event_id
+
+
+def shutdown_response(response: httpx.Response | None) -> None:
+    """Unblock a thread reading ``response`` by shutting its socket down."""
+    if response is None:
+        return
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class SyncSession:
+    """One ``session_hash``: the protocol core, the reader thread, the jobs' conditions."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        api_url: str,
+        session_hash: str,
+        timeout: Timeout,
+        max_retries: int,
+    ) -> None:
+        self.http = http
+        self.api_url = api_url
+        self.session_hash = session_hash
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.lock = threading.Lock()
+        self.core = Session()
+        self._conds: dict[str, threading.Condition] = {}
+        self._reader: threading.Thread | None = None
+        self._response: httpx.Response | None = None
+        self._closed = False
+
+    # -- calls ------------------------------------------------------------------------
+    def join(
+        self, ep: EndpointSpec, data: list[Any], transform: Callable[[list[Any]], R]
+    ) -> Job[R]:
+        if self._closed:
+            raise UsageError("this client is closed")
+        body = {
+            "data": data,
+            "fn_index": ep.fn_index,
+            "session_hash": self.session_hash,
+            "event_data": None,
+            "trigger_id": None,
+        }
+        response = request_sync(
+            self.http,
+            "POST",
+            self.api_url + "queue/join",
+            what=f"joining the queue for {ep.api_name}",
+            policy="unsent",
+            max_retries=self.max_retries,
+            json=body,
+            headers=JOIN_HEADERS,
+        )
+        event_id = event_id_from(response)
+        with self.lock:
+            record, effects = self.core.register(event_id, ep.fn_index)
+            cond = threading.Condition(self.lock)
+            self._conds[event_id] = cond
+            job = Job(self, ep, record, cond, transform)
+            self._wake(effects)
+            if self.core.pending and self._reader is None and not self._closed:
+                self._reader = threading.Thread(
+                    target=self._read_loop,
+                    name=f"gradio-gen-stream-{self.session_hash[:8]}",
+                    daemon=True,
+                )
+                self._reader.start()
+        self._send_cancels(effects.cancels)
+        return job
+
+    def cancel(self, event_id: str) -> bool:
+        with self.lock:
+            changed, effects = self.core.cancel(event_id)
+            self._wake(effects)
+        self._send_cancels(effects.cancels)
+        return changed
+
+    def post_stream(self, ep: EndpointSpec, event_id: str, data: list[Any] | None) -> None:
+        url = f"{self.api_url}stream/{event_id}" + ("" if data is not None else "/close")
+        body: dict[str, Any] = (
+            {"data": data, "fn_index": ep.fn_index, "session_hash": self.session_hash}
+            if data is not None
+            else {}
+        )
+        request_sync(
+            self.http,
+            "POST",
+            url,
+            what=f"streaming to {ep.api_name}",
+            policy="unsent",
+            max_retries=self.max_retries,
+            json=body,
+        )
+
+    def _send_cancels(self, cancels: list[CancelRequest]) -> None:
+        for c in cancels:
+            try:
+                request_sync(
+                    self.http,
+                    "POST",
+                    self.api_url + "cancel",
+                    what="cancelling a job",
+                    policy="idempotent",
+                    max_retries=self.max_retries,
+                    json={
+                        "event_id": c.event_id,
+                        "session_hash": self.session_hash,
+                        "fn_index": c.fn_index,
+                    },
+                )
+            except GradioGenError as exc:
+                logger.warning("could not cancel %s on the server: %s", c.event_id, exc)
+
+    # -- reader -----------------------------------------------------------------------
+    def _wake(self, effects: Effects) -> None:
+        """Under ``lock``: notify the waiters of changed records."""
+        for event_id in effects.touched:
+            cond = self._conds.get(event_id)
+            if cond is not None:
+                cond.notify_all()
+                record = self.core.record(event_id)
+                if record is None:  # ended: its job keeps the record
+                    self._conds.pop(event_id, None)
+        for problem in effects.problems:
+            logger.warning("session %s: %s", self.session_hash, problem)
+
+    def _open(self) -> httpx.Response:
+        request = self.http.build_request(
+            "GET",
+            self.api_url + "queue/data",
+            params={"session_hash": self.session_hash},
+            timeout=stream_timeout(self.timeout),
+        )
+        attempt = 0
+        while True:
+            try:
+                response = self.http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                if attempt >= self.max_retries or isinstance(exc, httpx.ReadTimeout):
+                    raise map_transport_error(exc, "opening the session stream") from exc
+                time.sleep(backoff(attempt))
+                attempt += 1
+                continue
+            if response.is_success:
+                return response
+            response.read()
+            response.close()
+            raise status_error(response, "opening the session stream")
+
+    def _read_loop(self) -> None:
+        while True:
+            closed = False
+            error: GradioGenError | None = None
+            try:
+                response = self._open()
+                with self.lock:
+                    if self._closed:
+                        response.close()
+                        raise StreamLostError("the client was closed")
+                    self._response = response
+                try:
+                    closed = self._pump(response)
+                finally:
+                    response.close()
+            except httpx.ReadTimeout as exc:
+                error = ReadTimeout(
+                    f"the session stream was silent for {self.timeout.stream_idle} s "
+                    "(Timeout.stream_idle); the connection is presumed dead"
+                )
+                error.__cause__ = exc
+            except httpx.TransportError as exc:
+                error = StreamLostError(f"the session stream broke: {type(exc).__name__}: {exc}")
+                error.__cause__ = exc
+            except GradioGenError as exc:
+                error = exc
+            except Exception as exc:  # never die silently with jobs waiting
+                logger.exception("session stream reader failed")
+                error = StreamLostError(f"the session stream reader failed: {exc!r}")
+            with self.lock:
+                self._response = None
+                if not closed and self.core.pending:
+                    self._wake(self.core.stream_ended(error))
+                if self._closed or not self.core.pending:
+                    self._reader = None
+                    return
+            logger.debug("session %s: reopening the stream for pending jobs", self.session_hash)
+
+    def _pump(self, response: httpx.Response) -> bool:
+        """Read the stream to its end; True if ``close_stream`` was seen."""
+        decoder = SSEDecoder()
+        closed = False
+        for chunk in response.iter_bytes():
+            payloads = decoder.feed(chunk)
+            if not payloads:
+                continue
+            effects = Effects()
+            with self.lock:
+                for payload in payloads:
+                    effects.merge(self.core.receive(payload))
+                self._wake(effects)
+            self._send_cancels(effects.cancels)
+            closed = closed or effects.closed
+        return closed
+
+    def close(self, timeout: float = 5.0) -> None:
+        with self.lock:
+            self._closed = True
+            self._wake(self.core.close(CancelledError("the client was closed")))
+            reader = self._reader
+            shutdown_response(self._response)
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(timeout)
+            if reader.is_alive():
+                logger.warning("session stream reader did not stop within %s s", timeout)
+
+
+class Job(Generic[R]):
+    """A submitted call. Thread-safe; every wait is bounded (default: ``Timeout.job``)."""
+
+    def __init__(
+        self,
+        session: SyncSession,
+        ep: EndpointSpec,
+        record: EventRecord,
+        cond: threading.Condition,
+        transform: Callable[[list[Any]], R],
+    ) -> None:
+        self._session = session
+        self._ep = ep
+        self._record = record
+        self._cond = cond
+        self._transform = transform
+        self._shaped: dict[int, R] = {}
+
+    @property
+    def event_id(self) -> str:
+        return self._record.event_id
+
+    @property
+    def endpoint(self) -> str:
+        return self._ep.api_name
+
+    def __repr__(self) -> str:
+        return f"<Job {self.endpoint} {self.event_id} {self._record.status.code}>"
+
+    def _shape(self, index: int, wire: list[Any]) -> R:
+        # called under the lock; outputs are immutable once recorded
+        if index not in self._shaped:
+            self._shaped[index] = self._transform(self._ep.from_wire(wire))
+        return self._shaped[index]
+
+    def _deadline(self, timeout: float | NotGiven | None) -> float | None:
+        seconds = self._session.timeout.job if timeout is NOT_GIVEN else timeout
+        return None if seconds is None else time.monotonic() + seconds
+
+    def _wait(self, ready: Callable[[], bool], deadline: float | None) -> None:
+        """Under the lock: wait until ``ready()`` or raise ``JobTimeout``."""
+        while not ready():
+            if deadline is None:
+                self._cond.wait()
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise JobTimeout(f"{self.endpoint} ({self.event_id}) did not finish in time")
+            self._cond.wait(remaining)
+
+    def _more(self, items: list[Any], seen: int) -> Callable[[], bool]:
+        record = self._record
+        return lambda: len(items) > seen or record.done
+
+    def done(self) -> bool:
+        with self._cond:
+            return self._record.done
+
+    def status(self) -> Status:
+        with self._cond:
+            return self._record.status
+
+    def outputs(self) -> list[R]:
+        """Every output so far (each generator yield, then the final value)."""
+        with self._cond:
+            return [self._shape(i, w) for i, w in enumerate(self._record.outputs)]
+
+    def result(self, timeout: float | NotGiven | None = NOT_GIVEN) -> R:
+        """The final output; raises the job's error (``AppError``, ``CancelledError``...)."""
+        deadline = self._deadline(timeout)
+        with self._cond:
+            record = self._record
+            self._wait(lambda: record.done, deadline)
+            if record.outcome == "success":
+                return self._shape(len(record.outputs) - 1, record.outputs[-1])
+            assert record.error is not None
+            raise record.error
+
+    def updates(self, timeout: float | NotGiven | None = NOT_GIVEN) -> Iterator[Update]:
+        """Every update (status, progress, log, output) in order, until the job ends."""
+        deadline = self._deadline(timeout)
+        index = 0
+        record = self._record
+        outputs_seen = 0
+        while True:
+            with self._cond:
+                self._wait(self._more(record.updates, index), deadline)
+                batch = record.updates[index:]
+                shaped = []
+                for update in batch:
+                    if update.kind == "output":
+                        shaped.append(
+                            Update(
+                                update.kind,
+                                update.status,
+                                self._shape(outputs_seen, update.output),
+                                update.final,
+                            )
+                        )
+                        outputs_seen += 1
+                    else:
+                        shaped.append(update)
+                finished = record.done and len(record.updates) == index + len(batch)
+            index += len(batch)
+            yield from shaped
+            if finished:
+                return
+
+    def __iter__(self) -> Iterator[R]:
+        """Each output as it arrives (generator yields, then the final value); raises the
+        job's error at the end, except a cancellation, which just ends the iteration."""
+        deadline = self._deadline(NOT_GIVEN)
+        index = 0
+        record = self._record
+        while True:
+            with self._cond:
+                self._wait(self._more(record.outputs, index), deadline)
+                items = [
+                    self._shape(i, record.outputs[i]) for i in range(index, len(record.outputs))
+                ]
+                finished = record.done and len(record.outputs) == index + len(items)
+                error = record.error if finished else None
+            index += len(items)
+            yield from items
+            if finished:
+                if error is not None and not isinstance(error, CancelledError):
+                    raise error
+                return
+
+    def cancel(self) -> bool:
+        """Stop the job (server-side too, without disturbing other jobs). True if it was
+        still pending; ``result()`` then raises ``CancelledError``."""
+        return self._session.cancel(self.event_id)
+
+    def send_chunk(self, *values: Any) -> None:
+        """Send the next input chunk to a ``connection: "stream"`` endpoint."""
+        self._check_stream()
+        self._session.post_stream(self._ep, self.event_id, self._ep.to_wire(list(values)))
+
+    def close_stream(self) -> None:
+        """End a streaming-input job; its final output follows."""
+        self._check_stream()
+        self._session.post_stream(self._ep, self.event_id, None)
+
+    def _check_stream(self) -> None:
+        if self._ep.connection != "stream":
+            raise UsageError(f"{self.endpoint} is not a streaming-input endpoint")
