@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pydantic
 import pytest
-
 from gradio_gen.runtime._exceptions import FileTooLargeError, ProtocolError, UsageError
 from gradio_gen.runtime._files import File, FileInput, FileSource, handle_file
 from gradio_gen.runtime._files_io import FileTransfer, create_unique, parse_playlist, safe_filename
