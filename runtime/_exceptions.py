@@ -7,7 +7,8 @@ caller handles differently::
     ├── UsageError                 bad input, raised before any network call
     │   ├── InputValidationError   a parameter failed validation (names the parameter)
     │   ├── UnknownEndpointError   no such api_name / endpoint
-    │   └── FileTooLargeError      a file exceeds the app's max_file_size (nothing sent)
+    │   ├── FileTooLargeError      a file exceeds the app's max_file_size (nothing sent)
+    │   └── NotStubbedError        a typed fake's endpoint was called without a stub
     ├── TransportError             the connection failed
     │   ├── ConnectError           could not connect
     │   ├── TimeoutError           a wait ran out (also a builtins.TimeoutError)
@@ -82,6 +83,17 @@ class FileTooLargeError(UsageError):
         super().__init__(
             f"File {name!r} is {size} bytes; the app accepts at most {limit} bytes "
             "(max_file_size). Nothing was sent."
+        )
+
+
+class NotStubbedError(UsageError):
+    """A fake client's endpoint was called but the test gave it nothing to answer with."""
+
+    def __init__(self, endpoint: str, fake: str = "the fake client") -> None:
+        self.endpoint = endpoint
+        super().__init__(
+            f"{fake}: endpoint {endpoint} was called but is not stubbed; give it an answer "
+            f"with .returns(value), .responds(function), .raises(error) or .streams(...)"
         )
 
 
