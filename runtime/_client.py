@@ -13,6 +13,7 @@ before the first call (except ``/login`` for ``auth=``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -37,6 +38,7 @@ from ._exceptions import (
     UnsupportedProtocolError,
     UsageError,
 )
+from ._files_handler import FileHandler, for_client
 from ._http import build_async_client, build_sync_client, request_async, request_sync
 from ._spec import AppSpec, EndpointSpec
 from ._sync import Job, SyncSession
@@ -346,8 +348,16 @@ class Client(_BaseClient):
 
     # -- hooks for the files layer ---------------------------------------------------------
     def _encode_inputs(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:
-        """Upload file markers in ``values`` (visible values); identity until files plug in."""
-        return values
+        """Upload the files in ``values`` (visible values): see ``_files_handler``."""
+        return self._files.prepare_inputs(ep, values)
+
+    def _decode_outputs(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:
+        """FileData outputs -> ``File`` (downloaded into ``download_dir`` when set)."""
+        return self._files.process_outputs(ep, values, final=False)
+
+    @functools.cached_property
+    def _files(self) -> FileHandler:
+        return for_client(self._http, self.api_url, self.spec.max_file_size, self.download_dir)
 
     # -- calls ---------------------------------------------------------------------------
     def _submit(
@@ -356,7 +366,7 @@ class Client(_BaseClient):
         """Join ``ep`` with visible ``values`` (validated, in order); the typed layer's entry."""
         session = self._current_session()
         data = self._wire(ep, self._encode_inputs(ep, list(values)))
-        return session.join(ep, data, transform)
+        return session.join(ep, data, lambda outs: transform(self._decode_outputs(ep, outs)))
 
     def submit(self, endpoint: str | int, *args: Any, **kwargs: Any) -> Job[Any]:
         """Start a call; returns once the app accepted it (``Job.event_id`` is known)."""
@@ -516,15 +526,23 @@ class AsyncClient(_BaseClient):
         return self._session
 
     async def _encode_inputs(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:
-        """Upload file markers in ``values``; identity until files plug in."""
-        return values
+        """Upload the files in ``values`` (visible values): see ``_files_handler``."""
+        return await self._files.aprepare_inputs(ep, values)
+
+    def _decode_outputs(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:
+        """FileData outputs -> ``File`` (no I/O here: ``await file.adownload(dir)``)."""
+        return self._files.wrap_outputs(ep, values)
+
+    @functools.cached_property
+    def _files(self) -> FileHandler:
+        return for_client(self._http, self.api_url, self.spec.max_file_size, self.download_dir)
 
     async def _submit(
         self, ep: EndpointSpec, values: list[Any], *, transform: Callable[[list[Any]], R]
     ) -> AsyncJob[R]:
         session = await self._current_session()
         data = self._wire(ep, await self._encode_inputs(ep, list(values)))
-        return await session.join(ep, data, transform)
+        return await session.join(ep, data, lambda outs: transform(self._decode_outputs(ep, outs)))
 
     async def submit(self, endpoint: str | int, *args: Any, **kwargs: Any) -> AsyncJob[Any]:
         await self.connect()

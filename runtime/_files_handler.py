@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from ._files import File
 from ._files_io import FileTransfer
 from ._files_upload import upload_async, upload_sync
@@ -158,4 +160,18 @@ def _aligned(items: list[Any], slots: int, states: Sequence[int], n: int) -> lis
     return [None] * n
 
 
-__all__ = ["FileHandler"]
+__all__ = ["FileHandler", "for_client"]
+
+
+def for_client(
+    http: httpx.Client | httpx.AsyncClient,
+    api_url: str,
+    max_file_size: int | None,
+    download_dir: str | os.PathLike[str] | None,
+) -> FileHandler:
+    """The handler of one ``Client``/``AsyncClient`` (its own httpx client: same auth)."""
+    if isinstance(http, httpx.AsyncClient):
+        transfer = FileTransfer(aclient=http, api_url=api_url)
+    else:
+        transfer = FileTransfer(http, api_url=api_url)
+    return FileHandler(transfer, max_file_size=max_file_size, download_dir=download_dir)
