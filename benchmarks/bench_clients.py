@@ -345,11 +345,14 @@ def _generated_client(module: str, url: str, download_dir: str, aio: bool = Fals
 
 
 def _untyped_of(typed: Any) -> Any:
-    return getattr(typed, "_client", None) or getattr(typed, "client", None) or typed
+    """The runtime engine a generated client wraps."""
+    return getattr(typed, "_engine", typed)
 
 
 def _typed_method(typed: Any, endpoint: str) -> Any:
-    """The typed endpoint object for an api_name (``/echo`` -> ``client.echo``)."""
+    """The typed endpoint object for an api_name (the same object as ``client.echo``)."""
+    if hasattr(typed, "endpoint"):
+        return typed.endpoint(endpoint)
     return getattr(typed, endpoint.strip("/").replace("-", "_"))
 
 

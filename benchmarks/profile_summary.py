@@ -13,7 +13,17 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-IDLE = ("select (", "poll (", "wait (", "sleep (", "_wait_for_tstate_lock", "acquire (")
+IDLE = (
+    "SyncStream.read (",
+    "recv_into (",
+    "recv (",
+    "select (",
+    "poll (",
+    "wait (",
+    "sleep (",
+    "_wait_for_tstate_lock",
+    "acquire (",
+)
 
 
 def main() -> None:
