@@ -7,8 +7,8 @@ run-time drift check); this module loads, reports (text or ``--format json``) an
 exit status.
 
 Exit status: 0 nothing at or above ``--fail-on``; 1 changes at or above it (``breaking`` by
-default, ``any`` fails on every change); 2 a source could not be loaded or the arguments
-are wrong.
+default, ``any`` fails on every change); 2 bad arguments or an unreadable/malformed source;
+3 an app could not be reached (as for ``gradio-gen SOURCE``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,12 @@ EXIT_ERROR = 2
 
 
 class SourceError(Exception):
-    """A diff source could not be loaded (printed as one line, exit status 2)."""
+    """A diff source could not be loaded (printed as one line; exit status 2, or 3 when
+    the app could not be reached, as for SOURCE)."""
+
+    def __init__(self, message: str, *, exit_code: int = 2) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -85,8 +90,7 @@ def _literal_snapshot(value: ast.expr) -> dict[str, Any] | None:
         and len(value.args) == 1
         and not value.keywords
         and isinstance(value.func, ast.Attribute | ast.Name)
-        and (value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id)
-        == "loads"
+        and (value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id) == "loads"
     ):
         value = value.args[0]
     try:
@@ -98,8 +102,10 @@ def _literal_snapshot(value: ast.expr) -> dict[str, Any] | None:
             obj = json.loads(obj)
         except ValueError:
             return None
-    if isinstance(obj, dict) and isinstance(obj.get("info"), dict) and isinstance(
-        obj.get("config"), dict
+    if (
+        isinstance(obj, dict)
+        and isinstance(obj.get("info"), dict)
+        and isinstance(obj.get("config"), dict)
     ):
         return obj
     return None
@@ -117,45 +123,15 @@ def load(source: str) -> Loaded:
 
 
 def _load_snapshot(source: str) -> dict[str, Any]:
-    """Delegate to the generator's SOURCE loader (Space id, URL, snapshot file)."""
+    """The generator's SOURCE loader (Space id, URL, snapshot file), errors as ``SourceError``."""
+    from gradio_gen import snapshot as snapshots
+
     try:
-        from gradio_gen import snapshot as snapshot_module  # type: ignore[attr-defined]
-    except ImportError:
-        snapshot_module = None
-    loader = getattr(snapshot_module, "load_source", None) if snapshot_module else None
-    try:
-        if loader is not None:
-            result = loader(source)
-            return dict(result)
-        return _fallback_load(source)
-    except SourceError:
-        raise
+        return snapshots.load(source)
+    except snapshots.SourceError as exc:
+        raise SourceError(str(exc), exit_code=exc.exit_code) from None
     except (GradioGenError, OSError, ValueError) as exc:
         raise SourceError(f"{source}: {exc}") from None
-
-
-def _fallback_load(source: str) -> dict[str, Any]:
-    path = Path(source)
-    if path.is_file():
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or "info" not in data or "config" not in data:
-            raise SourceError(f"{source}: not a snapshot (needs 'info' and 'config')")
-        return data
-    if source.startswith(("http://", "https://")):
-        import httpx
-
-        from gradio_gen.runtime._constants import DEFAULT_API_PREFIX, READ_TIMEOUT
-
-        root = source.rstrip("/") + "/"
-        with httpx.Client(timeout=READ_TIMEOUT, follow_redirects=True) as http:
-            config = http.get(root + "config")
-            config.raise_for_status()
-            cfg = config.json()
-            prefix = cfg.get("api_prefix", DEFAULT_API_PREFIX) or ""
-            info = http.get(root + prefix.strip("/") + "/info" if prefix else root + "info")
-            info.raise_for_status()
-            return {"config": cfg, "info": info.json()}
-    raise SourceError(f"{source}: not a file, URL or generated module")
 
 
 # -- reporting ----------------------------------------------------------------------------
@@ -186,9 +162,7 @@ def render_text(old: Loaded, new: Loaded, diff: ApiDiff, fail_on: FailOn) -> str
     head = f"API diff {old.source} -> {new.source}"
     lines = [head, *change_lines(diff), diff.summary()]
     if failing(diff, fail_on):
-        lines.append(
-            "FAIL: breaking changes" if fail_on == "breaking" else "FAIL: the API changed"
-        )
+        lines.append("FAIL: breaking changes" if fail_on == "breaking" else "FAIL: the API changed")
     return "\n".join(lines) + "\n"
 
 
@@ -211,17 +185,20 @@ def diff_sources(old: str, new: str) -> tuple[Loaded, Loaded, ApiDiff]:
         raise SourceError(str(exc)) from None
 
 
-def check_module(module: str | Path, snapshot: Mapping[str, Any]) -> ApiDiff:
-    """API changes between a committed generated module and a freshly loaded snapshot (for
-    ``gradio-gen SOURCE -o client.py --check``). Raises ``SourceError`` if unreadable."""
-    path = Path(module)
-    if not path.is_file():
-        raise SourceError(f"{module}: no such file")
-    embedded = snapshot_from_module_source(path.read_text(encoding="utf-8"), str(module))
+def check_lines(module_text: str, snapshot: Mapping[str, Any]) -> list[str]:
+    """The API-level lines of ``gradio-gen SOURCE -o client.py --check``: the changes between
+    the module's embedded snapshot and ``snapshot``, classified, one per line."""
     try:
-        return diff_snapshots(embedded, minimal_snapshot(snapshot))
+        embedded = snapshot_from_module_source(module_text, "the current module")
+    except SourceError as exc:
+        return [f"(cannot compare APIs: {exc})"]
+    try:
+        diff = diff_snapshots(embedded, minimal_snapshot(snapshot))
     except GradioGenError as exc:
-        raise SourceError(str(exc)) from None
+        return [f"(cannot compare APIs: {exc})"]
+    if not diff:
+        return ["API: no changes (only the generated text differs)"]
+    return [f"API: {diff.summary()}", *change_lines(diff)]
 
 
 # -- command line -------------------------------------------------------------------------
@@ -247,7 +224,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         old, new, diff = diff_sources(args.old, args.new)
     except SourceError as exc:
         err.write(f"gradio-gen diff: error: {exc}\n")
-        return EXIT_ERROR
+        return exc.exit_code
     render = render_json if args.format == "json" else render_text
     out.write(render(old, new, diff, fail_on))
     return exit_code(diff, fail_on)

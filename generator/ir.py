@@ -1,0 +1,302 @@
+"""The intermediate model: what the templates render, with every name resolved and every
+type and literal already turned into safe Python source (pure; no I/O).
+
+Endpoints come from ``AppSpec`` (the same wire facts the runtime uses), public ones only, in
+fn_index order; nothing depends on the key order of the snapshot's JSON objects.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from gradio_gen.models import ModelBlock, build_models
+from gradio_gen.naming import (
+    ClassName,
+    PythonIdentifier,
+    endpoint_attribute_names,
+    field_names,
+    parameter_names,
+    pascal,
+)
+from gradio_gen.runtime._spec import (
+    AppSpec,
+    EndpointSpec,
+    OutputSpec,
+    ParameterSpec,
+    canonical_json,
+    minimal_snapshot,
+    snapshot_sha256,
+)
+from gradio_gen.runtime._version import __version__
+from gradio_gen.schema import Document, Side, inline_type
+
+DefaultKind = Literal["required", "literal", "server"]
+_DOC_VALUE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Param:
+    name: PythonIdentifier
+    raw_name: str
+    annotation: str
+    """Python source of the annotation (built from validated names and repr'd literals)."""
+    default: DefaultKind
+    default_source: str | None
+    """Python source of the default for ``literal`` (``repr`` of a JSON scalar)."""
+    keyword_only: bool
+    doc: str
+
+
+@dataclass(frozen=True)
+class Output:
+    name: PythonIdentifier
+    annotation: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    api_name: str
+    attr: PythonIdentifier
+    class_name: str
+    async_class_name: str
+    params: tuple[Param, ...]
+    outputs: tuple[Output, ...]
+    result_class: ClassName | None
+    """The NamedTuple of a multi-output endpoint."""
+    result_type: str
+    doc: str
+    generator: bool
+    streaming_input: bool
+
+    @property
+    def has_keyword_only(self) -> bool:
+        return any(p.keyword_only for p in self.params)
+
+
+@dataclass(frozen=True)
+class App:
+    class_name: ClassName
+    async_class_name: ClassName
+    source: str
+    title: str
+    schema_sha256: str
+    generator_version: str
+    snapshot_json: str
+    endpoints: tuple[Endpoint, ...]
+    models: ModelBlock
+    gradio_version: str | None
+
+
+class NoEndpointsError(Exception):
+    """The app has no named public endpoint to generate methods for."""
+
+
+def default_class_name(spec: AppSpec, source: str, hint: str = "") -> ClassName:
+    """From the app title (unless it is gradio's default), the Space, the source, a hint."""
+    for text in (spec.title, spec.space_id, source.rstrip("/").rsplit("/", 1)[-1], hint):
+        if text and pascal(text) and text.strip().lower() != "gradio" and "://" not in text:
+            return ClassName(text, prefix="App")
+    return ClassName("GradioApp")
+
+
+def build(
+    snapshot: Mapping[str, Any],
+    *,
+    source: str,
+    class_name: str | None = None,
+    name_hint: str = "",
+) -> App:
+    """Snapshot -> ``App``. Raises ``ProtocolError`` (malformed snapshot) or
+    ``NoEndpointsError``."""
+    spec = AppSpec.from_snapshot(snapshot)
+    eps = sorted(spec.public_endpoints, key=lambda e: (e.fn_index, e.api_name))
+    if not eps:
+        raise NoEndpointsError("the app has no named public endpoints")
+    cls = (
+        ClassName(class_name, prefix="App")
+        if class_name
+        else default_class_name(spec, source, name_hint)
+    )
+    async_cls = ClassName("Async" + cls)
+    doc = Document()
+    for reserved in (cls, async_cls):
+        doc.reserve(reserved)
+    attrs = endpoint_attribute_names([e.api_name for e in eps])
+    plans = []
+    for ep in eps:
+        base = pascal(attrs[ep.api_name]) or "Endpoint"
+        for suffix in ("Result",):
+            doc.reserve(ClassName(base + suffix))
+        plans.append((ep, base))
+    endpoints = [_endpoint(ep, attrs[ep.api_name], base, doc) for ep, base in plans]
+    expected = [n for n in doc.roots]
+    models = build_models(doc.document(), expected)
+    minimal = minimal_snapshot(snapshot)
+    return App(
+        class_name=cls,
+        async_class_name=async_cls,
+        source=source,
+        title=spec.title or "",
+        schema_sha256=snapshot_sha256(snapshot),
+        generator_version=__version__,
+        snapshot_json=canonical_json(minimal),
+        endpoints=tuple(endpoints),
+        models=models,
+        gradio_version=spec.version,
+    )
+
+
+def _type_for(schema: Mapping[str, Any], side: Side, root_name: str, doc: Document) -> str:
+    simple = inline_type(schema, side)
+    if simple is not None:
+        return simple
+    name = ClassName(root_name)
+    doc.reserve(name)
+    doc.add_root(name, schema, side)
+    return name
+
+
+def _endpoint(ep: EndpointSpec, attr: PythonIdentifier, base: str, doc: Document) -> Endpoint:
+    names = parameter_names([p.name for p in ep.parameters])
+    params: list[Param] = []
+    seen_default = False
+    need_kwonly = False
+    for p in ep.parameters:
+        if p.has_default:
+            seen_default = True
+        elif seen_default:
+            need_kwonly = True
+    first_default = next((i for i, p in enumerate(ep.parameters) if p.has_default), None)
+    for i, (p, name) in enumerate(zip(ep.parameters, names, strict=False)):
+        annotation = _type_for(p.schema, "input", f"{base}{pascal(name)}Input", doc)
+        kind, source, annotation = _default(p, annotation)
+        kwonly = need_kwonly and first_default is not None and i >= first_default
+        params.append(Param(name, p.name, annotation, kind, source, kwonly, _param_doc(p)))
+    out_names = field_names([o.label or o.component or "output" for o in ep.outputs])
+    outputs = []
+    for o, oname in zip(ep.outputs, out_names, strict=False):
+        annotation = _type_for(o.schema, "output", f"{base}{pascal(oname)}Output", doc)
+        outputs.append(Output(oname, annotation, _output_doc(o)))
+    result_class: ClassName | None = None
+    if not outputs:
+        result_type = "None"
+    elif len(outputs) == 1:
+        result_type = outputs[0].annotation
+    else:
+        result_class = ClassName(base + "Result")
+        result_type = result_class
+    return Endpoint(
+        api_name=ep.api_name,
+        attr=attr,
+        class_name=f"_{base}Endpoint",
+        async_class_name=f"_Async{base}Endpoint",
+        params=tuple(params),
+        outputs=tuple(outputs),
+        result_class=result_class,
+        result_type=result_type,
+        doc=_endpoint_doc(ep),
+        generator=ep.generator,
+        streaming_input=ep.connection == "stream",
+    )
+
+
+def _fits(value: Any, schema: Any, depth: int = 0) -> bool:
+    """Does a JSON scalar fit a simple schema (one ``inline_type`` accepted)?"""
+    if depth > 10 or not isinstance(schema, Mapping):
+        return False
+    if "const" in schema:
+        return bool(value == schema["const"] and type(value) is type(schema["const"]))
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        return any(value == e and type(value) is type(e) for e in enum)
+    for key in ("anyOf", "oneOf"):
+        if isinstance(schema.get(key), list):
+            return any(_fits(value, v, depth + 1) for v in schema[key])
+    typ = schema.get("type")
+    if isinstance(typ, list):
+        return any(_fits(value, {**schema, "type": t}, depth + 1) for t in typ)
+    if typ == "string":
+        return isinstance(value, str)
+    if typ == "boolean":
+        return isinstance(value, bool)
+    if typ == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if typ == "number":
+        return (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        )
+    return False
+
+
+def _scalar_source(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return repr(value)
+    return repr(value)
+
+
+def _default(p: ParameterSpec, annotation: str) -> tuple[DefaultKind, str | None, str]:
+    """(kind, default source, annotation) for one parameter."""
+    if not p.has_default:
+        return "required", None, annotation
+    if p.default is None:
+        if annotation in ("Any", "None") or annotation.endswith("| None"):
+            return "literal", "None", annotation
+        return "literal", "None", f"{annotation} | None"
+    if isinstance(p.default, (str, int, float, bool)) and _fits(p.default, p.schema):
+        source = _scalar_source(p.default)
+        if annotation == "float" and isinstance(p.default, int):
+            source = repr(float(p.default)) if abs(p.default) < 2**53 else source
+        return "literal", source, annotation
+    # Lists, objects, or a default that does not fit its own schema: the app's own value is
+    # sent unvalidated when the argument is left out (shown in the docstring).
+    return "server", None, f"{annotation} | NotGiven"
+
+
+def _short(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= _DOC_VALUE_LIMIT else text[: _DOC_VALUE_LIMIT - 3] + "..."
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _param_doc(p: ParameterSpec) -> str:
+    parts = [f"{p.component or 'value'}"]
+    if p.label:
+        parts.append(f"'{_one_line(p.label)}'")
+    text = " ".join(parts)
+    if p.description:
+        text += f": {_one_line(p.description)}"
+    if p.has_default:
+        text += f" Default: {_short(p.default)}."
+    if p.example is not None:
+        text += f" Example: {_short(p.example)}."
+    return text
+
+
+def _output_doc(o: OutputSpec) -> str:
+    text = o.component or "value"
+    if o.label:
+        text += f" '{_one_line(o.label)}'"
+    if o.description:
+        text += f": {_one_line(o.description)}"
+    return text
+
+
+def _endpoint_doc(ep: EndpointSpec) -> str:
+    head = f"Call ``{ep.api_name}``"
+    if ep.generator:
+        head += " (a generator: ``submit()`` yields each intermediate output)"
+    lines = [head + "."]
+    if ep.description:
+        lines += ["", ep.description.strip()]
+    return "\n".join(lines)

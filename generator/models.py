@@ -1,0 +1,316 @@
+"""datamodel-code-generator, run once per app on the combined document, and an AST check of
+what it wrote.
+
+The generated model source is never pasted as text: it is parsed, every statement is checked
+against the small set of shapes models consist of (imports from known modules, classes with
+annotated fields and literal defaults, type aliases), the file marker classes are replaced by
+the runtime's ``FileInput``/``File``, ``BaseModel`` becomes the runtime's ``GeneratedModel``
+(``defer_build=True``), and the tree is unparsed. Anything unexpected makes the whole model
+block degrade to ``Any`` aliases with a comment, never a failure.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import logging
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gradio_gen.schema import FILE_TYPE, MARKERS
+
+log = logging.getLogger("gradio_gen.generator")
+
+_ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
+    "__future__": frozenset({"annotations"}),
+    "typing": None,
+    "typing_extensions": None,
+    "pydantic": None,
+    "datetime": None,
+    "decimal": frozenset({"Decimal"}),
+    "uuid": frozenset({"UUID"}),
+    "ipaddress": None,
+    "pathlib": frozenset({"Path"}),
+    "enum": frozenset({"Enum"}),
+}
+_ALLOWED_BASES = {"BaseModel", "RootModel", "Enum", "str"}
+_ALLOWED_CALLS = {"Field", "ConfigDict", "TypeAliasType", "constr", "conint", "confloat", "conlist"}
+
+
+class UnsafeModelSource(Exception):
+    """The model source contains a statement models never consist of."""
+
+
+@dataclass
+class ModelBlock:
+    """What the module gets from the models step."""
+
+    source: str
+    """Statements (no imports) defining models and aliases, safe to embed."""
+    imports: dict[str, set[str]] = field(default_factory=dict)
+    """module -> names the source needs."""
+    names: set[str] = field(default_factory=set)
+    """Top-level names the source defines."""
+    degraded: bool = False
+
+
+def run_datamodel_codegen(document: Mapping[str, Any]) -> str:
+    from datamodel_code_generator import DataModelType, InputFileType, generate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = generate(
+            json.dumps(document, sort_keys=True),
+            input_file_type=InputFileType.JsonSchema,
+            output_model_type=DataModelType.PydanticV2BaseModel,
+            formatters=[],
+            disable_timestamp=True,
+            skip_root_model=True,
+            enum_field_as_literal="all",
+            use_default_kwarg=True,
+            strict_nullable=True,
+            use_one_literal_as_default=True,
+            allow_remote_refs=False,
+            use_type_alias=True,
+            use_schema_description=False,
+            use_field_description=False,
+            target_python_version="3.10",
+        )
+    if not isinstance(out, str):
+        raise UnsafeModelSource("datamodel-code-generator returned several modules")
+    return out
+
+
+def build_models(document: Mapping[str, Any], expected: list[str]) -> ModelBlock:
+    """Models for ``document``; ``expected`` are the root names the module refers to."""
+    defs = document.get("$defs") or {}
+    if not expected or not defs:
+        return ModelBlock(source="")
+    try:
+        source = run_datamodel_codegen(document)
+        block = sanitize(source)
+    except Exception as exc:  # any failure degrades to Any, never to a failed generation
+        log.warning("model generation failed, degrading to Any: %s", exc)
+        return degraded(expected, f"model generation failed: {type(exc).__name__}")
+    missing = [n for n in expected if n not in block.names]
+    if missing:
+        log.warning("models missing after generation: %s", missing[:5])
+        return degraded(expected, "model generation lost definitions")
+    return block
+
+
+def degraded(names: list[str], why: str) -> ModelBlock:
+    safe_why = why.replace("\n", " ")
+    lines = [f"# {safe_why}: these types are unconstrained."]
+    lines += [f'{n} = TypeAliasType("{n}", Any)' for n in names]
+    return ModelBlock(
+        source="\n".join(lines) + "\n",
+        imports={"typing": {"Any"}, "typing_extensions": {"TypeAliasType"}},
+        names=set(names),
+        degraded=True,
+    )
+
+
+def sanitize(source: str) -> ModelBlock:
+    """Check and rewrite datamodel-code-generator's output (see the module docstring)."""
+    tree = ast.parse(source)
+    markers = {MARKERS["input"]: FILE_TYPE["input"], MARKERS["output"]: FILE_TYPE["output"]}
+    imports: dict[str, set[str]] = {}
+    body: list[ast.stmt] = []
+    defined: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom):
+            allowed = _ALLOWED_IMPORTS.get(stmt.module or "", frozenset())
+            for alias in stmt.names:
+                if alias.asname or (allowed is not None and alias.name not in allowed):
+                    raise UnsafeModelSource(f"import {stmt.module}.{alias.name}")
+                if stmt.module != "__future__":
+                    imports.setdefault(str(stmt.module), set()).add(alias.name)
+            continue
+        if isinstance(stmt, ast.ClassDef):
+            if stmt.name in markers:
+                continue
+            _check_class(stmt)
+            defined.add(stmt.name)
+            body.append(stmt)
+            continue
+        if isinstance(stmt, ast.Assign) and _is_alias(stmt):
+            assert isinstance(stmt.targets[0], ast.Name)
+            defined.add(stmt.targets[0].id)
+            body.append(stmt)
+            continue
+        if isinstance(stmt, ast.Expr) and _is_rebuild(stmt):
+            continue  # pydantic resolves forward references lazily on first use
+        raise UnsafeModelSource(f"unexpected statement {type(stmt).__name__}")
+    module = ast.Module(body=body, type_ignores=[])
+    uses_file: set[str] = set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.Name) and node.id in markers:
+            node.id = markers[node.id]
+            uses_file.add(node.id)
+        elif (
+            isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in markers
+        ):
+            node.value = markers[node.value]
+            uses_file.add(node.value)
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            _wrap_mutable_defaults(stmt)
+            stmt.bases = [
+                ast.Name("GeneratedModel", ast.Load())
+                if isinstance(b, ast.Name) and b.id == "BaseModel"
+                else b
+                for b in stmt.bases
+            ]
+    imports.get("pydantic", set()).discard("BaseModel")
+    if "Field(" in ast.unparse(module):
+        imports.setdefault("pydantic", set()).add("Field")
+    if uses_file:
+        imports.setdefault("gradio_gen.runtime", set()).update(uses_file)
+    imports.setdefault("gradio_gen.runtime", set()).add("GeneratedModel")
+    text = ast.unparse(ast.fix_missing_locations(module))
+    return ModelBlock(source=text + "\n", imports=imports, names=defined)
+
+
+def _wrap_mutable_defaults(cls: ast.ClassDef) -> None:
+    """``x: list[int] = []`` -> ``x: list[int] = Field(default=[])`` (pydantic copies it;
+    linters no longer mistake it for a shared class attribute)."""
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(
+            stmt.value, (ast.List, ast.Dict, ast.Set)
+        ):
+            stmt.value = ast.Call(
+                func=ast.Name("Field", ast.Load()),
+                args=[],
+                keywords=[ast.keyword(arg="default", value=stmt.value)],
+            )
+
+
+def _is_rebuild(stmt: ast.Expr) -> bool:
+    call = stmt.value
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "model_rebuild"
+        and isinstance(call.func.value, ast.Name)
+        and not call.args
+        and not call.keywords
+    )
+
+
+def _is_alias(stmt: ast.Assign) -> bool:
+    if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+        return False
+    call = stmt.value
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "TypeAliasType"
+        and len(call.args) == 2
+        and not call.keywords
+        and isinstance(call.args[0], ast.Constant)
+        and call.args[0].value == stmt.targets[0].id
+    ):
+        return False
+    _check_annotation(call.args[1])
+    return True
+
+
+def _check_class(cls: ast.ClassDef) -> None:
+    if cls.decorator_list or cls.keywords:
+        raise UnsafeModelSource(f"class {cls.name} has decorators or keywords")
+    for base in cls.bases:
+        name = base.value if isinstance(base, ast.Subscript) else base
+        if not (isinstance(name, ast.Name) and name.id in _ALLOWED_BASES):
+            raise UnsafeModelSource(f"class {cls.name} has an unexpected base")
+        if isinstance(base, ast.Subscript):
+            _check_annotation(base.slice)
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            _check_annotation(stmt.annotation)
+            if stmt.value is not None:
+                _check_value(stmt.value)
+        elif (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+        ):
+            _check_value(stmt.value)
+        elif isinstance(stmt, ast.Pass):
+            pass
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            pass  # a docstring: unparse re-quotes it safely
+        else:
+            raise UnsafeModelSource(f"class {cls.name}: unexpected {type(stmt).__name__}")
+
+
+def _check_annotation(node: ast.expr) -> None:
+    """Names, subscripts, ``|`` unions, ``None`` and literal values inside ``Literal[...]``."""
+    if isinstance(node, ast.Name):
+        return
+    if isinstance(node, ast.Constant) and node.value is None:
+        return
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        _check_annotation(node.left)
+        _check_annotation(node.right)
+        return
+    if isinstance(node, ast.Tuple):
+        for elt in node.elts:
+            _check_annotation(elt)
+        return
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        if node.value.id == "Literal":
+            _check_value(node.slice)
+            return
+        if node.value.id == "Annotated" and isinstance(node.slice, ast.Tuple):
+            _check_annotation(node.slice.elts[0])
+            for extra in node.slice.elts[1:]:
+                _check_value(extra)
+            return
+        _check_annotation(node.slice)
+        return
+    if isinstance(node, ast.Call):
+        _check_value(node)
+        return
+    raise UnsafeModelSource(f"unexpected annotation node {type(node).__name__}")
+
+
+def _check_value(node: ast.expr) -> None:
+    """Literal data, or calls of a few known constructors with literal arguments."""
+    if isinstance(node, ast.Call):
+        if not (isinstance(node.func, ast.Name) and node.func.id in _ALLOWED_CALLS):
+            raise UnsafeModelSource("unexpected call")
+        for arg in node.args:
+            _check_value(arg)
+        for kw in node.keywords:
+            if kw.arg == "default_factory":
+                if not (isinstance(kw.value, ast.Name) and kw.value.id in {"list", "dict"}):
+                    if isinstance(kw.value, ast.Lambda) and not kw.value.args.args:
+                        _check_value(kw.value.body)
+                        continue
+                    raise UnsafeModelSource("unexpected default_factory")
+                continue
+            _check_value(kw.value)
+        return
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return  # e.g. an enum member or Model.model_validate in a default factory
+    if isinstance(node, ast.Name):
+        return  # a type or constant name (validated as identifier by the parser)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        for elt in node.elts:
+            _check_value(elt)
+        return
+    if isinstance(node, ast.Dict):
+        for k, v in zip(node.keys, node.values, strict=False):
+            if k is not None:
+                _check_value(k)
+            _check_value(v)
+        return
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        _check_value(node.operand)
+        return
+    if isinstance(node, ast.Constant):
+        return
+    raise UnsafeModelSource(f"unexpected value node {type(node).__name__}")

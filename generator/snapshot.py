@@ -1,0 +1,195 @@
+"""SOURCE -> snapshot: a Space id (via the runtime's hub), a URL (httpx), or a snapshot file.
+
+A snapshot is one JSON object with at least ``"info"`` (``/gradio_api/info``) and ``"config"``
+(``/config``); any other keys are metadata (``source``, ``gradio_version``,
+``generator_version``). Problems a user can fix raise ``SourceError`` with a message that says
+what to do; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gradio_gen.runtime._exceptions import ProtocolError
+from gradio_gen.runtime._spec import AppSpec
+from gradio_gen.runtime._version import __version__
+
+_SPACE_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+FETCH_TIMEOUT = 30.0
+
+
+class SourceError(Exception):
+    """A problem with SOURCE the user can act on (the message says how)."""
+
+    def __init__(self, message: str, *, exit_code: int = 2) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
+def kind_of(source: str) -> str:
+    """``"url"``, ``"file"`` or ``"space"``."""
+    if re.match(r"^https?://", source, re.I):
+        return "url"
+    if os.path.exists(source) or source.endswith(".json"):
+        return "file"
+    if _SPACE_ID.match(source):
+        return "space"
+    return "file"
+
+
+def validate(snapshot: Any, where: str) -> dict[str, Any]:
+    """Check the shape (naming the offending key) and that it describes at least one app."""
+    if not isinstance(snapshot, Mapping):
+        raise SourceError(f"{where}: a snapshot must be a JSON object with 'info' and 'config'")
+    for key in ("info", "config"):
+        if key not in snapshot:
+            raise SourceError(f"{where}: the snapshot has no {key!r} key")
+        if not isinstance(snapshot[key], Mapping):
+            raise SourceError(f"{where}: snapshot[{key!r}] must be a JSON object")
+    try:
+        AppSpec.from_snapshot(snapshot)
+    except ProtocolError as exc:
+        raise SourceError(f"{where}: malformed snapshot: {exc}") from None
+    return dict(snapshot)
+
+
+def load_file(path: str) -> dict[str, Any]:
+    p = Path(path)
+    if p.is_dir():
+        raise SourceError(f"{path}: is a directory, not a snapshot file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SourceError(
+            f"{path}: no such file (SOURCE is a Space id 'owner/name', an http(s) URL, "
+            "or a snapshot .json file)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: cannot read: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    return validate(data, path)
+
+
+def fetch_url(url: str, *, hf_token: str | None = None) -> dict[str, Any]:
+    """GET ``{root}/config`` and ``{root}{api_prefix}/info``."""
+    import httpx
+
+    root = url.rstrip("/") + "/"
+    headers = {"user-agent": f"gradio-gen/{__version__}"}
+    if hf_token:
+        headers["x-hf-authorization"] = f"Bearer {hf_token}"
+    try:
+        with httpx.Client(timeout=FETCH_TIMEOUT, headers=headers, follow_redirects=True) as http:
+            config = _get_json(http, root + "config", url)
+            prefix = config.get("api_prefix") if isinstance(config, Mapping) else None
+            prefix = (prefix if isinstance(prefix, str) else "").strip("/")
+            info = _get_json(http, root + (prefix + "/" if prefix else "") + "info", url)
+    except httpx.TransportError as exc:
+        raise SourceError(
+            f"{url}: cannot reach the app ({type(exc).__name__}: {exc}). Is it running, and is "
+            "the URL right?",
+            exit_code=3,
+        ) from None
+    snapshot = {
+        "source": url,
+        "gradio_version": config.get("version") if isinstance(config, Mapping) else None,
+        "generator_version": __version__,
+        "config": config,
+        "info": info,
+    }
+    return validate(snapshot, url)
+
+
+def _get_json(http: Any, url: str, source: str) -> Any:
+    response = http.get(url)
+    if response.status_code in (401, 403):
+        raise SourceError(
+            f"{source}: access denied ({response.status_code}). For a private Space pass "
+            "--hf-token (or set HF_TOKEN); for a password-protected app this is not supported yet.",
+            exit_code=3,
+        )
+    if response.status_code == 404:
+        raise SourceError(
+            f"{source}: {url} returned 404: this does not look like a Gradio app (or it is "
+            "older than gradio 4)",
+            exit_code=3,
+        )
+    if response.status_code >= 400:
+        raise SourceError(f"{source}: {url} returned HTTP {response.status_code}", exit_code=3)
+    try:
+        return response.json()
+    except ValueError:
+        raise SourceError(
+            f"{source}: {url} did not return JSON: not a Gradio app?", exit_code=3
+        ) from None
+
+
+def fetch_space(space_id: str, *, hf_token: str | None = None) -> dict[str, Any]:
+    from gradio_gen.runtime import _exceptions as errors
+    from gradio_gen.runtime._hub import resolve_space_sync
+
+    try:
+        info = resolve_space_sync(space_id, token=hf_token)
+    except errors.SpaceNotFoundError:
+        raise SourceError(
+            f"Space {space_id!r} was not found. Check the id (owner/name); if it is private, "
+            "pass --hf-token or set HF_TOKEN.",
+            exit_code=3,
+        ) from None
+    except errors.AuthenticationError:
+        raise SourceError(
+            f"Space {space_id!r} is private or gated: pass --hf-token (or set HF_TOKEN) with "
+            "access to it.",
+            exit_code=3,
+        ) from None
+    except errors.GradioGenError as exc:
+        raise SourceError(f"Space {space_id!r}: {exc}", exit_code=3) from None
+    host = getattr(info, "host", None)
+    if not isinstance(host, str) or not host:
+        raise SourceError(f"Space {space_id!r} has no host: is it a Gradio Space?", exit_code=3)
+    snapshot = fetch_url(host, hf_token=hf_token)
+    snapshot["source"] = space_id
+    return snapshot
+
+
+def load(source: str, *, hf_token: str | None = None) -> dict[str, Any]:
+    """SOURCE -> validated snapshot dict."""
+    kind = kind_of(source)
+    if kind == "url":
+        return fetch_url(source, hf_token=hf_token)
+    if kind == "space":
+        from gradio_gen.runtime._auth import resolve_token
+
+        token = hf_token if hf_token is not None else resolve_token()
+        return fetch_space(source, hf_token=token)
+    return load_file(source)
+
+
+def default_source(snapshot: Mapping[str, Any], given: str) -> str:
+    """What the generated client connects to by default."""
+    if kind_of(given) in ("url", "space"):
+        return given
+    meta = snapshot.get("source")
+    if isinstance(meta, str) and kind_of(meta) in ("url", "space") and not os.path.exists(meta):
+        return meta
+    space = snapshot.get("config", {}).get("space_id")
+    if isinstance(space, str) and _SPACE_ID.match(space):
+        return space
+    return ""
+
+
+def save(snapshot: Mapping[str, Any], path: str) -> None:
+    """Write a snapshot (sorted keys, so it diffs well and is byte-stable)."""
+    data = dict(snapshot)
+    data.setdefault("generator_version", __version__)
+    Path(path).write_text(
+        json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )

@@ -1,0 +1,337 @@
+"""Typed bases that generated client modules subclass.
+
+A generated module defines, per endpoint, a subclass of ``Endpoint[R]`` and of
+``AsyncEndpoint[R]`` whose ``__call__``/``submit`` carry the real typed signature and hand the
+arguments, in schema order, to ``self._call(values)`` / ``self._submit(values)``. The signature
+is the single source of truth for validation: on first use a pydantic ``TypeAdapter`` is built
+from its type hints (nothing is built at import time, so a 2000-endpoint module imports fast),
+inputs are validated before any network call (``InputValidationError`` names the parameter),
+and outputs are validated into the declared return type (``OutputValidationError`` keeps the
+raw value). An argument left at ``NOT_GIVEN`` is sent as the app's own ``parameter_default``,
+unvalidated, exactly as the official client does.
+
+The client classes subclass ``AppClient`` / ``AsyncAppClient``, carry the embedded minimal
+snapshot (so constructing one makes no request), and attach one endpoint object per method.
+Importing this module does not import httpx: the engine is imported on construction.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import typing
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from typing_extensions import Self, Unpack
+
+from ._exceptions import InputValidationError, OutputValidationError
+from ._files import File, FileInput
+from ._spec import AppSpec, EndpointSpec
+from ._types import NOT_GIVEN, ClientOptions, NotGiven
+
+if TYPE_CHECKING:
+    from ._async import AsyncJob
+    from ._client import AsyncClient, Client
+    from ._sync import Job
+
+__all__ = [
+    "NOT_GIVEN",
+    "AppClient",
+    "AsyncAppClient",
+    "AsyncEndpoint",
+    "AsyncJob",
+    "ClientOptions",
+    "Endpoint",
+    "File",
+    "FileInput",
+    "GeneratedModel",
+    "Job",
+    "NotGiven",
+]
+
+R = TypeVar("R")
+
+
+class GeneratedModel(BaseModel):
+    """Base of every generated pydantic model: built lazily, nothing the server sends is lost."""
+
+    model_config = ConfigDict(defer_build=True, extra="allow", populate_by_name=True)
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+class _Shapes:
+    """Per endpoint class: the input/output adapters, built once on first use."""
+
+    def __init__(self, owner: type) -> None:
+        fn = owner.__dict__["__call__"]
+        hints = typing.get_type_hints(fn, include_extras=True)
+        names = [
+            n
+            for n in fn.__code__.co_varnames[
+                1 : fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount
+            ]
+        ]
+        self.names: list[str] = names
+        self.inputs: TypeAdapter[Any] = TypeAdapter(tuple[tuple(hints[n] for n in names)])  # type: ignore[misc]
+        ret = hints.get("return", type(None))
+        self.output: TypeAdapter[Any] = TypeAdapter(ret)
+        self.tuple_output = isinstance(ret, type) and issubclass(ret, tuple)
+        self.none_output = ret is type(None) or ret is None
+
+
+_shapes_lock = threading.Lock()
+_shapes: dict[type, _Shapes] = {}
+
+
+def _shapes_of(owner: type) -> _Shapes:
+    found = _shapes.get(owner)
+    if found is None:
+        with _shapes_lock:
+            found = _shapes.get(owner)
+            if found is None:
+                found = _shapes[owner] = _Shapes(owner)
+    return found
+
+
+def _prepare(owner: type, spec: EndpointSpec, values: tuple[Any, ...]) -> list[Any]:
+    """Validate the arguments (all before any I/O) -> the visible wire values."""
+    shapes = _shapes_of(owner)
+    try:
+        validated = shapes.inputs.validate_python(values)
+    except ValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for err in exc.errors():
+            loc = err.get("loc", ())
+            index = loc[0] if loc and isinstance(loc[0], int) else None
+            name = shapes.names[index] if index is not None and index < len(shapes.names) else "?"
+            where = "".join(f"[{p!r}]" for p in loc[1:])
+            errors.setdefault(name, []).append(f"{err.get('msg', 'invalid')}{where}")
+        raise InputValidationError(spec.api_name, errors) from None
+    dumped = shapes.inputs.dump_python(validated, by_alias=True, round_trip=True)
+    out: list[Any] = []
+    for i, (raw, value) in enumerate(zip(validated, dumped, strict=False)):
+        if raw is NOT_GIVEN:
+            out.append(spec.parameters[i].default)
+        elif _is_plain(raw):
+            out.append(raw)
+        else:
+            out.append(_keep_files(raw, value))
+    return out
+
+
+def _is_plain(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _keep_files(raw: Any, dumped: Any) -> Any:
+    """``dump_python`` output with file markers / Files taken from the validated value."""
+    from ._files import FileSource
+
+    if isinstance(raw, (FileSource, File)):
+        return raw
+    if isinstance(raw, BaseModel) and isinstance(dumped, Mapping):
+        out = dict(dumped)
+        for name, info in type(raw).model_fields.items():
+            key = info.alias or name
+            if key in out:
+                out[key] = _keep_files(getattr(raw, name), out[key])
+        return out
+    if isinstance(raw, (list, tuple)) and isinstance(dumped, (list, tuple)):
+        return [_keep_files(r, d) for r, d in zip(raw, dumped, strict=False)]
+    if isinstance(raw, Mapping) and isinstance(dumped, Mapping):
+        return {k: _keep_files(raw[k], v) if k in raw else v for k, v in dumped.items()}
+    return dumped
+
+
+def _shape_output(owner: type, spec: EndpointSpec, outputs: list[Any]) -> Any:
+    shapes = _shapes_of(owner)
+    if shapes.none_output:
+        return None
+    raw: Any = outputs if shapes.tuple_output else (outputs[0] if outputs else None)
+    try:
+        return shapes.output.validate_python(raw)
+    except ValidationError as exc:
+        raise OutputValidationError(spec.api_name, raw, str(exc)) from None
+
+
+# -- endpoints ----------------------------------------------------------------------------
+
+
+class _EndpointBase:
+    def __init__(self, app: _AppBase, api_name: str) -> None:
+        self._app = app
+        self._api_name = api_name
+        app._endpoints[api_name] = self
+
+    @property
+    def api_name(self) -> str:
+        return self._api_name
+
+    @property
+    def spec(self) -> EndpointSpec:
+        return self._app._spec().endpoint(self._api_name)
+
+    def _transform(self, outputs: list[Any]) -> Any:
+        return _shape_output(type(self), self.spec, outputs)
+
+    def __repr__(self) -> str:
+        return f"<endpoint {self._api_name} of {type(self._app).__name__}>"
+
+
+class Endpoint(_EndpointBase, Generic[R]):
+    """One endpoint of a sync generated client: call it, or ``.submit(...)`` for a ``Job``."""
+
+    _app: AppClient
+
+    def _call(self, values: tuple[Any, ...]) -> R:
+        return self._submit(values).result()
+
+    def _submit(self, values: tuple[Any, ...]) -> Job[R]:
+        spec = self.spec
+        wire = _prepare(type(self), spec, values)
+        return self._app._engine._submit(spec, wire, transform=self._transform)
+
+
+class AsyncEndpoint(_EndpointBase, Generic[R]):
+    """One endpoint of an async generated client: ``await`` it, or ``await .submit(...)``."""
+
+    _app: AsyncAppClient
+
+    async def _call(self, values: tuple[Any, ...]) -> R:
+        job = await self._submit(values)
+        return await job.result()
+
+    async def _submit(self, values: tuple[Any, ...]) -> AsyncJob[R]:
+        spec = self.spec
+        wire = _prepare(type(self), spec, values)
+        return await self._app._engine._submit(spec, wire, transform=self._transform)
+
+
+# -- clients ------------------------------------------------------------------------------
+
+
+class _AppBase:
+    _snapshot_json: ClassVar[str] = '{"config": {}, "info": {}}'
+    _schema_sha256: ClassVar[str] = ""
+    _source: ClassVar[str] = ""
+    _snapshot_cache: ClassVar[dict[str, Any] | None] = None
+
+    def __init__(self) -> None:
+        self._endpoints: dict[str, _EndpointBase] = {}
+
+    @classmethod
+    def snapshot(cls) -> dict[str, Any]:
+        """The minimal snapshot this client was generated from (parsed once per class)."""
+        cached = cls.__dict__.get("_snapshot_cache")
+        if cached is None:
+            cached = json.loads(cls._snapshot_json)
+            cls._snapshot_cache = cached
+        return dict(cached)
+
+    def _spec(self) -> AppSpec:
+        raise NotImplementedError
+
+    @property
+    def endpoints(self) -> list[str]:
+        """The api_names this client has a method for."""
+        return list(self._endpoints)
+
+
+class AppClient(_AppBase):
+    """Base of generated sync clients (wraps one ``gradio_gen.runtime`` ``Client``)."""
+
+    def __init__(self, src: str, **options: Unpack[ClientOptions]) -> None:
+        super().__init__()
+        from ._client import Client
+
+        self._engine: Client = Client(src, snapshot=self.snapshot(), **options)
+
+    def _spec(self) -> AppSpec:
+        return self._engine.spec
+
+    @property
+    def spec(self) -> AppSpec:
+        return self._engine.spec
+
+    def endpoint(self, api_name: str) -> Endpoint[Any]:
+        """The endpoint object of ``api_name`` (leading ``/`` optional): the same object as
+        the client's method for it."""
+        key = api_name if api_name.startswith("/") else "/" + api_name
+        found = self._endpoints.get(key)
+        if found is None:
+            from ._exceptions import UnknownEndpointError
+
+            raise UnknownEndpointError(api_name, list(self._endpoints))
+        assert isinstance(found, Endpoint)
+        return found
+
+    def reset_session(self) -> None:
+        self._engine.reset_session()
+
+    def close(self) -> None:
+        self._engine.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncAppClient(_AppBase):
+    """Base of generated async clients (wraps one ``gradio_gen.runtime`` ``AsyncClient``)."""
+
+    def __init__(self, src: str, **options: Unpack[ClientOptions]) -> None:
+        super().__init__()
+        from ._client import AsyncClient
+
+        self._engine: AsyncClient = AsyncClient(src, snapshot=self.snapshot(), **options)
+
+    def _spec(self) -> AppSpec:
+        return self._engine.spec
+
+    @property
+    def spec(self) -> AppSpec:
+        return self._engine.spec
+
+    def endpoint(self, api_name: str) -> AsyncEndpoint[Any]:
+        """The endpoint object of ``api_name`` (leading ``/`` optional)."""
+        key = api_name if api_name.startswith("/") else "/" + api_name
+        found = self._endpoints.get(key)
+        if found is None:
+            from ._exceptions import UnknownEndpointError
+
+            raise UnknownEndpointError(api_name, list(self._endpoints))
+        assert isinstance(found, AsyncEndpoint)
+        return found
+
+    async def connect(self) -> Self:
+        await self._engine.connect()
+        return self
+
+    def reset_session(self) -> None:
+        self._engine.reset_session()
+
+    async def aclose(self) -> None:
+        await self._engine.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
