@@ -7,6 +7,7 @@ from ._async import AsyncJob
 from ._client import AsyncClient, Client
 from ._exceptions import *  # noqa: F403
 from ._exceptions import __doc__ as _tree_doc  # noqa: F401
+from ._files import File, FileInput, FileSource, handle_file
 from ._spec import AppSpec, EndpointSpec, OutputSpec, ParameterSpec
 from ._sync import Job
 from ._types import NOT_GIVEN, LogMessage, ProgressUnit, Status, Timeout, Update
@@ -19,6 +20,9 @@ __all__ = [
     "AsyncJob",
     "Client",
     "EndpointSpec",
+    "File",
+    "FileInput",
+    "FileSource",
     "Job",
     "LogMessage",
     "OutputSpec",
@@ -28,4 +32,5 @@ __all__ = [
     "Timeout",
     "Update",
     "__version__",
+    "handle_file",
 ]

@@ -23,7 +23,7 @@ import os
 import posixpath
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -309,9 +309,6 @@ class FileSource:
         return f"FileSource({self.kind}, {shown}, name={self.filename!r})"
 
 
-FileLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO, File, FileSource]
-
-
 def handle_file(
     value: str | os.PathLike[str] | bytes | BinaryIO | File | FileSource | Mapping[str, Any],
     *,
@@ -413,7 +410,7 @@ class _FileInputValidator:
 
 
 FileInput = Annotated[
-    Union[str, "os.PathLike[str]", bytes, BinaryIO, File, FileSource], _FileInputValidator()
+    str | os.PathLike[str] | bytes | BinaryIO | File | FileSource, _FileInputValidator()
 ]
 """A file parameter: a local path, an ``http(s)`` URL, bytes, a binary file object, a ``File``
 from an earlier output, or a ``handle_file()`` marker."""
