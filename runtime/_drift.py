@@ -1,0 +1,193 @@
+"""Run-time drift check: does the live app still match the schema a client was generated from?
+
+A generated client embeds the minimal snapshot it was generated from. Before its first call
+(after that call's arguments are validated), the client fetches the live ``/config`` and
+``/info`` once (the result is cached per client; later calls cost nothing) and compares:
+
+- the canonical hash of the live minimal snapshot equals the embedded one -> nothing to do;
+- otherwise the two are classified with ``_contract.diff_snapshots``; compatible changes are
+  logged (INFO) and never raise; breaking ones, by ``on_drift``:
+  ``"warn"`` (default) -> ``warnings.warn(DriftWarning)`` + a WARNING log line, the call goes
+  on; ``"error"`` -> ``DriftError`` listing them (raised by this and every later call of the
+  client); ``"ignore"`` -> no request at all.
+
+A check that cannot run (the app is unreachable, answers garbage) is logged at WARNING and
+not retried: the call itself reports the real problem.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._constants import LOGGER_NAME
+from ._contract import ApiDiff, diff_snapshots
+from ._exceptions import DriftError, GradioGenError, UsageError
+from ._spec import snapshot_sha256
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient, Client
+
+logger = logging.getLogger(LOGGER_NAME)
+
+OnDrift = Literal["warn", "error", "ignore"]
+ON_DRIFT_VALUES: tuple[OnDrift, ...] = ("warn", "error", "ignore")
+_MAX_LISTED = 20
+
+
+class DriftWarning(UserWarning):
+    """The live app changed incompatibly since the client was generated (``on_drift="warn"``)."""
+
+
+def check_on_drift(value: Any) -> OnDrift:
+    if value not in ON_DRIFT_VALUES:
+        raise UsageError(f"on_drift must be one of 'warn', 'error', 'ignore', not {value!r}")
+    on_drift: OnDrift = value
+    return on_drift
+
+
+def describe(diff: ApiDiff, client: str) -> str:
+    """The message of a drift warning / ``DriftError``: the breaking changes, one per line."""
+    breaking = diff.breaking
+    lines = [
+        f"{client}: the live app's API changed since this client was generated "
+        f"({diff.summary()}); regenerate the client. Breaking:"
+    ]
+    lines += [f"  - {c.endpoint or 'app'}: {c.message}" for c in breaking[:_MAX_LISTED]]
+    if len(breaking) > _MAX_LISTED:
+        lines.append(f"  ... and {len(breaking) - _MAX_LISTED} more")
+    return "\n".join(lines)
+
+
+class DriftGuard:
+    """One client's drift check: runs once, remembers its verdict."""
+
+    def __init__(
+        self,
+        embedded: Mapping[str, Any],
+        *,
+        on_drift: OnDrift = "warn",
+        client: str = "client",
+        embedded_sha256: str | None = None,
+    ) -> None:
+        self.on_drift = check_on_drift(on_drift)
+        self.client = client
+        self._embedded = embedded
+        self._sha = embedded_sha256 or snapshot_sha256(embedded)
+        self._lock = threading.Lock()
+        self._alock: Any = None  # asyncio.Lock, created on the running loop
+        self.done = on_drift == "ignore"
+        self.diff: ApiDiff | None = None
+        """The classified changes once checked (empty when nothing changed)."""
+        self._error: DriftError | None = None
+
+    # -- verdict (pure) --------------------------------------------------------------
+    def classify(self, live: Mapping[str, Any]) -> ApiDiff:
+        """The changes from the embedded snapshot to ``live`` (a hash match short-circuits).
+        Raises ``ProtocolError`` if ``live`` is malformed."""
+        if snapshot_sha256(live) == self._sha:
+            return ApiDiff()
+        return diff_snapshots(self._embedded, live)
+
+    def evaluate(self, live: Mapping[str, Any]) -> ApiDiff:
+        """Compare a live snapshot; warn / raise per ``on_drift``. Records the verdict."""
+        try:
+            diff = self.classify(live)
+        except GradioGenError as exc:
+            self._failed(exc)
+            return ApiDiff()
+        self.diff = diff
+        self.done = True
+        if not diff:
+            logger.debug("%s: live app matches the generated schema", self.client)
+            return diff
+        if not diff.breaking:
+            logger.info(
+                "%s: the live app has compatible API changes: %s",
+                self.client,
+                "; ".join(str(c) for c in diff),
+            )
+            return diff
+        message = describe(diff, self.client)
+        if self.on_drift == "error":
+            self._error = DriftError(message, diff.breaking)
+            raise self._error
+        logger.warning("%s", message)
+        warnings.warn(message, DriftWarning, stacklevel=2)
+        return diff
+
+    def _failed(self, exc: Exception) -> None:
+        self.done = True
+        logger.warning("%s: drift check skipped: %s", self.client, exc)
+
+    # -- sync ------------------------------------------------------------------------
+    def check(self, fetch: Callable[[], Mapping[str, Any]]) -> None:
+        """Run the check once (thread-safe); later calls only re-raise a ``DriftError``."""
+        if self._error is not None:
+            raise self._error
+        if self.done:
+            return
+        with self._lock:
+            if self._error is not None:
+                raise self._error
+            if self.done:
+                return
+            try:
+                live = fetch()
+            except (GradioGenError, OSError, ValueError) as exc:
+                self._failed(exc)
+                return
+            self.evaluate(live)
+
+    def check_client(self, engine: Client) -> None:
+        if self.done and self._error is None:
+            return
+        self.check(lambda: fetch_live(engine))
+
+    # -- async -----------------------------------------------------------------------
+    async def acheck(self, fetch: Callable[[], Awaitable[Mapping[str, Any]]]) -> None:
+        if self._error is not None:
+            raise self._error
+        if self.done:
+            return
+        import asyncio
+
+        if self._alock is None:
+            self._alock = asyncio.Lock()
+        async with self._alock:
+            if self._error is not None:
+                raise self._error
+            if self.done:
+                return
+            try:
+                live = await fetch()
+            except (GradioGenError, OSError, ValueError) as exc:
+                self._failed(exc)
+                return
+            self.evaluate(live)
+
+    async def acheck_client(self, engine: AsyncClient) -> None:
+        if self.done and self._error is None:
+            return
+        await self.acheck(lambda: afetch_live(engine))
+
+
+def fetch_live(engine: Client) -> dict[str, Any]:
+    """The live ``{"config", "info"}`` through the engine's own HTTP client (auth, headers,
+    token rules, retries and timeouts included)."""
+    engine._connect()
+    assert engine.root is not None
+    config = engine._get_json(engine.root + "config", "drift check (/config)")
+    info = engine._get_json(engine.api_url + "info", "drift check (/info)")
+    return {"config": config, "info": info}
+
+
+async def afetch_live(engine: AsyncClient) -> dict[str, Any]:
+    await engine.connect()
+    assert engine.root is not None
+    config = await engine._get_json(engine.root + "config", "drift check (/config)")
+    info = await engine._get_json(engine.api_url + "info", "drift check (/info)")
+    return {"config": config, "info": info}
