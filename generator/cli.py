@@ -6,6 +6,8 @@ Exit codes: 0 success (``--check``: up to date), 1 ``--check`` found differences
 4 the app has nothing to generate (no named public endpoint), 70 an internal error (a bug:
 please report it, with the snapshot from ``--save-schema``).
 User-facing problems are printed as one ``gradio-gen: error: ...`` message; no traceback.
+
+``gradio-gen diff OLD NEW`` is routed to ``gradio_gen.diff`` (its own options and exit codes).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gradio-gen",
         description="Generate a typed Python client module for a Gradio app.",
         epilog=(
+            "Also: 'gradio-gen diff OLD NEW' reports API changes between two versions. "
             "SOURCE is a Hugging Face Space id (owner/name), an app URL (http://127.0.0.1:7860/), "
             "or a snapshot file written by --save-schema (JSON with 'info' and 'config')."
         ),
@@ -70,16 +73,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def generate(
-    snapshot: dict[str, Any], *, source: str, class_name: str | None = None, name_hint: str = ""
+    snapshot: dict[str, Any],
+    *,
+    source: str,
+    origin: str | None = None,
+    class_name: str | None = None,
+    name_hint: str = "",
 ) -> str:
     """Snapshot -> module text (the whole pipeline, no I/O)."""
     from gradio_gen import ir, render
 
-    app = ir.build(snapshot, source=source, class_name=class_name, name_hint=name_hint)
+    app = ir.build(
+        snapshot, source=source, origin=origin, class_name=class_name, name_hint=name_hint
+    )
     return render.render(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "diff":
+        from gradio_gen import diff
+
+        return diff.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
@@ -132,7 +147,9 @@ def _run(args: argparse.Namespace) -> int:
     source = snapshot.default_source(snap, args.source)
     hint = Path(args.source).stem if snapshot.kind_of(args.source) == "file" else ""
     try:
-        text = generate(snap, source=source, class_name=args.class_name, name_hint=hint)
+        text = generate(
+            snap, source=source, origin=args.source, class_name=args.class_name, name_hint=hint
+        )
     except ir.NoEndpointsError:
         raise _UserError(
             f"{args.source}: the app has no named public endpoint, so there is nothing to "
@@ -187,7 +204,7 @@ def _check(output: Path, text: str, snap: dict[str, Any], quiet: bool) -> int:
 
 def api_changes(current_module: str, snap: dict[str, Any]) -> list[str]:
     """One line per endpoint whose API changed between the module's embedded snapshot and
-    ``snap`` (delegated to the contract module when present)."""
-    from gradio_gen import checkdiff
+    ``snap`` (classified by the contract module, as ``gradio-gen diff`` does)."""
+    from gradio_gen import diff
 
-    return checkdiff.endpoint_changes(current_module, snap)
+    return diff.check_lines(current_module, snap)

@@ -83,6 +83,9 @@ class App:
     class_name: ClassName
     async_class_name: ClassName
     source: str
+    """What the clients connect to by default (empty: generated from a bare snapshot)."""
+    origin: str
+    """What the module was generated from (shown in its docstring)."""
     title: str
     schema_sha256: str
     generator_version: str
@@ -108,6 +111,7 @@ def build(
     snapshot: Mapping[str, Any],
     *,
     source: str,
+    origin: str | None = None,
     class_name: str | None = None,
     name_hint: str = "",
 ) -> App:
@@ -141,6 +145,7 @@ def build(
         class_name=cls,
         async_class_name=async_cls,
         source=source,
+        origin=source if origin is None else origin,
         title=spec.title or "",
         schema_sha256=snapshot_sha256(snapshot),
         generator_version=__version__,

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from typing_extensions import Self, Unpack
 
-from ._exceptions import InputValidationError, OutputValidationError
+from ._drift import DriftGuard, OnDrift
+from ._exceptions import InputValidationError, OutputValidationError, UsageError
 from ._files import File, FileInput
 from ._spec import AppSpec, EndpointSpec
 from ._types import NOT_GIVEN, ClientOptions, NotGiven
@@ -50,6 +51,7 @@ __all__ = [
     "GeneratedModel",
     "Job",
     "NotGiven",
+    "OnDrift",
 ]
 
 R = TypeVar("R")
@@ -194,6 +196,7 @@ class Endpoint(_EndpointBase, Generic[R]):
     def _submit(self, values: tuple[Any, ...]) -> Job[R]:
         spec = self.spec
         wire = _prepare(type(self), spec, values)
+        self._app._drift.check_client(self._app._engine)
         return self._app._engine._submit(spec, wire, transform=self._transform)
 
 
@@ -209,6 +212,7 @@ class AsyncEndpoint(_EndpointBase, Generic[R]):
     async def _submit(self, values: tuple[Any, ...]) -> AsyncJob[R]:
         spec = self.spec
         wire = _prepare(type(self), spec, values)
+        await self._app._drift.acheck_client(self._app._engine)
         return await self._app._engine._submit(spec, wire, transform=self._transform)
 
 
@@ -242,13 +246,28 @@ class _AppBase:
         return list(self._endpoints)
 
 
+def _check_src(src: str) -> None:
+    if not isinstance(src, str) or not src:
+        raise UsageError(
+            "this client was generated from a bare snapshot file: pass the app's URL or "
+            "Space id as the first argument, e.g. MyApp('http://127.0.0.1:7860/')"
+        )
+
+
 class AppClient(_AppBase):
     """Base of generated sync clients (wraps one ``gradio_gen.runtime`` ``Client``)."""
 
-    def __init__(self, src: str, **options: Unpack[ClientOptions]) -> None:
+    def __init__(
+        self, src: str, *, on_drift: OnDrift = "warn", **options: Unpack[ClientOptions]
+    ) -> None:
         super().__init__()
+        _check_src(src)
         from ._client import Client
 
+        self._drift = DriftGuard(
+            self.snapshot(), on_drift=on_drift, client=type(self).__name__,
+            embedded_sha256=self._schema_sha256 or None,
+        )  # fmt: skip
         self._engine: Client = Client(src, snapshot=self.snapshot(), **options)
 
     def _spec(self) -> AppSpec:
@@ -291,10 +310,17 @@ class AppClient(_AppBase):
 class AsyncAppClient(_AppBase):
     """Base of generated async clients (wraps one ``gradio_gen.runtime`` ``AsyncClient``)."""
 
-    def __init__(self, src: str, **options: Unpack[ClientOptions]) -> None:
+    def __init__(
+        self, src: str, *, on_drift: OnDrift = "warn", **options: Unpack[ClientOptions]
+    ) -> None:
         super().__init__()
+        _check_src(src)
         from ._client import AsyncClient
 
+        self._drift = DriftGuard(
+            self.snapshot(), on_drift=on_drift, client=type(self).__name__,
+            embedded_sha256=self._schema_sha256 or None,
+        )  # fmt: skip
         self._engine: AsyncClient = AsyncClient(src, snapshot=self.snapshot(), **options)
 
     def _spec(self) -> AppSpec:
