@@ -339,6 +339,8 @@ def _generated_client(module: str, url: str, download_dir: str, aio: bool = Fals
         and obj is not base
         and obj.__module__ == mod.__name__
     ]
+    # the generated module also holds fakes for tests (subclasses of the real client)
+    classes = [c for c in classes if not any(c is not d and issubclass(c, d) for d in classes)]
     if len(classes) != 1:
         raise RuntimeError(f"{module}: expected one {base.__name__} subclass, found {classes}")
     return classes[0](url, download_dir=download_dir)

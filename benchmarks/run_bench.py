@@ -501,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.start()
         log(f"# bench server on {server.url} (pid {server.proc.pid if server.proc else '?'})")
-        snapshot = os.path.join(work, "snapshot.json")
+        snapshot = os.path.join(work, "bench_app.json")
         config = json.loads(http_get(server.url + "config"))
         prefix = (config.get("api_prefix") or "/gradio_api").strip("/")
         info = json.loads(http_get(f"{server.url}{prefix}/info"))
