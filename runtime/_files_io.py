@@ -155,12 +155,16 @@ class FileTransfer:
         """``{root}{api_prefix}``: files with a server path are fetched from its ``/file=``."""
 
     def file_url(self, file: File) -> str:
-        """Where to GET a file: a URL path as is; a stream's ``url``; else ``{api}/file={path}``
-        on the app we talk to (the server's ``url`` may name a host we cannot reach)."""
+        """Where to GET a file: a URL path as is; a stream under ``{api}/stream/{path}``; else
+        ``{api}/file={path}`` on the app we talk to (the server's ``url`` may name a host we
+        cannot reach, e.g. behind a proxy)."""
         if is_url(file.path):
             return file.path
-        if file.is_stream and file.url:
-            return file.url
+        if file.is_stream:  # a relative HLS path served under {api}/stream/
+            if self.api_url is not None and not file.path.startswith("/"):
+                return f"{self.api_url}/stream/{quote(file.path)}"
+            if file.url:
+                return file.url
         if self.api_url is not None:
             return f"{self.api_url}/file={quote(file.path, safe='/:')}"
         if file.url:

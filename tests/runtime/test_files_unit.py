@@ -475,7 +475,7 @@ def test_parse_playlist() -> None:
 
 def _live_hls() -> tuple[dict[str, bytes], Iterator[str]]:
     """A playlist that grows by one segment per read, then ends."""
-    segments = {f"/s/seg-{i}.aac": bytes([65 + i]) * 100 for i in range(3)}
+    segments = {f"/api/stream/s/seg-{i}.aac": bytes([65 + i]) * 100 for i in range(3)}
     head = "#EXTM3U\n#EXT-X-TARGETDURATION:0.01\n"
 
     def versions() -> Iterator[str]:
@@ -507,7 +507,7 @@ def test_hls_stream_gives_the_media(tmp_path: Path) -> None:
         f = File.from_data(
             {
                 "path": "s/playlist.m3u8",
-                "url": "http://h/s/playlist.m3u8",
+                "url": "http://h/api/stream/s/playlist.m3u8",
                 "is_stream": True,
                 "orig_name": "audio.wav",
             },
@@ -516,7 +516,7 @@ def test_hls_stream_gives_the_media(tmp_path: Path) -> None:
         assert f.read_bytes() == b"A" * 100 + b"B" * 100 + b"C" * 100
         path = f.download(tmp_path)
     assert path.name == "audio.aac" and path.read_bytes().startswith(b"A" * 100)
-    assert fetched.count("/s/seg-0.aac") == 2  # once per read, never twice in one read
+    assert fetched.count("/api/stream/s/seg-0.aac") == 2  # once per read, never twice in one read
 
 
 def test_snapshot_json_serialisable() -> None:
