@@ -187,11 +187,8 @@ def test_parameter_changes(
     assert one(endpoint(old), endpoint(new)) == expected
 
 
-OBJ = {
-    "type": "object",
-    "properties": {"x": INT, "y": S},
-    "required": ["x"],
-}
+PROPS: dict[str, Any] = {"x": INT, "y": S}
+OBJ: dict[str, Any] = {"type": "object", "properties": PROPS, "required": ["x"]}
 
 
 @pytest.mark.parametrize(
@@ -199,7 +196,7 @@ OBJ = {
     [
         pytest.param(
             OBJ,
-            {**OBJ, "properties": {**OBJ["properties"], "z": B}},
+            {**OBJ, "properties": {**PROPS, "z": B}},
             "parameter_type_widened",
             id="optional-property-added",
         ),

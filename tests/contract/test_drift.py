@@ -1,0 +1,169 @@
+"""Run-time drift check of generated clients against changed live apps.
+
+A client generated from tests/apps/contract_v1.py is pointed at v2 (breaking changes), v3
+(compatible only) and v1 itself. ``/default`` has the same signature in every version, so
+calls succeed whenever the drift check lets them through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from gradio_gen import cli
+from gradio_gen.runtime import DriftError, InputValidationError, UsageError
+from gradio_gen.runtime._drift import DriftGuard, DriftWarning
+
+from tests.contract.conftest import import_module_file
+from tests.contract.snapshots import endpoint, param, snapshot
+from tests.servers import RunningApps
+
+
+@pytest.fixture(scope="module")
+def v1(contract_apps: RunningApps, tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    path = tmp_path_factory.mktemp("drift") / "contract_v1_client.py"
+    assert cli.main([contract_apps["contract_v1"], "-o", str(path), "-q"]) == 0
+    return import_module_file(path)
+
+
+@pytest.fixture
+def clients() -> Iterator[list[Any]]:
+    made: list[Any] = []
+    yield made
+    for client in made:
+        if hasattr(client, "aclose"):
+            asyncio.run(client.aclose())
+        else:
+            client.close()
+
+
+def test_warn_by_default_and_the_call_goes_on(
+    v1: ModuleType,
+    contract_apps: RunningApps,
+    clients: list[Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = v1.ContractV1(contract_apps["contract_v2"])
+    clients.append(client)
+    with caplog.at_level(logging.WARNING, logger="gradio_gen"), pytest.warns(DriftWarning) as rec:
+        assert client.default(0.25) == "0.25"
+    message = str(rec[0].message)
+    assert "ContractV1: the live app's API changed" in message
+    assert "/removed_ep: endpoint /removed_ep was removed" in message
+    assert "/rename: parameter 'n' renamed to 'amount'" in message
+    assert "/default" not in message  # compatible changes are not listed as breaking
+    assert any("regenerate the client" in r.getMessage() for r in caplog.records)
+    assert client._drift.diff is not None and len(client._drift.diff.breaking) == 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # checked once per client: no second warning
+        assert client.default(0.5) == "0.5"
+
+
+def test_error_raises_listing_breaking_changes(
+    v1: ModuleType, contract_apps: RunningApps, clients: list[Any]
+) -> None:
+    client = v1.ContractV1(contract_apps["contract_v2"], on_drift="error")
+    clients.append(client)
+    with pytest.raises(InputValidationError):  # bad input: rejected before any request
+        client.default("warm")
+    assert client._drift.diff is None
+    with pytest.raises(DriftError) as info:
+        client.default(0.25)
+    kinds = {(c.endpoint, c.kind) for c in info.value.changes}
+    assert ("/stream", "generator_changed") in kinds and ("/drop", "parameter_removed") in kinds
+    assert all(c.breaking for c in info.value.changes) and len(info.value.changes) == 10
+    with pytest.raises(DriftError):  # the verdict stands for the client's lifetime
+        client.default(0.25)
+
+
+def test_compatible_changes_never_raise(
+    v1: ModuleType, contract_apps: RunningApps, clients: list[Any]
+) -> None:
+    client = v1.ContractV1(contract_apps["contract_v3"], on_drift="error")
+    clients.append(client)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert client.default(0.25) == "0.25"
+    assert client._drift.diff is not None
+    assert [c.kind for c in client._drift.diff] == [
+        "endpoint_added",
+        "parameter_choices_added",
+        "default_changed",
+        "parameter_added",
+    ]
+
+
+def test_unchanged_app_and_ignore(
+    v1: ModuleType, contract_apps: RunningApps, clients: list[Any]
+) -> None:
+    same = v1.ContractV1(contract_apps["contract_v1"], on_drift="error")
+    ignoring = v1.ContractV1(contract_apps["contract_v2"], on_drift="ignore")
+    clients.extend([same, ignoring])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert same.default(0.25) == "0.25"
+        assert ignoring.default(0.25) == "0.25"
+    assert same._drift.diff is not None and not same._drift.diff
+    assert ignoring._drift.diff is None  # never checked
+    with pytest.raises(UsageError, match="on_drift"):
+        v1.ContractV1(contract_apps["contract_v1"], on_drift="loud")
+
+
+def test_async_client_drift(v1: ModuleType, contract_apps: RunningApps) -> None:
+    async def main() -> None:
+        async with v1.AsyncContractV1(contract_apps["contract_v2"], on_drift="error") as client:
+            with pytest.raises(DriftError):
+                await client.default(0.25)
+        async with v1.AsyncContractV1(contract_apps["contract_v2"]) as client:
+            with pytest.warns(DriftWarning):
+                assert await client.default(0.25) == "0.25"
+            job = await client.default.submit(0.5)
+            assert await job.result() == "0.5"
+
+    asyncio.run(main())
+
+
+def test_guard_skips_when_the_check_cannot_run(caplog: pytest.LogCaptureFixture) -> None:
+    snap = snapshot({"f": endpoint([param("a")])})
+    guard = DriftGuard(snap, on_drift="error", client="X")
+
+    def unreachable() -> dict[str, Any]:
+        raise OSError("connection refused")
+
+    with caplog.at_level(logging.WARNING, logger="gradio_gen"):
+        guard.check(unreachable)
+    assert guard.done and guard.diff is None
+    assert "drift check skipped" in caplog.text
+    guard.check(lambda: pytest.fail("checked twice"))  # type: ignore[arg-type,return-value]
+
+
+def test_guard_hash_short_circuit_and_malformed_live() -> None:
+    snap = snapshot({"f": endpoint([param("a")])})
+    guard = DriftGuard(snap, on_drift="error")
+    reordered = {"info": snap["info"], "config": dict(reversed(list(snap["config"].items())))}
+    assert not guard.evaluate(reordered)
+    broken = DriftGuard(snap, on_drift="error")
+    assert not broken.evaluate({"config": [], "info": {}})  # logged, not raised
+    assert broken.done
+
+
+def test_generated_examples_embed_a_hash_matching_their_snapshot() -> None:
+    """The short-circuit only works if the embedded sha256 is the live snapshot's hash."""
+    import json
+
+    from gradio_gen.diff import snapshot_from_module_source
+    from gradio_gen.runtime._spec import snapshot_sha256
+
+    root = Path(__file__).parents[2] / "generated_examples"
+    for example in sorted(p for p in root.iterdir() if (p / "client.py").is_file()):
+        text = (example / "client.py").read_text()
+        full = json.loads((example / "snapshot.json").read_text())
+        embedded = snapshot_from_module_source(text)
+        assert snapshot_sha256(embedded) == snapshot_sha256(full), example.name
+        assert f'SCHEMA_SHA256 = "{snapshot_sha256(full)}"' in text, example.name
