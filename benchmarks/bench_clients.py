@@ -209,6 +209,8 @@ class OursAdapter(Adapter):
                   "async" (AsyncClient + asyncio.gather) for call_many.
       snapshot    path to a saved snapshot (default: $BENCH_SNAPSHOT).
       generated   module name of a generated client (default: $BENCH_GENERATED_MODULE).
+      on_drift    passed to a generated client ("warn" by default: it fetches /config and
+                  /info once before its first call to compare them with its snapshot).
     """
 
     name = "ours"
@@ -221,8 +223,10 @@ class OursAdapter(Adapter):
         concurrency: str = "sync",
         snapshot: str | None = None,
         generated: str | None = None,
+        on_drift: str | None = None,
     ) -> None:
         super().__init__(download_dir)
+        self.on_drift = on_drift
         if mode not in ("auto", "generated", "snapshot", "url"):
             raise ValueError(f"mode must be auto, generated, snapshot or url, not {mode!r}")
         if concurrency not in ("sync", "async"):
@@ -239,6 +243,8 @@ class OursAdapter(Adapter):
             raise ValueError("mode=generated needs generated=MODULE or $BENCH_GENERATED_MODULE")
         self.mode, self.concurrency = mode, concurrency
         self.generated = generated
+        if mode == "generated":  # imported before connect is timed, like the other clients
+            self.import_module = generated or ""
         self.snapshot = _load_snapshot(snapshot) if mode == "snapshot" else None
         self.url = ""
         self.client: Any = None
@@ -248,7 +254,7 @@ class OursAdapter(Adapter):
     def connect(self, url: str) -> None:
         self.url = url
         if self.mode == "generated":
-            self.typed = _generated_client(self.generated or "", url, self._dl_dir())
+            self.typed = _generated_client(self.generated or "", url, self._dl_dir(), self.on_drift)
             self.client = _untyped_of(self.typed)
             return
         from gradio_gen.runtime import Client
@@ -257,7 +263,9 @@ class OursAdapter(Adapter):
 
     def _async_client(self) -> Any:
         if self.mode == "generated":
-            return _generated_client(self.generated or "", self.url, self._dl_dir(), aio=True)
+            return _generated_client(
+                self.generated or "", self.url, self._dl_dir(), self.on_drift, aio=True
+            )
         from gradio_gen.runtime import AsyncClient
 
         return AsyncClient(self.url, snapshot=self.snapshot, download_dir=self._dl_dir())
@@ -324,7 +332,9 @@ class OursAdapter(Adapter):
         self._cleanup()
 
 
-def _generated_client(module: str, url: str, download_dir: str, aio: bool = False) -> Any:
+def _generated_client(
+    module: str, url: str, download_dir: str, on_drift: str | None, aio: bool = False
+) -> Any:
     """Instantiate the (async) client class of a generated module: the class that subclasses
     the runtime's AppClient / AsyncAppClient."""
     from gradio_gen.runtime import _generated
@@ -343,7 +353,10 @@ def _generated_client(module: str, url: str, download_dir: str, aio: bool = Fals
     classes = [c for c in classes if not any(c is not d and issubclass(c, d) for d in classes)]
     if len(classes) != 1:
         raise RuntimeError(f"{module}: expected one {base.__name__} subclass, found {classes}")
-    return classes[0](url, download_dir=download_dir)
+    options: dict[str, Any] = {"download_dir": download_dir}
+    if on_drift is not None:
+        options["on_drift"] = on_drift
+    return classes[0](url, **options)
 
 
 def _untyped_of(typed: Any) -> Any:
@@ -364,6 +377,7 @@ ADAPTERS: dict[str, tuple[type[Adapter], dict[str, Any]]] = {
     "gradio_client": (GradioClientAdapter, {}),
     "ours": (OursAdapter, {}),
     "ours_async": (OursAdapter, {"concurrency": "async"}),
+    "ours_nodrift": (OursAdapter, {"on_drift": "ignore"}),
     "ours_url": (OursAdapter, {"mode": "url"}),
 }
 

@@ -213,7 +213,7 @@ TARGETS = [
     Target(
         "connect: HTTP requests before the first call = 0 (schema embedded)",
         "connect",
-        _ours("requests", max),
+        _ours("requests_before_call", max),
         lambda v: v == 0,
         "{:.0f} (max)",
     ),

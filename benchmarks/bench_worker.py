@@ -136,11 +136,20 @@ def main() -> None:  # one branch per scenario, read top to bottom
         threads_after = _status("Threads")
         time.sleep(0.5)  # let background requests (heartbeat, ...) land
         stats = _bench(url, "/__bench/stats")
+        c2, t2 = _cpu(), time.perf_counter()
         if adapter.call("/echo", text="ok") != "ok":
             raise AssertionError("bad echo after connect")
+        t3, c3 = time.perf_counter(), _cpu()
+        through = _bench(url, "/__bench/stats")  # counters were not reset: since connect
+        own = {"/gradio_api/queue/join", "/gradio_api/queue/data"}  # the call itself
+        before = sum(n for path, n in through["paths"].items() if path not in own)
         out.update(
+            requests_before_call=before,
+            paths_through_first_call=through["paths"],
             wall_s=t1 - t0,
             cpu_s=c1 - c0,
+            first_call_wall_s=t3 - t2,
+            connect_first_call_cpu_s=(c1 - c0) + (c3 - c2),
             requests=stats["requests"],
             connections=stats["connections"],
             paths=stats["paths"],

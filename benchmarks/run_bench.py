@@ -286,7 +286,8 @@ def plan(cfg: argparse.Namespace, have_generated: bool) -> list[Scenario]:
             "connect",
             "Connect (ours: "
             + (
-                "generated client, schema embedded"
+                "generated client, schema embedded, default on_drift='warn'; "
+                "ours_nodrift: the same with on_drift='ignore'"
                 if have_generated
                 else "untyped Client with snapshot="
             )
@@ -297,15 +298,24 @@ def plan(cfg: argparse.Namespace, have_generated: bool) -> list[Scenario]:
                 ("floor", "floor"),
                 ("gradio_client", "gradio_client"),
                 ("ours", "ours"),
+                ("ours_nodrift", "ours_nodrift"),
                 ("ours_url", "ours_url"),
             ],
             cfg.repeats_light,
             [
                 Metric("connect wall (ms)", "wall_s", 1e3, ".1f"),
                 Metric("connect client CPU (ms)", "cpu_s", 1e3, ".1f"),
+                Metric("then the first /echo call: wall (ms)", "first_call_wall_s", 1e3, ".1f"),
                 Metric(
-                    "HTTP requests before the first call (connect + 0.5 s)", "requests", 1, ".0f"
+                    "connect + first call client CPU (ms)", "connect_first_call_cpu_s", 1e3, ".1f"
                 ),
+                Metric(
+                    "HTTP requests before the first call's join (incl. lazy ones)",
+                    "requests_before_call",
+                    1,
+                    ".0f",
+                ),
+                Metric("HTTP requests during connect + 0.5 s", "requests", 1, ".0f"),
                 Metric("TCP connections (connect + 0.5 s)", "connections", 1, ".0f"),
                 Metric("threads after connect", "threads_after_connect", 1, ".0f"),
             ],
