@@ -352,8 +352,8 @@ class Client(_BaseClient):
         return self._files.prepare_inputs(ep, values)
 
     def _decode_outputs(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:
-        """FileData outputs -> ``File`` (downloaded into ``download_dir`` when set)."""
-        return self._files.process_outputs(ep, values, final=False)
+        """FileData outputs -> ``File`` (no I/O: this runs under the session lock)."""
+        return self._files.wrap_outputs(ep, values)
 
     @functools.cached_property
     def _files(self) -> FileHandler:
@@ -379,7 +379,7 @@ class Client(_BaseClient):
         is cancelled and ``JobTimeout`` raised."""
         job = self.submit(endpoint, *args, **kwargs)
         try:
-            return job.result()
+            return self._files.download_all(job.result())  # into download_dir, if set
         except BaseException:
             job.cancel()
             raise
@@ -552,7 +552,7 @@ class AsyncClient(_BaseClient):
     async def predict(self, endpoint: str | int, *args: Any, **kwargs: Any) -> Any:
         job = await self.submit(endpoint, *args, **kwargs)
         try:
-            return await job.result()
+            return await self._files.adownload_all(await job.result())  # into download_dir
         except BaseException:
             await job.cancel()
             raise

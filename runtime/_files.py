@@ -4,8 +4,8 @@
   ``orig_name``, ``mime_type`` and ``is_stream``, and fetches its bytes through the client that
   produced it (same cookies and token rules): ``read_bytes()``, ``iter_bytes()``, ``open()``,
   ``download(dir)`` and their async twins ``aread_bytes()``, ``aiter_bytes()``, ``adownload()``.
-  After an automatic download (client ``download_dir``) ``local_path`` is set and ``os.fspath``
-  works on it. It validates from a FileData dict, so pydantic models can use it as a field type.
+  With a client ``download_dir`` the file is saved there: eagerly by ``Client.predict``, else
+  on first use of ``local_path`` / ``os.fspath(file)`` (never inside the engine's locks). It validates from a FileData dict, so pydantic models can use it as a field type.
 * ``FileSource`` is a marker for one file to send: a local path, an ``http(s)`` URL, bytes, a
   binary file object, or a file the server already has. ``handle_file()`` makes one (parity with
   gradio_client); the engine uploads markers wherever they appear in the inputs.
@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import os
 import posixpath
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal
 from urllib.parse import unquote, urlsplit
@@ -65,9 +65,10 @@ class File:
     """A file held by the server (an output, or a reference to send back as an input)."""
 
     __slots__ = (
+        "_auto",
+        "_local",
         "_transfer",
         "is_stream",
-        "local_path",
         "meta",
         "mime_type",
         "orig_name",
@@ -96,9 +97,22 @@ class File:
         self.mime_type = mime_type
         self.is_stream = is_stream
         self.meta: dict[str, Any] = dict(meta) if meta else dict(FILE_META)
-        self.local_path = local_path
-        """Where the file was saved by an automatic download (client ``download_dir``)."""
+        self._local = local_path
+        self._auto: Callable[[File], Path] | None = None
+        """Set by the client when it has a ``download_dir``: saves the file there."""
         self._transfer = transfer
+
+    @property
+    def local_path(self) -> Path | None:
+        """The local copy (the first ``download``); with a client ``download_dir``, reading
+        it saves the file there first (once per server file per client)."""
+        if self._local is None and self._auto is not None:
+            self._local = self._auto(self)
+        return self._local
+
+    @local_path.setter
+    def local_path(self, value: Path | None) -> None:
+        self._local = value
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], *, transfer: FileTransfer | None = None) -> File:
@@ -153,8 +167,8 @@ class File:
 
     def iter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK_SIZE) -> Iterator[bytes]:
         """The content in chunks, streamed (an HLS stream yields its media segments)."""
-        if self.local_path is not None:
-            yield from _iter_local(self.local_path, chunk_size)
+        if self._local is not None:
+            yield from _iter_local(self._local, chunk_size)
             return
         yield from self._get_transfer().iter_bytes(self, chunk_size)
 
@@ -175,11 +189,13 @@ class File:
         The name is ``name`` or the server's ``orig_name``, made safe (it cannot leave ``dir``)
         and unique (an existing file is never overwritten: ``report (1).pdf``).
         """
-        return self._get_transfer().download(self, Path(dir or "."), name)
+        path = self._get_transfer().download(self, Path(dir or "."), name)
+        self._local = self._local or path
+        return path
 
     async def aiter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK_SIZE) -> AsyncIterator[bytes]:
-        if self.local_path is not None:
-            for chunk in _iter_local(self.local_path, chunk_size):
+        if self._local is not None:
+            for chunk in _iter_local(self._local, chunk_size):
                 yield chunk
             return
         async for chunk in self._get_transfer().aiter_bytes(self, chunk_size):
@@ -191,7 +207,9 @@ class File:
     async def adownload(
         self, dir: str | os.PathLike[str] | None = None, *, name: str | None = None
     ) -> Path:
-        return await self._get_transfer().adownload(self, Path(dir or "."), name)
+        path = await self._get_transfer().adownload(self, Path(dir or "."), name)
+        self._local = self._local or path
+        return path
 
     # -- dunder ----------------------------------------------------------------------
 
@@ -212,7 +230,7 @@ class File:
         return hash((self.path, self.url, self.is_stream))
 
     def __repr__(self) -> str:
-        extra = f", local_path={str(self.local_path)!r}" if self.local_path else ""
+        extra = f", local_path={str(self._local)!r}" if self._local else ""
         stream = ", is_stream=True" if self.is_stream else ""
         return f"File({self.name!r}, size={self.size!r}, url={self.url!r}{stream}{extra})"
 

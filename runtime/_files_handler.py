@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel
 
 from ._files import File
 from ._files_io import FileTransfer
 from ._files_upload import upload_async, upload_sync
 from ._files_walk import collect_sources, input_sources, output_files, replace_sources
 from ._spec import EndpointSpec
+
+T = TypeVar("T")
 
 
 class FileHandler:
@@ -79,47 +82,68 @@ class FileHandler:
         result: list[Any] = replace_sources(walked, lambda s: sent[id(s)])
         return result
 
-    # -- outputs --------------------------------------------------------------------
+    # -- outputs ------------------------------------------------------------------------
 
     def wrap_outputs(self, ep: EndpointSpec, data: Sequence[Any]) -> list[Any]:
-        """FileData dicts at file positions -> ``File`` objects (nothing fetched)."""
+        """FileData dicts at file positions -> ``File`` objects. No I/O: safe inside the
+        engine's locks and in async code. With ``download_dir`` (sync transfer) each File
+        saves itself there on first use of ``local_path``."""
         schemas = _aligned(
             [o.schema for o in ep.outputs], ep.output_slots, ep.state_outputs, len(data)
         )
+        auto = self._download_cached if self.download_dir is not None else None
+        if self.transfer.client is None and self.transfer.aclient is not None:
+            auto = None  # async: no blocking I/O behind a property; see adownload_all
 
         def make(d: Mapping[str, Any]) -> File:
-            return File.from_data(d, transfer=self.transfer)
+            file = File.from_data(d, transfer=self.transfer)
+            file._auto = auto
+            return file
 
         return [
             output_files(schema, value, make) for schema, value in zip(schemas, data, strict=True)
         ]
 
-    def _pending_downloads(self, value: Any, final: bool) -> list[File]:
-        found: list[File] = []
+    def _download_cached(self, file: File) -> Path:
+        assert self.download_dir is not None
+        key = (file.path, file.url)
+        with self._lock:
+            known = self._downloaded.get(key)
+            if known is None or not known.exists():
+                known = self.transfer.download(file, self.download_dir)
+                self._downloaded[key] = known
+        return known
 
-        def visit(v: Any, loc: str) -> Any:
-            if isinstance(v, File) and (final or not v.is_stream):
-                found.append(v)
-            return v
+    def download_all(self, value: T) -> T:
+        """With ``download_dir``: save every ``File`` in ``value`` there now (``predict``)."""
+        if self.download_dir is not None:
+            for file in _files_in(value):
+                if file.local_path is None:
+                    file.local_path = self._download_cached(file)
+        return value
 
-        _find_files(value, visit)
-        return found
+    async def adownload_all(self, value: T) -> T:
+        if self.download_dir is not None:
+            for file in _files_in(value):
+                if file.local_path is None:
+                    key = (file.path, file.url)
+                    known = self._downloaded.get(key)
+                    if known is None or not known.exists():
+                        known = await self.transfer.adownload(file, self.download_dir)
+                        self._downloaded[key] = known
+                    file.local_path = known
+        return value
 
     def process_outputs(
         self, ep: EndpointSpec, data: Sequence[Any], *, final: bool = True
     ) -> list[Any]:
-        """Wrap files; with ``download_dir`` download them (streams only on the final output:
-        a live playlist ends only when the job does)."""
+        """``wrap_outputs`` then ``download_all`` (live HLS streams only when ``final``: a
+        playlist ends only when the job does)."""
         wrapped = self.wrap_outputs(ep, data)
         if self.download_dir is not None:
-            for file in self._pending_downloads(wrapped, final):
-                key = (file.path, file.url)
-                with self._lock:
-                    known = self._downloaded.get(key)
-                    if known is None or not known.exists():
-                        known = self.transfer.download(file, self.download_dir)
-                        self._downloaded[key] = known
-                file.local_path = known
+            for file in _files_in(wrapped):
+                if final or not file.is_stream:
+                    self.download_all(file)
         return wrapped
 
     async def aprocess_outputs(
@@ -127,25 +151,27 @@ class FileHandler:
     ) -> list[Any]:
         wrapped = self.wrap_outputs(ep, data)
         if self.download_dir is not None:
-            for file in self._pending_downloads(wrapped, final):
-                key = (file.path, file.url)
-                known = self._downloaded.get(key)
-                if known is None or not known.exists():
-                    known = await self.transfer.adownload(file, self.download_dir)
-                    self._downloaded[key] = known
-                file.local_path = known
+            for file in _files_in(wrapped):
+                if final or not file.is_stream:
+                    await self.adownload_all(file)
         return wrapped
 
 
-def _find_files(value: Any, visit: Any) -> None:
+def _files_in(value: Any) -> Iterator[File]:
+    """Every ``File`` in a value (lists, tuples, dicts, pydantic models, NamedTuples)."""
     if isinstance(value, File):
-        visit(value, "")
+        yield value
     elif isinstance(value, (list, tuple)):
         for v in value:
-            _find_files(v, visit)
+            yield from _files_in(v)
     elif isinstance(value, dict):
         for v in value.values():
-            _find_files(v, visit)
+            yield from _files_in(v)
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _files_in(getattr(value, name))
+        for v in (value.model_extra or {}).values():
+            yield from _files_in(v)
 
 
 def _aligned(items: list[Any], slots: int, states: Sequence[int], n: int) -> list[Any]:

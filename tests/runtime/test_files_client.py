@@ -81,6 +81,23 @@ def test_download_dir(apps: RunningApps, tmp_path: Path) -> None:
     assert len(list(target.iterdir())) == 1
 
 
+def test_download_dir_lazy_for_jobs_and_eager_for_async(apps: RunningApps, tmp_path: Path) -> None:
+    lazy = tmp_path / "lazy"
+    with Client(apps["files_app"], download_dir=lazy) as c:
+        out, _ = c.submit("/echo_file", b"job output").result()
+        assert not lazy.exists()  # nothing fetched under the job's lock
+        assert Path(os.fspath(out)).read_bytes() == b"job output"  # saved on first use
+        assert out.local_path is not None and out.local_path.parent == lazy
+
+    async def main() -> File:
+        async with AsyncClient(apps["files_app"], download_dir=tmp_path / "async") as ac:
+            out, _ = await ac.predict("/echo_file", b"async saved")
+            return out
+
+    saved = asyncio.run(main())
+    assert saved.local_path is not None and saved.local_path.read_bytes() == b"async saved"
+
+
 def test_bad_file_fails_before_any_request(apps: RunningApps, client: Client) -> None:
     transport = CountingTransport()
     snapshot = {"config": client.config, "info": client.view_api()}
