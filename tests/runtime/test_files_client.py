@@ -32,7 +32,7 @@ class CountingTransport(httpx.HTTPTransport):
 
 @pytest.fixture(scope="module")
 def apps() -> Iterator[RunningApps]:
-    with launch(["files_app", "files_small"]) as running:
+    with launch(["files_app", "files_small", "files_auth"]) as running:
         yield running
 
 
@@ -117,6 +117,16 @@ def test_max_file_size_nothing_sent(apps: RunningApps, tmp_path: Path) -> None:
             c.predict("/echo", b"z" * 1001)
         assert transport.paths == before  # neither /upload nor queue/join
         assert c.predict("/echo", b"z" * 1000).size == 1000
+
+
+def test_files_use_the_clients_auth(apps: RunningApps, tmp_path: Path) -> None:
+    with Client(apps["files_auth"], auth=("filer", "pa55word")) as c:
+        out = c.predict("/echo", b"members only")
+        assert out.read_bytes() == b"members only"  # the login cookie goes along
+        assert out.download(tmp_path).read_bytes() == b"members only"
+    assert out.url is not None
+    anonymous = httpx.get(out.url)  # the same URL without the session's cookie
+    assert anonymous.status_code in (401, 403)
 
 
 def test_async_client(apps: RunningApps) -> None:
