@@ -94,7 +94,8 @@ class EventRecord:
     status: Status
     updates: list[Update] = field(default_factory=list)
     outputs: list[list[Any]] = field(default_factory=list)
-    """Wire values of every output message (intermediate ones, then the final one)."""
+    """Wire values of every distinct output (each yield or stream answer, then the final
+    value unless it repeats the last one)."""
     values: list[Any] | None = None
     """Current wire values (edits of the next generating message apply to these)."""
     outcome: Outcome | None = None
@@ -209,6 +210,7 @@ class Session:
         self._finish(record, "cancelled", error=CancelledError(f"job {event_id} was cancelled"))
         if record.deferred_cancel:
             self._zombies[event_id] = record
+        self._after_end(record, effects)
         effects.touched.add(event_id)
         return True, effects
 
@@ -334,7 +336,10 @@ class Session:
             record.result = result
             record.values = result
             record.status = Status("done", progress=record.status.progress, success=True, time=now)
-            record.outputs.append(result)
+            # like gradio_client: a generator's final value (a repeat of its last yield) is
+            # not a new output; it is still the final "output" update
+            if not record.outputs or record.outputs[-1] != result:
+                record.outputs.append(result)
             record.updates.append(Update("output", record.status, output=result, final=True))
         else:
             code: StatusCode = "cancelled" if outcome == "cancelled" else "error"

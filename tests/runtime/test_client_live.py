@@ -51,7 +51,7 @@ def test_bad_arguments_fail_before_any_request(harness: Harness, rt_apps: Runnin
 def test_generator_outputs_and_updates(harness: Harness, rt_apps: RunningApps) -> None:
     c = harness.open(rt_apps["basic"])
     job = c.submit("/count", 4)
-    assert job.iterate() == ["0 ", "0 1 ", "0 1 2 ", "0 1 2 3 ", "0 1 2 3 "]
+    assert job.iterate() == ["0 ", "0 1 ", "0 1 2 ", "0 1 2 3 "]  # final = last yield
     assert job.result() == "0 1 2 3 "
     assert job.outputs()[-1] == "0 1 2 3 " and job.status().code == "done"
     updates = c.submit("/count", 2).updates()
