@@ -169,18 +169,20 @@ def _type_for(schema: Mapping[str, Any], side: Side, root_name: str, doc: Docume
 def _endpoint(ep: EndpointSpec, attr: PythonIdentifier, base: str, doc: Document) -> Endpoint:
     names = parameter_names([p.name for p in ep.parameters])
     params: list[Param] = []
+    # Parameters stay positional (schema order) until a required one follows a defaulted
+    # one; from there on they are keyword-only (Python allows required keyword-only ones).
+    kwonly_from = len(ep.parameters)
     seen_default = False
-    need_kwonly = False
-    for p in ep.parameters:
+    for i, p in enumerate(ep.parameters):
         if p.has_default:
             seen_default = True
         elif seen_default:
-            need_kwonly = True
-    first_default = next((i for i, p in enumerate(ep.parameters) if p.has_default), None)
+            kwonly_from = i
+            break
     for i, (p, name) in enumerate(zip(ep.parameters, names, strict=False)):
         annotation = _type_for(p.schema, "input", f"{base}{pascal(name)}Input", doc)
         kind, source, annotation = _default(p, annotation)
-        kwonly = need_kwonly and first_default is not None and i >= first_default
+        kwonly = i >= kwonly_from
         params.append(Param(name, p.name, annotation, kind, source, kwonly, _param_doc(p)))
     out_names = field_names([o.label or o.component or "output" for o in ep.outputs])
     outputs = []

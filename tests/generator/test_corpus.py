@@ -1,0 +1,90 @@
+"""Every real app schema in ../shared/corpus generates, compiles, imports and passes
+``mypy --strict`` (skipped where the corpus is absent, e.g. a user's clone)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gradio_gen import ir
+
+from tests.generator._util import generate, load_module, mypy_strict
+from tests.servers import CORPUS
+
+LARGEST = "fixture__many_endpoint_demo"
+
+
+def _snapshots() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.glob("*.json") if p.name != "manifest.json")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Generate every corpus app once (timing the largest)."""
+    if not _snapshots():
+        pytest.skip("../shared/corpus is not available")
+    out = tmp_path_factory.mktemp("corpus")
+    modules: dict[str, Path] = {}
+    for path in _snapshots():
+        snap: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        started = time.perf_counter()
+        try:
+            text = generate(snap, name_hint=path.stem)
+        except ir.NoEndpointsError:
+            assert not any(
+                e.get("api_visibility", "public") == "public"
+                for e in snap["info"]["named_endpoints"].values()
+            ), path.name
+            continue
+        if path.stem == LARGEST:
+            print(f"\ngeneration of the largest corpus app ({path.stem}): "
+                  f"{time.perf_counter() - started:.2f} s, {len(text) // 1024} KiB")
+        target = out / f"corpus_{path.stem.replace('-', '_').replace('.', '_')}.py"
+        target.write_text(text, encoding="utf-8")
+        modules[path.stem] = target
+    return modules
+
+
+def test_every_app_with_endpoints_generates(generated: dict[str, Path]) -> None:
+    manifest = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
+    with_endpoints = {r["file"][:-5] for r in manifest if r["named_endpoints"] > 0}
+    assert with_endpoints <= set(generated) | _undocumented_only()
+    assert LARGEST in generated
+
+
+def _undocumented_only() -> set[str]:
+    found = set()
+    for path in _snapshots():
+        snap = json.loads(path.read_text(encoding="utf-8"))
+        eps = snap["info"]["named_endpoints"].values()
+        if eps and not any(e.get("api_visibility", "public") == "public" for e in eps):
+            found.add(path.stem)
+    return found
+
+
+def test_every_module_compiles_and_imports(generated: dict[str, Path]) -> None:
+    for stem, path in generated.items():
+        module = load_module(path, name=f"_gg_corpus_{path.stem}")
+        assert module.SCHEMA_SHA256, stem
+        assert module.__all__, stem
+
+
+def test_deterministic(generated: dict[str, Path]) -> None:
+    for stem in list(generated)[::25]:
+        snap = json.loads((CORPUS / f"{stem}.json").read_text(encoding="utf-8"))
+        assert generate(snap, name_hint=stem) == generated[stem].read_text(encoding="utf-8"), stem
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_every_module_passes_mypy_strict(generated: dict[str, Path]) -> None:
+    paths = list(generated.values())
+    started = time.perf_counter()
+    proc = mypy_strict(paths, paths[0].parent)
+    print(f"\nmypy --strict over {len(paths)} generated modules: {time.perf_counter() - started:.1f} s")
+    assert proc.returncode == 0, proc.stdout[-6000:]

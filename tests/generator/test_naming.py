@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import keyword
+
+import pytest
+from gradio_gen.naming import (
+    CLIENT_RESERVED,
+    ClassName,
+    PythonIdentifier,
+    endpoint_attribute_names,
+    field_names,
+    parameter_names,
+)
+
+
+def test_endpoint_rule_examples() -> None:
+    names = endpoint_attribute_names(
+        ["/count-up", "/count_up", "/2d", "/lambda", "/close", "/countUp", "/café", "/你好", "/"]
+    )
+    assert names == {
+        "/count-up": "count_up_2",
+        "/count_up": "count_up",  # already an identifier: keeps its name
+        "/2d": "api_2d",
+        "/lambda": "lambda_",
+        "/close": "close_",  # a method of the client class
+        "/countUp": "count_up_3",
+        "/café": "cafe",
+        "/你好": "api",
+        "/": "api_2",
+    }
+
+
+def test_endpoint_names_are_unique_valid_identifiers() -> None:
+    raw = ["/a-b", "/a_b", "/a b", "/A-B", "/a__b", "/class", "/match", "/_x", "/x_", "/1", "/1"]
+    names = list(endpoint_attribute_names(raw).values())
+    assert len(set(names)) == len(names)
+    for n in names:
+        assert n.isidentifier() and n.isascii()
+        assert not keyword.iskeyword(n) and not keyword.issoftkeyword(n)
+        assert n not in CLIENT_RESERVED
+
+
+def test_client_reserved_covers_the_base_classes() -> None:
+    from gradio_gen.runtime._generated import AppClient, AsyncAppClient
+
+    public = {
+        n for cls in (AppClient, AsyncAppClient) for n in dir(cls) if not n.startswith("_")
+    }
+    assert public <= CLIENT_RESERVED, public - CLIENT_RESERVED
+
+
+def test_parameter_names() -> None:
+    assert parameter_names(["self", "maxTokens", "a b", "class", "a_b", "", "1x"]) == [
+        "self_",
+        "maxTokens",
+        "a_b",
+        "class_",
+        "a_b_2",
+        "arg",
+        "arg_1x",
+    ]
+
+
+def test_field_names() -> None:
+    assert field_names(["Count", "count", "index", "Output 1", "_x", ""]) == [
+        "count_",
+        "count_2",
+        "index_",
+        "output_1",
+        "x",
+        "output",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ['"; import os', "a\nb", "\\", "'''", "名前", "", "0", "None", "__init__"]
+)
+def test_identifiers_sanitise_anything(text: str) -> None:
+    ident = PythonIdentifier(text)
+    assert ident.isidentifier() and ident.isascii() and not keyword.iskeyword(ident)
+    cls = ClassName(text)
+    assert cls.isidentifier() and cls.isascii() and not keyword.iskeyword(cls)
