@@ -10,7 +10,9 @@
   to a private, loopback or link-local address is fetched by the client (streamed to a temporary
   file) and uploaded instead, because gradio's SSRF guard refuses such URLs ("Hostname
   127.0.0.1 failed validation") and a remote server could not reach them anyway.
-* Files the server already has (``File`` outputs, FileData dicts) are sent as references.
+* Files the server already has (``File`` outputs, FileData dicts) are sent as references; a
+  ``File`` of another app (its URL names another host) is sent as a URL, by the rule above.
+* A local path given twice in one call is uploaded once.
 
 Every FileData sent carries ``"meta": {"_type": "gradio.FileData"}`` (the server requires it).
 """
@@ -35,7 +37,7 @@ import httpx
 
 from ._constants import LOGGER_NAME
 from ._exceptions import FileTooLargeError, ProtocolError
-from ._files import FILE_META, FileSource
+from ._files import FILE_META, FileSource, is_url
 from ._files_io import url_basename
 from ._http import map_transport_error, status_error
 
@@ -77,6 +79,8 @@ def is_private_url(url: str) -> bool:
 class _Part:
     source: FileSource
     size: int | None
+    key: int
+    """``id()`` of the marker this part answers (the caller's, before any rewrite)."""
     temp: str | None = None
     """A temporary file holding a fetched private URL (removed after the upload)."""
 
@@ -172,25 +176,56 @@ def _paths(response: httpx.Response, parts: Sequence[_Part]) -> list[str]:
     return paths
 
 
-def _plan(sources: Sequence[FileSource]) -> tuple[list[_Part], dict[int, dict[str, Any]]]:
-    """Split into parts to upload and FileData that need no upload (by ``id(source)``)."""
-    parts: list[_Part] = []
-    done: dict[int, dict[str, Any]] = {}
+@dataclass
+class _Plan:
+    parts: list[_Part]
+    """What must be uploaded (each local file once)."""
+    done: dict[int, dict[str, Any]]
+    """FileData that need no upload, by ``id(source)``."""
+    aliases: dict[int, int]
+    """``id(source)`` -> ``id`` of an equal source uploaded in its place."""
+
+    def finish(self) -> dict[int, dict[str, Any]]:
+        for key, same in self.aliases.items():
+            self.done[key] = self.done[same]
+        return self.done
+
+
+def _plan(sources: Sequence[FileSource], api: str) -> _Plan:
+    """Split into parts to upload and FileData that need no upload. A file of another app
+    (a ``File`` whose URL has another host) is sent as its URL; a local path given twice is
+    uploaded once."""
+    plan = _Plan([], {}, {})
+    host = urlsplit(api).netloc
+    seen_paths: dict[str, int] = {}
     for source in sources:
+        key = id(source)
         if source.kind == "server":
-            done[id(source)] = {**source.value, "meta": dict(FILE_META)}
-        elif source.kind == "url":
+            url = source.value.get("url")
+            if isinstance(url, str) and is_url(url) and urlsplit(url).netloc != host:
+                source = FileSource("url", url, source.filename, source.mime_type)
+            else:
+                plan.done[key] = {**source.value, "meta": dict(FILE_META)}
+                continue
+        if source.kind == "url":
             if not is_private_url(source.value):
-                done[id(source)] = {
+                plan.done[key] = {
                     "path": source.value,
                     "orig_name": source.filename,
                     "meta": dict(FILE_META),
                 }
             else:
-                parts.append(_Part(source, None))
+                plan.parts.append(_Part(source, None, key))
+        elif source.kind == "path":
+            real = os.path.realpath(source.value)
+            if real in seen_paths and source.name is None:
+                plan.aliases[key] = seen_paths[real]
+                continue
+            seen_paths.setdefault(real, key)
+            plan.parts.append(_Part(source, _size(source), key))
         else:
-            parts.append(_Part(source, _size(source)))
-    return parts, done
+            plan.parts.append(_Part(source, _size(source), key))
+    return plan
 
 
 def _temp_path(name: str) -> tuple[str, Any]:
@@ -205,7 +240,8 @@ def upload_sync(
     client: httpx.Client, api: str, sources: Sequence[FileSource], max_file_size: int | None
 ) -> dict[int, dict[str, Any]]:
     """Upload what needs uploading; return ``{id(source): FileData to send}``."""
-    parts, result = _plan(sources)
+    plan = _plan(sources, api)
+    parts, result = plan.parts, plan.done
     try:
         for part in parts:
             if part.source.kind == "url":
@@ -223,14 +259,14 @@ def upload_sync(
                 if not response.is_success:
                     raise status_error(response, "upload")
             for part, path in zip(batch, _paths(response, batch), strict=True):
-                result[id(part.source)] = _file_data(path, part.source)
+                result[part.key] = _file_data(path, part.source)
             log.debug("uploaded %d file(s)", len(batch))
     finally:
         for part in parts:
             if part.temp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(part.temp)
-    return result
+    return plan.finish()
 
 
 def _fetch_sync(client: httpx.Client, part: _Part) -> None:
@@ -257,7 +293,8 @@ async def upload_async(
     client: httpx.AsyncClient, api: str, sources: Sequence[FileSource], max_file_size: int | None
 ) -> dict[int, dict[str, Any]]:
     """The async twin of ``upload_sync`` (URL host checks run in a worker thread)."""
-    parts, result = await anyio.to_thread.run_sync(_plan, sources)
+    plan = await anyio.to_thread.run_sync(_plan, sources, api)
+    parts, result = plan.parts, plan.done
     try:
         for part in parts:
             if part.source.kind == "url":
@@ -275,13 +312,13 @@ async def upload_async(
                 if not response.is_success:
                     raise status_error(response, "upload")
             for part, path in zip(batch, _paths(response, batch), strict=True):
-                result[id(part.source)] = _file_data(path, part.source)
+                result[part.key] = _file_data(path, part.source)
     finally:
         for part in parts:
             if part.temp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(part.temp)
-    return result
+    return plan.finish()
 
 
 async def _fetch_async(client: httpx.AsyncClient, part: _Part) -> None:

@@ -176,6 +176,34 @@ def test_upload_other_kinds(app: App, tmp_path: Path, kind: str) -> None:
     assert out.read_bytes() == data
 
 
+def test_unsized_stream_upload(app: App) -> None:
+    """A file object that cannot seek (a pipe, a socket) is sent chunked."""
+
+    class Pipe(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, n: int = -1) -> bytes:
+            n = len(self.data) if n < 0 else n
+            chunk, self.data = self.data[:n], self.data[n:]
+            return chunk
+
+    payload = b"streamed " * 10_000
+    _, info = app.call("/echo_file", handle_file(Pipe(payload), name="pipe.bin"))  # type: ignore[arg-type]
+    assert info == {"name": "pipe.bin", "size": len(payload), "sha256": sha(payload)}
+
+
+def test_file_of_another_app_is_fetched(app: App, small: App) -> None:
+    (theirs,) = small.call("/echo", b"from the other app")
+    assert theirs.url and not theirs.url.startswith(app.root)
+    out, info = app.call("/echo_file", theirs)  # loopback URL: fetched and uploaded by us
+    assert info["sha256"] == sha(b"from the other app")
+    assert out.read_bytes() == b"from the other app"
+
+
 def test_private_url_is_fetched_and_uploaded(app: App, url_server: tuple[str, Path]) -> None:
     base, root = url_server
     (root / "remote.txt").write_bytes(b"served over http")

@@ -293,6 +293,19 @@ def test_upload_several_files_in_one_request(hello: Path) -> None:
     assert sent[id(sources[3])]["path"] == "https://example.com/x.png"  # passed as a URL
 
 
+def test_upload_dedupes_paths_and_sends_foreign_files_as_urls(hello: Path) -> None:
+    server = _Server(body=["/srv/only"])
+    twice = [handle_file(hello), handle_file(str(hello))]
+    ours = handle_file(File("/srv/mine", url="http://app/gradio_api/file=/srv/mine"))
+    foreign = handle_file(File("/c/x.png", url="https://8.8.8.8/gradio_api/file=/c/x.png"))
+    with httpx.Client(transport=server) as client:
+        sent = upload_sync(client, "http://app/gradio_api", [*twice, ours, foreign], None)
+    assert len(server.requests) == 1 and server.requests[0][2] == 2  # one part + closing
+    assert sent[id(twice[0])]["path"] == sent[id(twice[1])]["path"] == "/srv/only"
+    assert sent[id(ours)]["path"] == "/srv/mine"
+    assert sent[id(foreign)]["path"] == "https://8.8.8.8/gradio_api/file=/c/x.png"
+
+
 def test_upload_too_large_sends_nothing(hello: Path) -> None:
     server = _Server()
     with httpx.Client(transport=server) as client, pytest.raises(FileTooLargeError) as info:
