@@ -223,8 +223,8 @@ class FakeHub:
         self.spaces: dict[str, FakeSpace] = {}
         self.log: list[LoggedRequest] = []
         self.copy_stages: list[str] = ["BUILDING", "APP_STARTING", "RUNNING"]
-        self.fail_next: list[int] = []
-        """Statuses to answer the next Space-info GETs with (transient errors), in order."""
+        self.fail_next: dict[str, list[int]] = {}
+        """Space id -> statuses to answer its next info GETs with (e.g. 503), in order."""
         self._lock = threading.RLock()
         self._upstream = httpx.Client(timeout=httpx.Timeout(60.0, connect=5.0), trust_env=False)
         self._server = _Server("127.0.0.1", _Handler, self)
@@ -326,8 +326,9 @@ class FakeHub:
         return user is not None and (user == space.owner or user in space.readers)
 
     def _get(self, h: _Handler, space: FakeSpace, action: str) -> None:
-        if action in ("", "runtime") and self.fail_next:
-            return h._send_json(self.fail_next.pop(0), {"error": "upstream trouble"})
+        failures = self.fail_next.get(space.id)
+        if action in ("", "runtime") and failures:
+            return h._send_json(failures.pop(0), {"error": "scripted failure"})
         if action == "":
             space.poll()
             return h._send_json(200, space.info())
