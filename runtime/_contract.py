@@ -45,6 +45,45 @@ COMPATIBLE: Severity = "compatible"
 APP = ""
 """The ``endpoint`` of app-level changes."""
 
+KINDS = (
+    "protocol_changed",
+    "api_prefix_changed",
+    "max_file_size_changed",
+    "endpoint_added",
+    "endpoint_removed",
+    "visibility_changed",
+    "generator_changed",
+    "connection_changed",
+    "queue_changed",
+    "oauth_changed",
+    "fn_index_changed",
+    "state_changed",
+    "parameters_reordered",
+    "parameter_renamed",
+    "parameter_added",
+    "parameter_removed",
+    "parameter_type_widened",
+    "parameter_type_narrowed",
+    "parameter_type_changed",
+    "parameter_type_unknown",
+    "parameter_choices_added",
+    "parameter_choices_removed",
+    "component_changed",
+    "parameter_now_required",
+    "parameter_now_optional",
+    "default_changed",
+    "output_added",
+    "output_removed",
+    "output_type_widened",
+    "output_type_narrowed",
+    "output_type_changed",
+    "output_type_unknown",
+    "output_choices_added",
+    "output_choices_removed",
+    "output_renamed",
+)
+"""Every ``Change.kind`` (a stable vocabulary: bots match on it)."""
+
 
 @dataclass(frozen=True)
 class Change:

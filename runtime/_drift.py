@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._constants import LOGGER_NAME
 from ._contract import ApiDiff, diff_snapshots
-from ._exceptions import DriftError, GradioGenError, UsageError
+from ._exceptions import DriftError, DriftWarning, GradioGenError, UsageError
 from ._spec import snapshot_sha256
 
 if TYPE_CHECKING:
@@ -35,11 +35,8 @@ logger = logging.getLogger(LOGGER_NAME)
 
 OnDrift = Literal["warn", "error", "ignore"]
 ON_DRIFT_VALUES: tuple[OnDrift, ...] = ("warn", "error", "ignore")
+__all__ = ["ON_DRIFT_VALUES", "DriftGuard", "DriftWarning", "OnDrift", "check_on_drift"]
 _MAX_LISTED = 20
-
-
-class DriftWarning(UserWarning):
-    """The live app changed incompatibly since the client was generated (``on_drift="warn"``)."""
 
 
 def check_on_drift(value: Any) -> OnDrift:

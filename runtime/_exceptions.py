@@ -31,6 +31,9 @@ caller handles differently::
     │   ├── SpaceStateError        the Space is paused / in an error stage (carries .stage)
     │   └── SpaceTimeoutError      the Space did not start in time
     └── DriftError                 the live app no longer matches the generated client
+
+Warnings: ``DriftWarning`` (a ``UserWarning``) when a generated client's app changed
+incompatibly and ``on_drift="warn"``.
 """
 
 from __future__ import annotations
@@ -277,3 +280,7 @@ class DriftError(GradioGenError):
     def __init__(self, message: str, changes: Sequence[Any] = ()) -> None:
         self.changes = list(changes)
         super().__init__(message)
+
+
+class DriftWarning(UserWarning):
+    """The live app changed incompatibly since the client was generated (``on_drift="warn"``)."""

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from gradio_gen.runtime._contract import ApiDiff, diff_snapshots
+from gradio_gen.runtime._contract import KINDS, ApiDiff, diff_snapshots
 from gradio_gen.runtime._exceptions import ProtocolError
 
 from tests.contract.snapshots import endpoint, param, ret, snapshot
@@ -18,6 +18,7 @@ B = {"type": "boolean"}
 
 
 def kinds(diff: ApiDiff) -> list[tuple[str, str, str | None]]:
+    assert {c.kind for c in diff} <= set(KINDS)
     return [(c.kind, c.severity, c.target) for c in diff]
 
 

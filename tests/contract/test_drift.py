@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 from gradio_gen import cli
-from gradio_gen.runtime import DriftError, InputValidationError, UsageError
-from gradio_gen.runtime._drift import DriftGuard, DriftWarning
+from gradio_gen.runtime import DriftError, DriftWarning, InputValidationError, UsageError
+from gradio_gen.runtime._drift import DriftGuard
 
 from tests.contract.conftest import import_module_file
 from tests.contract.snapshots import endpoint, param, snapshot
