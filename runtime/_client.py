@@ -304,6 +304,7 @@ class Client(_BaseClient):
         info = resolve_space_sync(
             self.space_id, token=self._space_token(), http=self._http,
             status_callback=self.status_callback, timeout=self.space_timeout,
+            on_host=self._token_policy.allow_url,
         )  # fmt: skip
         self._token_policy.allow_url(info.url)
         return info.url
@@ -484,6 +485,7 @@ class AsyncClient(_BaseClient):
         info = await resolve_space(
             self.space_id, token=self._space_token(), http=self._http,
             status_callback=self.status_callback, timeout=self.space_timeout,
+            on_host=self._token_policy.allow_url,
         )  # fmt: skip
         self._token_policy.allow_url(info.url)
         return info.url

@@ -242,6 +242,7 @@ def resolve_space_sync(
     wait: bool = True,
     poll_initial: float = SPACE_POLL_INITIAL,
     poll_max: float = SPACE_POLL_MAX,
+    on_host: Callable[[str], Any] | None = None,
 ) -> SpaceInfo:
     """Look up a Space and, unless ``wait=False``, wake it / wait until it runs.
 
@@ -249,6 +250,9 @@ def resolve_space_sync(
     ``SpaceNotFoundError``, ``AuthenticationError`` (private Space, no or bad token),
     ``SpaceStateError`` (paused or an error stage, ``.stage`` says which), ``SpaceTimeoutError``
     (not running within ``timeout`` seconds) or a ``TransportError``.
+
+    ``on_host`` is called with the Space's root URL as soon as the Hub reports it, before any
+    request to that host (the engine allows the host in its token policy there).
     """
     space_id = validate_space_id(space_id)
     endpoint = hub_endpoint(hf_endpoint)
@@ -256,6 +260,8 @@ def resolve_space_sync(
     _check_callback(status_callback)
     with _sync_client(http) as client:
         info = get_space_sync(client, endpoint, space_id, token)
+        if on_host is not None:
+            on_host(info.url)
         if not wait:
             return info
         waiter = SpaceWaiter(
@@ -389,6 +395,7 @@ async def resolve_space(
     wait: bool = True,
     poll_initial: float = SPACE_POLL_INITIAL,
     poll_max: float = SPACE_POLL_MAX,
+    on_host: Callable[[str], Any] | None = None,
 ) -> SpaceInfo:
     """Async twin of ``resolve_space_sync`` (``status_callback`` may be a coroutine function)."""
     space_id = validate_space_id(space_id)
@@ -397,6 +404,8 @@ async def resolve_space(
     _check_callback(status_callback)
     async with _async_client(http) as client:
         info = await get_space(client, endpoint, space_id, token)
+        if on_host is not None:
+            on_host(info.url)
         if not wait:
             return info
         loop = asyncio.get_running_loop()
