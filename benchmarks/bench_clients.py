@@ -379,6 +379,7 @@ ADAPTERS: dict[str, tuple[type[Adapter], dict[str, Any]]] = {
     "ours_async": (OursAdapter, {"concurrency": "async"}),
     "ours_nodrift": (OursAdapter, {"on_drift": "ignore"}),
     "ours_url": (OursAdapter, {"mode": "url"}),
+    "ours_untyped": (OursAdapter, {"mode": "snapshot"}),
 }
 
 

@@ -29,6 +29,11 @@ def _cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
+def _cpu_split() -> tuple[float, float]:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime, ru.ru_stime
+
+
 def _maxrss_kb() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
 
@@ -74,6 +79,39 @@ class Deadline:
             raise TimeoutError("scenario exceeded its time bound")
 
 
+class _Spy:
+    """py-spy attached to this process around the measured section only (--profile)."""
+
+    def __init__(self, out: str | None) -> None:
+        self.out = out
+        self.proc: Any = None
+
+    def start(self) -> None:
+        if not self.out:
+            return
+        import shutil
+        import subprocess
+
+        spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
+        cmd = [spy, "record", "-r", "1000", "-f", "raw", "-o", self.out, "--pid", str(os.getpid())]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)  # let it attach
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        import signal
+        import subprocess
+
+        self.proc.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        self.proc = None
+
+
 def _parse_opts(pairs: list[str]) -> dict[str, Any]:
     import ast
 
@@ -104,6 +142,7 @@ def main() -> None:  # one branch per scenario, read top to bottom
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--path", help="file scenario: the file to send")
     p.add_argument("--time-limit", type=float, default=300.0)
+    p.add_argument("--profile", help="py-spy output for the measured section (diagnosis only)")
     a = p.parse_args()
     out: dict[str, Any] = {"adapter": a.adapter, "scenario": a.scenario, "n": a.n}
 
@@ -126,6 +165,7 @@ def main() -> None:  # one branch per scenario, read top to bottom
     if adapter.import_module:
         __import__(adapter.import_module)
     deadline = Deadline(a.time_limit)
+    spy = _Spy(a.profile)
     url = a.url
 
     if a.scenario == "connect":
@@ -176,7 +216,8 @@ def main() -> None:  # one branch per scenario, read top to bottom
         _bench(url, "/__bench/reset")
         rss0 = _status("VmRSS")
         lat: list[float] = []
-        c0, t0 = _cpu(), time.perf_counter()
+        spy.start()
+        (u0, k0), c0, t0 = _cpu_split(), _cpu(), time.perf_counter()
         for i in range(a.n):
             deadline.check()
             s = time.perf_counter()
@@ -184,7 +225,9 @@ def main() -> None:  # one branch per scenario, read top to bottom
             lat.append(time.perf_counter() - s)
             if r != f"hello {i}":
                 raise AssertionError(f"bad echo {r!r}")
-        t1, c1 = time.perf_counter(), _cpu()
+        t1, c1, (u1, k1) = time.perf_counter(), _cpu(), _cpu_split()
+        spy.stop()
+        out.update(cpu_user_s=u1 - u0, cpu_sys_s=k1 - k0)
         stats = _bench(url, "/__bench/stats")
         out.update(
             wall_s=t1 - t0,
@@ -204,9 +247,12 @@ def main() -> None:  # one branch per scenario, read top to bottom
         _bench(url, "/__bench/reset")
         rss0, thr0 = _status("VmRSS"), _status("Threads")
         kwargs_list = [{"text": f"r{i}"} for i in range(a.n)]
-        c0, t0 = _cpu(), time.perf_counter()
+        spy.start()
+        (u0, k0), c0, t0 = _cpu_split(), _cpu(), time.perf_counter()
         res = adapter.call_many("/slow", kwargs_list)
-        t1, c1 = time.perf_counter(), _cpu()
+        t1, c1, (u1, k1) = time.perf_counter(), _cpu(), _cpu_split()
+        spy.stop()
+        out.update(cpu_user_s=u1 - u0, cpu_sys_s=k1 - k0)
         failed = [r for r in res if isinstance(r, BaseException)]
         wrong = sum(
             1 for i, r in enumerate(res) if not isinstance(r, BaseException) and r != f"r{i}"
@@ -235,7 +281,8 @@ def main() -> None:  # one branch per scenario, read top to bottom
         rss0 = _status("VmRSS")
         items, first, last = 0, None, None
         value: object = None
-        c0, t0 = _cpu(), time.perf_counter()
+        spy.start()
+        (u0, k0), c0, t0 = _cpu_split(), _cpu(), time.perf_counter()
         for value in adapter.stream("/stream", n=a.n):
             last = value
             if first is None:
@@ -245,7 +292,9 @@ def main() -> None:  # one branch per scenario, read top to bottom
                 deadline.check()
             if items > 2 * a.n + 10:
                 raise AssertionError("stream yields more outputs than tokens")
-        t1, c1 = time.perf_counter(), _cpu()
+        t1, c1, (u1, k1) = time.perf_counter(), _cpu(), _cpu_split()
+        spy.stop()
+        out.update(cpu_user_s=u1 - u0, cpu_sys_s=k1 - k0)
         want_tail = f"t{a.n - 1} "
         if not (isinstance(last, str) and last.endswith(want_tail) and last.count(" ") == a.n):
             raise AssertionError(f"incomplete stream: {str(last)[-40:]!r}")
@@ -273,9 +322,12 @@ def main() -> None:  # one branch per scenario, read top to bottom
         _bench(url, "/__bench/reset")
         rss0 = _status("VmRSS")
         size = os.path.getsize(a.path)
-        c0, t0 = _cpu(), time.perf_counter()
+        spy.start()
+        (u0, k0), c0, t0 = _cpu_split(), _cpu(), time.perf_counter()
         res = adapter.call_file("/file_echo", a.path)
-        t1, c1 = time.perf_counter(), _cpu()
+        t1, c1, (u1, k1) = time.perf_counter(), _cpu(), _cpu_split()
+        spy.stop()
+        out.update(cpu_user_s=u1 - u0, cpu_sys_s=k1 - k0)
         local = isinstance(res, (str, os.PathLike)) and os.path.isfile(res)
         if not local:
             raise AssertionError(f"the output was not downloaded to disk: {res!r}")

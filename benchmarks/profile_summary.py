@@ -43,6 +43,8 @@ def main() -> None:
                     continue
                 if a.only and not any(s in stack for s in a.only):
                     continue
+                if "_Spy." in stack:  # the profiler attaching / detaching
+                    continue
                 count = int(n)
                 frames = stack.split(";")
                 if any(frames[-1].startswith(i) or i in frames[-1] for i in IDLE):

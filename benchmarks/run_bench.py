@@ -224,9 +224,8 @@ def run_worker(
     args: list[str], env: dict[str, str], timeout: float, profile: str | None = None
 ) -> dict[str, Any]:
     cmd = [sys.executable, str(HERE / "bench_worker.py"), *args, "--time-limit", str(timeout - 5)]
-    if profile:  # sample every thread of the worker with py-spy (collapsed stacks)
-        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-        cmd = [spy, "record", "-r", "1000", "-f", "raw", "-o", profile, "--", *cmd]
+    if profile:  # py-spy samples every thread of the worker during its measured section
+        cmd += ["--profile", profile]
     rc, out, err, wall, sampler = run_bounded(cmd, env, timeout, str(HERE))
     if rc is None:
         return {"error": f"timeout after {timeout:.0f} s (killed)", "stderr": err[-2000:]}
@@ -250,6 +249,7 @@ def plan(cfg: argparse.Namespace, have_generated: bool) -> list[Scenario]:
     conc_metrics = [
         Metric("wall (s)", "wall_s", 1, ".2f"),
         Metric("client CPU (s)", "cpu_s", 1, ".2f"),
+        Metric("  of which in the kernel (s)", "cpu_sys_s", 1, ".2f"),
         Metric("server CPU (s)", "server_cpu_s", 1, ".2f"),
         Metric("peak client RSS (MiB)", "maxrss_kb", 1 / 1024, ".0f"),
         Metric("peak client threads", "peak_threads", 1, ".0f"),
@@ -367,6 +367,7 @@ def plan(cfg: argparse.Namespace, have_generated: bool) -> list[Scenario]:
                 Metric("time to first token (ms)", "ttft_ms", 1, ".1f"),
                 Metric("total (s)", "wall_s", 1, ".3f"),
                 Metric("client CPU (s)", "cpu_s", 1, ".3f"),
+                Metric("  of which in the kernel (s)", "cpu_sys_s", 1, ".3f"),
                 Metric("server CPU (s)", "server_cpu_s", 1, ".3f"),
                 Metric("outputs delivered", "items", 1, ".0f"),
             ],
@@ -387,6 +388,9 @@ def plan(cfg: argparse.Namespace, have_generated: bool) -> list[Scenario]:
             ],
         ),
     ]
+    for sc in out:  # diagnosis: --extra-client ours_untyped adds a column to the call scenarios
+        if sc.key in ("seq", "conc200", "stream", "file"):
+            sc.clients += [(c, c) for c in filter(None, cfg.extra_client.split(","))]
     clients = set(filter(None, cfg.clients.split(",")))
     if clients:
         for sc in out:
@@ -470,11 +474,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="subset of: import,connect,seq,conc200,conc1000,stream,file,gen_typical,gen_large",
     )
     ap.add_argument("--clients", default="", help="subset of columns, e.g. ours,floor")
+    ap.add_argument(
+        "--extra-client",
+        default="",
+        help="extra adapters for seq/conc200/stream/file, e.g. ours_untyped (diagnosis)",
+    )
     ap.add_argument("--worker-timeout", type=float, default=240)
     ap.add_argument("--stock-server", action="store_true", help="keep Gradio's per-event analytics")
     ap.add_argument(
         "--profile",
-        help="record each worker of --profile-clients with py-spy "
+        help="record the measured section of each worker of --profile-clients with py-spy "
         "into this folder (skews timings: use for diagnosis only)",
     )
     ap.add_argument("--profile-clients", default="ours")
