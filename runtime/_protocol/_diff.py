@@ -72,8 +72,10 @@ def _key(container: Any, key: Any, path: Sequence[Any], *, op: str) -> Any:
         insert = op == "add"
         if isinstance(key, bool) or not isinstance(key, int):
             raise ProtocolError(f"edit path {list(path)!r}: list index {key!r} is not an integer")
+        # negative indices count from the end, as in Python and JS: gradio's own differ
+        # emits them for deletes nested in lists (it re-indexes them twice)
         limit = len(container) + (1 if insert else 0)
-        if not 0 <= key < limit:
+        if not -len(container) <= key < limit:
             raise ProtocolError(f"edit path {list(path)!r}: index {key} out of range")
         return key
     if not isinstance(key, str):
