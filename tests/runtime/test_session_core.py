@@ -165,7 +165,7 @@ def test_cancel_waiting_event_uses_no_task_fn_index() -> None:
 
 def test_cancel_lone_running_event_uses_its_fn_index() -> None:
     s = Session()
-    record, _ = s.register("r", 7)
+    s.register("r", 7)
     s.register("other-fn", 8)
     start(s, "other-fn")
     start(s, "r")
