@@ -1,0 +1,168 @@
+"""End to end: clients connected by Space id through the fake Hub to real local gradio apps.
+
+The fake Hub's Space host is a recording proxy (127.0.0.2) in front of a gradio app launched
+here; the Hub itself is on 127.0.0.1 and a bystander recorder on 127.0.0.3, so the token's
+path can be checked host by host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from gradio_gen.runtime import _exceptions as errors
+from gradio_gen.runtime._client import AsyncClient, Client
+from gradio_gen.runtime._hub_status import SpaceStatus
+
+from tests.fake_hub import FakeHub, Recorder
+from tests.servers import RunningApps, launch
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_DIR = ROOT / "generated_examples" / "demo_app"
+TOKEN = "hf_alice"
+
+
+@pytest.fixture(scope="module")
+def apps() -> Iterator[RunningApps]:
+    with launch(["basic", DEMO_DIR / "app.py"]) as running:
+        yield running
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    with FakeHub({TOKEN: "alice", "hf_bob": "bob"}) as h:
+        monkeypatch.setenv("HF_ENDPOINT", h.url)
+        monkeypatch.delenv("HF_TOKEN", raising=False)
+        monkeypatch.setenv("HF_TOKEN_PATH", "/nonexistent/token")
+        yield h
+
+
+@pytest.fixture(scope="module")
+def demo_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("_demo_client_e2e", DEMO_DIR / "client.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_token_path(hub: FakeHub, space_id: str, start: int = 0) -> None:
+    """The token was on every request to the Hub and to the Space's host, and only there."""
+    entries = hub.log[start:]
+    assert {e.server for e in entries} == {"hub", f"space:{space_id}"}
+    for e in entries:
+        assert e.token() == TOKEN, (e.server, e.method, e.path)
+
+
+def test_private_sleeping_space_by_id_sync(
+    hub: FakeHub, apps: RunningApps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    space = hub.add_space(
+        "alice/basic",
+        upstream=apps["basic"],
+        private=True,
+        stages=["SLEEPING"],
+        on_wake=["APP_STARTING", "RUNNING"],
+    )
+    seen: list[SpaceStatus] = []
+    with Client(space.id, hf_token=TOKEN, status_callback=seen.append) as client:
+        assert client.predict("/greet", "World", True) == "Hello World!"
+        assert client.predict("/count", 3) == "0 1 2 "
+    assert [s.status for s in seen] == ["sleeping", "starting", "running"]
+    paths = [e.path.split("?")[0] for e in hub.requests(f"space:{space.id}")]
+    assert paths[0] == "/"  # the wake-up visit came first
+    assert "/config" in paths and any(p.endswith("/queue/join") for p in paths)
+    assert any(p.endswith("/queue/data") for p in paths)
+    check_token_path(hub, space.id)
+
+
+def test_building_space_by_id_async(
+    hub: FakeHub, apps: RunningApps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    space = hub.add_space(
+        "alice/basic-async", upstream=apps["basic"], private=True, stages=["BUILDING", "RUNNING"]
+    )
+    seen: list[SpaceStatus] = []
+
+    async def main() -> Any:
+        async with AsyncClient(space.id, hf_token=TOKEN, status_callback=seen.append) as client:
+            return await client.predict("/add", 2, 3)
+
+    assert asyncio.run(main()) == 5
+    assert [(s.status, s.stage) for s in seen] == [("building", "BUILDING"), ("running", "RUNNING")]
+    check_token_path(hub, space.id)
+
+
+def test_private_space_without_token_fails_clearly(hub: FakeHub, apps: RunningApps) -> None:
+    space = hub.add_space("alice/hidden", upstream=apps["basic"], private=True)
+    with pytest.raises(errors.AuthenticationError, match=r"private.*hf_token"):
+        Client(space.id)
+    with pytest.raises(errors.AuthenticationError, match="refused"):
+        Client(space.id, hf_token="hf_not_a_token")
+    assert hub.requests(f"space:{space.id}") == []  # nothing reached the app
+
+
+def test_space_errors_surface_from_the_client(
+    hub: FakeHub, apps: RunningApps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub.add_space("bob/crashed", upstream=apps["basic"], stages=["BUILDING", "RUNTIME_ERROR"])
+    with pytest.raises(errors.SpaceStateError) as info:
+        Client("bob/crashed")
+    assert info.value.stage == "RUNTIME_ERROR"
+    hub.add_space("bob/forever", upstream=apps["basic"], stages=["BUILDING"])
+    with pytest.raises(errors.SpaceTimeoutError):
+        Client("bob/forever", space_timeout=0.5)
+    with pytest.raises(errors.SpaceNotFoundError):
+        Client("bob/missing", hf_token=TOKEN)
+
+
+def test_saved_token_does_not_leak_to_other_hosts(
+    hub: FakeHub, apps: RunningApps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token from the environment goes to a Space's host, never to a plain URL's host."""
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    with Recorder("bystander", upstream=apps["basic"]) as other:
+        with Client(other.url + "/") as client:
+            assert client.predict("/greet", "x", False) == "Hello x."
+        assert other.log and all(e.token() is None for e in other.log)
+    space = hub.add_space("alice/env-token", upstream=apps["basic"], private=True)
+    with Client(space.id) as client:  # same token, from HF_TOKEN, reaches the Space
+        assert client.predict("/greet", "y", False) == "Hello y."
+    check_token_path(hub, space.id)
+
+
+def test_generated_client_by_space_id(
+    hub: FakeHub, apps: RunningApps, demo_module: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    space = hub.add_space(
+        "alice/demo", upstream=apps["app"], private=True, stages=["SLEEPING"], on_wake=["RUNNING"]
+    )
+    seen: list[SpaceStatus] = []
+    with demo_module.DemoApp(space.id, hf_token=TOKEN, status_callback=seen.append) as client:
+        assert hub.log == []  # constructing a generated client makes no request
+        assert client.greet("Ann", style="pirate") == "Ahoy, Ann!"
+        stats = client.text_stats("a bb ccc")
+        assert (stats.words, stats.characters, stats.longest_word) == (3, 8, "ccc")
+    assert [s.status for s in seen] == ["sleeping", "running"]
+    check_token_path(hub, space.id)
+
+
+def test_generated_async_client_by_space_id(
+    hub: FakeHub, apps: RunningApps, demo_module: ModuleType
+) -> None:
+    space = hub.add_space("alice/demo-async", upstream=apps["app"], private=True)
+
+    async def main() -> str:
+        async with demo_module.AsyncDemoApp(space.id, hf_token=TOKEN) as client:
+            result: str = await client.greet("Bo")
+            return result
+
+    assert asyncio.run(main()) == "Hello, Bo!"
+    check_token_path(hub, space.id)
