@@ -41,6 +41,7 @@ class FileHandler:
         self.download_dir = Path(download_dir) if download_dir is not None else None
         self._downloaded: dict[tuple[str, str | None], Path] = {}
         self._lock = threading.Lock()
+        self._key_locks: dict[tuple[str, str | None], threading.Lock] = {}
 
     # -- inputs ---------------------------------------------------------------------
 
@@ -105,9 +106,13 @@ class FileHandler:
         ]
 
     def _download_cached(self, file: File) -> Path:
+        """Save ``file`` into ``download_dir`` once per client (threads downloading the same
+        server file wait for one download; different files download in parallel)."""
         assert self.download_dir is not None
         key = (file.path, file.url)
         with self._lock:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:
             known = self._downloaded.get(key)
             if known is None or not known.exists():
                 known = self.transfer.download(file, self.download_dir)
