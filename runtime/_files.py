@@ -5,15 +5,16 @@
   produced it (same cookies and token rules): ``read_bytes()``, ``iter_bytes()``, ``open()``,
   ``download(dir)`` and their async twins ``aread_bytes()``, ``aiter_bytes()``, ``adownload()``.
   With a client ``download_dir`` the file is saved there: eagerly by ``Client.predict``, else
-  on first use of ``local_path`` / ``os.fspath(file)`` (never inside the engine's locks). It validates from a FileData dict, so pydantic models can use it as a field type.
+  on first use of ``local_path`` / ``os.fspath(file)`` (never inside the engine's locks). It
+  validates from a FileData dict, so pydantic models can use it as a field type.
 * ``FileSource`` is a marker for one file to send: a local path, an ``http(s)`` URL, bytes, a
   binary file object, or a file the server already has. ``handle_file()`` makes one (parity with
   gradio_client); the engine uploads markers wherever they appear in the inputs.
 * ``FileInput`` is the annotated input type of generated models: its validator turns any accepted
   value into a ``FileSource``.
 
-The wire side (uploads, downloads, HLS streams, the schema walk) lives in ``_files_io.py`` and
-``_files_walk.py``.
+Elsewhere: ``_files_walk`` (where the files are, by schema; pure), ``_files_upload`` (uploads),
+``_files_io`` (downloads, HLS, safe names), ``_files_handler`` (the engine's hooks).
 """
 
 from __future__ import annotations
