@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from gradio_gen.runtime._exceptions import (
     AuthenticationError,
     ConnectError,
@@ -21,6 +20,7 @@ from gradio_gen.runtime._exceptions import (
 )
 from gradio_gen.runtime._hub import resolve_space, resolve_space_sync
 from gradio_gen.runtime._hub_status import SpaceInfo, SpaceStatus
+
 from tests.fake_hub import FakeHub
 
 FAST = {"poll_initial": 0.01, "poll_max": 0.04, "timeout": 10}
@@ -219,7 +219,11 @@ def test_hf_endpoint_comes_from_the_environment(
     space = hub.add_space(f"bob/env-{mode}")
     monkeypatch.setenv("HF_ENDPOINT", hub.url + "/")
     kwargs: dict[str, Any] = {}
-    got = resolve_space_sync(space.id, **kwargs) if mode == "sync" else asyncio.run(resolve_space(space.id))
+    got = (
+        resolve_space_sync(space.id, **kwargs)
+        if mode == "sync"
+        else asyncio.run(resolve_space(space.id))
+    )
     assert got.host == space.host
 
 

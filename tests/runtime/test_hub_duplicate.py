@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from gradio_gen.runtime._exceptions import (
     AuthenticationError,
     SpaceNotFoundError,
@@ -16,6 +15,7 @@ from gradio_gen.runtime._exceptions import (
 )
 from gradio_gen.runtime._hub_duplicate import duplicate_space, duplicate_space_sync, plan_duplicate
 from gradio_gen.runtime._hub_status import SpaceStatus
+
 from tests.fake_hub import FakeHub, LoggedRequest
 
 TOKEN = "hf_alice"

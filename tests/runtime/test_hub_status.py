@@ -5,9 +5,6 @@ from __future__ import annotations
 import builtins
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from gradio_gen.runtime._exceptions import (
     AuthenticationError,
     HTTPStatusError,
@@ -30,6 +27,8 @@ from gradio_gen.runtime._hub_status import (
     validate_space_id,
     validate_timeout,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 KNOWN_STAGES = {
     "RUNNING": "running",
@@ -251,7 +250,9 @@ def test_waiter_properties(
 ) -> None:
     """Any stage sequence: delays bounded, nothing past the deadline, callbacks on changes only,
     and the wait ends exactly at the first terminal stage."""
-    w = SpaceWaiter("bob/app", timeout=timeout, start=0, poll_initial=poll_initial, poll_max=poll_max)
+    w = SpaceWaiter(
+        "bob/app", timeout=timeout, start=0, poll_initial=poll_initial, poll_max=poll_max
+    )
     now = 0.0
     last = None
     for i, stage in enumerate(stages):
