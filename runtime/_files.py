@@ -19,7 +19,10 @@ Elsewhere: ``_files_walk`` (where the files are, by schema; pure), ``_files_uplo
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
+import mimetypes
 import os
 import posixpath
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -351,6 +354,8 @@ def to_source(value: Any, where: str) -> FileSource:
         return FileSource("server", value.to_data(), value.orig_name, value.mime_type)
     if isinstance(value, str) and is_url(value):
         return FileSource("url", value)
+    if isinstance(value, str) and value.startswith("data:") and ";base64," in value[:200]:
+        return _data_uri(value, where)
     if isinstance(value, (str, os.PathLike)):
         path = os.fspath(value)
         if not isinstance(path, str):
@@ -370,6 +375,18 @@ def to_source(value: Any, where: str) -> FileSource:
         f"{where}: expected a file (path, URL, bytes, binary file object or File), "
         f"got {type(value).__name__}"
     )
+
+
+def _data_uri(value: str, where: str) -> FileSource:
+    """``data:<mime>;base64,<payload>`` -> the decoded bytes, uploaded."""
+    head, _, payload = value.partition(",")
+    mime = head[5:].split(";", 1)[0] or None
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise UsageError(f"{where}: invalid base64 in a data: URI") from None
+    ext = mimetypes.guess_extension(mime) if mime else None
+    return FileSource("bytes", data, "file" + (ext or ""), mime)
 
 
 def _dict_source(value: Mapping[str, Any], where: str) -> FileSource:

@@ -149,6 +149,17 @@ def test_handle_file_kinds(hello: Path) -> None:
     assert server.value["meta"] == META
 
 
+def test_data_uri_is_decoded() -> None:
+    source = handle_file("data:image/png;base64,iVBORw0KGgo=")
+    assert (source.kind, source.value, source.filename) == (
+        "bytes",
+        b"\x89PNG\r\n\x1a\n",
+        "file.png",
+    )
+    with pytest.raises(UsageError, match="base64"):
+        handle_file("data:text/plain;base64,@@@")
+
+
 def test_handle_file_rejects_bad_values(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such file"):
         handle_file(str(tmp_path / "missing.txt"))
