@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import itertools
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -127,8 +128,8 @@ def test_polling_backs_off_and_never_overlaps(hub: FakeHub, mode: str) -> None:
     resolve(mode, hub, space.id, poll_initial=0.05, poll_max=0.2)
     times = [r.time for r in hub.requests("hub", f"/api/spaces/{space.id}")]
     assert len(times) == 7  # exactly one request per poll: no second poller
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    for gap, expected in zip(gaps, [0.05, 0.1, 0.2, 0.2, 0.2, 0.2]):
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    for gap, expected in zip(gaps, [0.05, 0.1, 0.2, 0.2, 0.2, 0.2], strict=True):
         assert expected * 0.9 <= gap < expected + 0.5
 
 
@@ -177,7 +178,7 @@ def test_first_lookup_errors_are_not_retried(hub: FakeHub, mode: str) -> None:
 
 def test_private_space_needs_a_valid_token(hub: FakeHub, mode: str) -> None:
     space = hub.add_space(f"alice/secret-{mode}", private=True)
-    with pytest.raises(AuthenticationError, match="private or does not exist.*hf_token") as e:
+    with pytest.raises(AuthenticationError, match=r"private or does not exist.*hf_token") as e:
         resolve(mode, hub, space.id)
     assert e.value.status_code == 401
     with pytest.raises(AuthenticationError, match="refused the Hugging Face token"):
