@@ -14,6 +14,7 @@ import hashlib
 import http.server
 import io
 import json
+import tempfile
 import threading
 import wave
 from collections.abc import Iterator
@@ -207,7 +208,9 @@ def test_file_of_another_app_is_fetched(app: App, small: App) -> None:
 def test_private_url_is_fetched_and_uploaded(app: App, url_server: tuple[str, Path]) -> None:
     base, root = url_server
     (root / "remote.txt").write_bytes(b"served over http")
+    temps = set(Path(tempfile.gettempdir()).glob("gradio_gen_*"))
     out, info = app.call("/echo_file", base + "remote.txt")
+    assert set(Path(tempfile.gettempdir()).glob("gradio_gen_*")) == temps  # temp file removed
     assert info == {"name": "remote.txt", "size": 16, "sha256": sha(b"served over http")}
     assert out.read_bytes() == b"served over http"
 
