@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from typing_extensions import Self, Unpack
 
+from ._constants import SPACE_WAKE_TIMEOUT
 from ._drift import DriftGuard, OnDrift
 from ._exceptions import InputValidationError, OutputValidationError, UsageError
 from ._files import File, FileInput
@@ -246,6 +247,16 @@ class _AppBase:
         return list(self._endpoints)
 
 
+def _duplicate_source(cls: type[_AppBase], from_space: str | None) -> str:
+    source = from_space or cls._source
+    if not source or "://" in source:
+        raise UsageError(
+            f"{cls.__name__} was not generated from a Space: pass the Space to copy, e.g. "
+            f"{cls.__name__}.duplicate('owner/name')"
+        )
+    return source
+
+
 def _check_src(src: str) -> None:
     if not isinstance(src, str) or not src:
         raise UsageError(
@@ -288,6 +299,37 @@ class AppClient(_AppBase):
             raise UnknownEndpointError(api_name, list(self._endpoints))
         assert isinstance(found, Endpoint)
         return found
+
+    @classmethod
+    def duplicate(
+        cls,
+        from_space: str | None = None,
+        to_id: str | None = None,
+        *,
+        private: bool = True,
+        hardware: str | None = None,
+        secrets: Mapping[str, str] | None = None,
+        sleep_timeout: int | None = None,
+        on_drift: OnDrift = "warn",
+        **options: Unpack[ClientOptions],
+    ) -> Self:
+        """Copy the Space (default: the one this client was generated from) to your account,
+        or reuse your copy; wait until it runs; return a client of this class connected to it.
+
+        ``hardware`` is a Hub flavor (``cpu-basic`` ... ``h100x8``), ``sleep_timeout`` in
+        minutes; the ``space_timeout`` option (seconds) bounds the wait for the copy to run, as
+        it bounds the wait when connecting. Rules: ``gradio_gen.runtime._hub_duplicate``.
+        """
+        from ._hub_duplicate import duplicate_space_sync
+
+        space_id = duplicate_space_sync(
+            _duplicate_source(cls, from_space), to_id,
+            hf_token=options.get("hf_token", NOT_GIVEN), private=private, hardware=hardware,
+            secrets=secrets, sleep_timeout=sleep_timeout,
+            timeout=options.get("space_timeout", SPACE_WAKE_TIMEOUT),
+            status_callback=options.get("status_callback"),
+        )  # fmt: skip
+        return cls(space_id, on_drift=on_drift, **options)
 
     def reset_session(self) -> None:
         self._engine.reset_session()
@@ -344,6 +386,37 @@ class AsyncAppClient(_AppBase):
     async def connect(self) -> Self:
         await self._engine.connect()
         return self
+
+    @classmethod
+    async def duplicate(
+        cls,
+        from_space: str | None = None,
+        to_id: str | None = None,
+        *,
+        private: bool = True,
+        hardware: str | None = None,
+        secrets: Mapping[str, str] | None = None,
+        sleep_timeout: int | None = None,
+        on_drift: OnDrift = "warn",
+        **options: Unpack[ClientOptions],
+    ) -> Self:
+        """Copy the Space (default: the one this client was generated from) to your account,
+        or reuse your copy; wait until it runs; return a client of this class for it.
+
+        ``hardware`` is a Hub flavor (``cpu-basic`` ... ``h100x8``), ``sleep_timeout`` in
+        minutes; the ``space_timeout`` option (seconds) bounds the wait for the copy to run, as
+        it bounds the wait when connecting. Rules: ``gradio_gen.runtime._hub_duplicate``.
+        """
+        from ._hub_duplicate import duplicate_space
+
+        space_id = await duplicate_space(
+            _duplicate_source(cls, from_space), to_id,
+            hf_token=options.get("hf_token", NOT_GIVEN), private=private, hardware=hardware,
+            secrets=secrets, sleep_timeout=sleep_timeout,
+            timeout=options.get("space_timeout", SPACE_WAKE_TIMEOUT),
+            status_callback=options.get("status_callback"),
+        )  # fmt: skip
+        return cls(space_id, on_drift=on_drift, **options)
 
     def reset_session(self) -> None:
         self._engine.reset_session()
