@@ -68,4 +68,14 @@ with gr.Blocks(title="Contract v2") as demo:
     gr.Button("stream").click(stream, text, out, api_name="stream")
     gr.Button("queued").click(lambda t: echo(t), text, out, api_name="queued", queue=False)
 
+    cam = gr.Image(label="frame", sources=["webcam"], streaming=True)
+    cam_out = gr.Textbox(label="seen")
+    cam.stream(lambda f: "frame", cam, cam_out, api_name="live")
+
+    gr.Button("shrink").click(lambda t: echo(t), text, out, api_name="shrink")
+    size_out = gr.Number(label="size")
+    gr.Button("measure").click(lambda t: len(t) / 2, text, size_out, api_name="measure")
+    nick = gr.Textbox(label="nick")
+    gr.Button("needs").click(lambda n: echo(n), nick, out, api_name="needs")
+
     gr.Button("added").click(lambda t: echo(t), text, out, api_name="added_ep")

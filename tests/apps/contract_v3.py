@@ -52,5 +52,19 @@ with gr.Blocks(title="Contract v3") as demo:
     gr.Button("retyped").click(lambda t: echo(t), text, out, api_name="retyped")
     gr.Button("stream").click(lambda t: echo(t), text, out, api_name="stream")
     gr.Button("queued").click(lambda t: echo(t), text, out, api_name="queued")
+
+    # input connection becomes streaming (breaking)
+    cam = gr.Image(label="frame", sources=["webcam"], streaming=False)
+    cam_out = gr.Textbox(label="seen")
+    gr.Button("live").click(lambda f: "frame", cam, cam_out, api_name="live")
+
+    # output removed (breaking), output widened (breaking), default lost (breaking)
+    pair = gr.Number(label="second")
+    gr.Button("shrink").click(lambda t: (echo(t), 1), text, [out, pair], api_name="shrink")
+    whole_out = gr.Number(label="size", precision=0)
+    gr.Button("measure").click(lambda t: len(t), text, whole_out, api_name="measure")
+    nick = gr.Textbox(label="nick", value="anon")
+    gr.Button("needs").click(lambda n: echo(n), nick, out, api_name="needs")
+
     gr.Button("removed").click(lambda t: echo(t), text, out, api_name="removed_ep")
     gr.Button("added").click(lambda t: echo(t), text, out, api_name="added_ep")

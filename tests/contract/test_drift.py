@@ -59,7 +59,7 @@ def test_warn_by_default_and_the_call_goes_on(
     assert "/rename: parameter 'n' renamed to 'amount'" in message
     assert "/default" not in message  # compatible changes are not listed as breaking
     assert any("regenerate the client" in r.getMessage() for r in caplog.records)
-    assert client._drift.diff is not None and len(client._drift.diff.breaking) == 10
+    assert client._drift.diff is not None and len(client._drift.diff.breaking) == 14
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # checked once per client: no second warning
         assert client.default(0.5) == "0.5"
@@ -77,7 +77,7 @@ def test_error_raises_listing_breaking_changes(
         client.default(0.25)
     kinds = {(c.endpoint, c.kind) for c in info.value.changes}
     assert ("/stream", "generator_changed") in kinds and ("/drop", "parameter_removed") in kinds
-    assert all(c.breaking for c in info.value.changes) and len(info.value.changes) == 10
+    assert all(c.breaking for c in info.value.changes) and len(info.value.changes) == 14
     with pytest.raises(DriftError):  # the verdict stands for the client's lifetime
         client.default(0.25)
 

@@ -1,6 +1,9 @@
 """``gradio-gen diff`` / ``--check`` against real gradio apps: three versions of one app
-(tests/apps/contract_v1.py, _v2 with breaking and compatible changes of every kind a live
-app can show, _v3 with compatible changes only), served by one process."""
+(tests/apps/contract_v1.py; _v2 with one change per endpoint: endpoint added/removed,
+parameter added with/without default, removed, renamed, reordered, type widened/narrowed,
+choices added/removed, default changed/lost, output added/removed/retyped/widened,
+generator, streaming input and queue changed; _v3 with compatible changes only), served by
+one process."""
 
 from __future__ import annotations
 
@@ -21,6 +24,9 @@ V1_TO_V2 = [
     ("/choices", "parameter_choices_removed", "breaking", "s"),
     ("/default", "default_changed", "compatible", "t"),
     ("/drop", "parameter_removed", "breaking", "n"),
+    ("/live", "connection_changed", "breaking", None),
+    ("/measure", "output_type_widened", "breaking", "output 1"),
+    ("/needs", "parameter_now_required", "breaking", "n"),
     ("/optional", "parameter_added", "compatible", "suffix"),
     ("/outputs", "output_added", "breaking", "output 2"),
     ("/queued", "queue_changed", "compatible", None),
@@ -29,6 +35,7 @@ V1_TO_V2 = [
     ("/reorder", "parameters_reordered", "breaking", None),
     ("/required", "parameter_added", "breaking", "must"),
     ("/retyped", "output_type_changed", "breaking", "output 1"),
+    ("/shrink", "output_removed", "breaking", "output 2"),
     ("/stream", "generator_changed", "breaking", None),
     ("/types", "parameter_type_widened", "compatible", "w"),
     ("/types", "parameter_type_narrowed", "breaking", "lv"),
@@ -59,7 +66,7 @@ def test_json_report_classifies_every_change(
     assert code == 1, err
     report = json.loads(out)
     assert rows(report) == V1_TO_V2
-    assert report["breaking"] == 10 and report["compatible"] == 6
+    assert report["breaking"] == 14 and report["compatible"] == 6
     assert report["failed"] is True and report["fail_on"] == "breaking"
     assert report["old"]["source"] == v1 and report["new"]["source"] == v2
     assert report["old"]["sha256"] != report["new"]["sha256"]
@@ -94,7 +101,7 @@ def test_text_report_groups_by_endpoint(
     i = lines.index("/drop")
     assert lines[i + 1] == "  BREAKING    parameter 'n' was removed"
     assert "  compatible  optional parameter 'suffix' was added (default \"!\")" in lines
-    assert lines[-2:] == ["10 breaking, 6 compatible API change(s)", "FAIL: breaking changes"]
+    assert lines[-2:] == ["14 breaking, 6 compatible API change(s)", "FAIL: breaking changes"]
 
 
 def test_generated_module_and_snapshot_file_as_sources(
@@ -146,7 +153,7 @@ def test_check_reports_classified_api_changes(
     assert code == 0
     code, out, _ = run([contract_apps["contract_v2"], "-o", str(module), "--check"], capsys)
     assert code == 1
-    assert "API: 10 breaking, 6 compatible API change(s)" in out
+    assert "API: 14 breaking, 6 compatible API change(s)" in out
     assert "  BREAKING    endpoint /removed_ep was removed" in out
 
 
