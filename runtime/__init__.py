@@ -3,6 +3,7 @@
 The public surface is assembled here; a test pins ``__all__``.
 """
 
+from . import _exceptions as _exc
 from ._async import AsyncJob
 from ._client import AsyncClient, Client
 from ._exceptions import *  # noqa: F403
@@ -34,3 +35,11 @@ __all__ = [
     "__version__",
     "handle_file",
 ]
+# every class of the exception tree (and its warnings) is public
+__all__ += sorted(
+    name
+    for name, obj in vars(_exc).items()
+    if isinstance(obj, type)
+    and issubclass(obj, (_exc.GradioGenError, Warning))
+    and obj.__module__ == _exc.__name__
+)
