@@ -166,3 +166,42 @@ def test_generated_async_client_by_space_id(
 
     assert asyncio.run(main()) == "Hello, Bo!"
     check_token_path(hub, space.id)
+
+
+def test_generated_client_duplicate(
+    hub: FakeHub, apps: RunningApps, demo_module: ModuleType
+) -> None:
+    hub.add_space("bob/demo", upstream=apps["app"], hardware="cpu-basic")
+    hub.copy_stages = ["BUILDING", "RUNNING"]
+    seen: list[SpaceStatus] = []
+    client = demo_module.DemoApp.duplicate(
+        "bob/demo", hf_token=TOKEN, hardware="t4-small", status_callback=seen.append
+    )
+    with client:
+        assert type(client) is demo_module.DemoApp
+        assert client.greet("Cy", style="formal") == "Good day, Cy!"
+    copy = hub.spaces["alice/demo"]
+    assert (copy.private, copy.hardware, copy.sleep_time) == (True, "t4-small", 300)
+    assert [s.status for s in seen] == ["building", "running"]
+    # the copy exists now: a second duplicate reuses it and changes nothing
+    hub_writes = len([e for e in hub.requests("hub") if e.method == "POST"])
+
+    async def again() -> str:
+        async with await demo_module.AsyncDemoApp.duplicate("bob/demo", hf_token=TOKEN) as c:
+            result: str = await c.greet("Di")
+            return result
+
+    assert asyncio.run(again()) == "Hello, Di!"
+    assert len([e for e in hub.requests("hub") if e.method == "POST"]) == hub_writes
+    check_token_path_many(hub, {"bob/demo", "alice/demo"})
+
+
+def test_duplicate_needs_a_space_source(demo_module: ModuleType) -> None:
+    with pytest.raises(errors.UsageError, match="not generated from a Space"):
+        demo_module.DemoApp.duplicate(hf_token=TOKEN)  # generated from a URL / file
+
+
+def check_token_path_many(hub: FakeHub, space_ids: set[str]) -> None:
+    allowed = {"hub"} | {f"space:{s}" for s in space_ids}
+    assert {e.server for e in hub.log} <= allowed
+    assert all(e.token() == TOKEN for e in hub.log)
