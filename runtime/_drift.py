@@ -18,6 +18,7 @@ not retried: the call itself reports the real problem.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
@@ -113,7 +114,7 @@ class DriftGuard:
             self._error = DriftError(message, diff.breaking)
             raise self._error
         logger.warning("%s", message)
-        warnings.warn(message, DriftWarning, stacklevel=2)
+        warnings.warn(message, DriftWarning, stacklevel=_caller_stacklevel())
         return diff
 
     def _failed(self, exc: Exception) -> None:
@@ -170,6 +171,21 @@ class DriftGuard:
         if self.done and self._error is None:
             return
         await self.acheck(lambda: afetch_live(engine))
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` of the first frame outside gradio-gen and the generated module, so
+    the warning points at the user's call."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        generated = "SCHEMA_SHA256" in frame.f_globals and "GENERATOR_VERSION" in frame.f_globals
+        if not (name == "gradio_gen" or name.startswith("gradio_gen.") or generated):
+            return level
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return 2
 
 
 def fetch_live(engine: Client) -> dict[str, Any]:

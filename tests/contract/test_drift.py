@@ -54,6 +54,7 @@ def test_warn_by_default_and_the_call_goes_on(
     with caplog.at_level(logging.WARNING, logger="gradio_gen"), pytest.warns(DriftWarning) as rec:
         assert client.default(0.25) == "0.25"
     message = str(rec[0].message)
+    assert rec[0].filename == __file__  # points at the caller, not at gradio-gen
     assert "ContractV1: the live app's API changed" in message
     assert "/removed_ep: endpoint /removed_ep was removed" in message
     assert "/rename: parameter 'n' renamed to 'amount'" in message
