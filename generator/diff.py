@@ -213,7 +213,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="breaking",
         help="exit 1 on breaking changes (default) or on any API change",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text", dest="format")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        dest="format",
+        help="a report for people (default) or one JSON object for bots",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -235,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="gradio-gen diff",
         description="Report API changes between two versions of a Gradio app, each "
         "classified breaking or compatible.",
+        epilog="Exit status: 0 nothing to fail on, 1 changes at or above --fail-on, "
+        "2 bad arguments or unreadable source, 3 app unreachable.",
     )
     add_arguments(parser)
     try:
