@@ -141,7 +141,10 @@ def _run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
-        snap = snapshot.load(args.source, hf_token=args.hf_token)
+        from gradio_gen.status_display import SpaceStatusPrinter
+
+        with SpaceStatusPrinter() as printer:  # Space status on stderr while it wakes/builds
+            snap = snapshot.load(args.source, hf_token=args.hf_token, status_callback=printer)
     except snapshot.SourceError as exc:
         raise _UserError(str(exc), exc.exit_code) from None
     source = snapshot.default_source(snap, args.source)

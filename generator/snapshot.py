@@ -81,13 +81,17 @@ def load_file(path: str) -> dict[str, Any]:
 def fetch_url(url: str, *, hf_token: str | None = None) -> dict[str, Any]:
     """GET ``{root}/config`` and ``{root}{api_prefix}/info``."""
     import httpx
+    from gradio_gen.runtime._auth import TokenPolicy
 
     root = url.rstrip("/") + "/"
     headers = {"user-agent": f"gradio-gen/{__version__}"}
-    if hf_token:
-        headers["x-hf-authorization"] = f"Bearer {hf_token}"
+    policy = TokenPolicy(hf_token)  # the token goes to this host only, never along a redirect
+    policy.allow_url(root)
+    hooks = {"request": [policy.sync_hook]}
     try:
-        with httpx.Client(timeout=FETCH_TIMEOUT, headers=headers, follow_redirects=True) as http:
+        with httpx.Client(
+            timeout=FETCH_TIMEOUT, headers=headers, follow_redirects=True, event_hooks=hooks
+        ) as http:
             config = _get_json(http, root + "config", url)
             prefix = config.get("api_prefix") if isinstance(config, Mapping) else None
             prefix = (prefix if isinstance(prefix, str) else "").strip("/")
@@ -132,12 +136,14 @@ def _get_json(http: Any, url: str, source: str) -> Any:
         ) from None
 
 
-def fetch_space(space_id: str, *, hf_token: str | None = None) -> dict[str, Any]:
+def fetch_space(
+    space_id: str, *, hf_token: str | None = None, status_callback: Any = None
+) -> dict[str, Any]:
     from gradio_gen.runtime import _exceptions as errors
     from gradio_gen.runtime._hub import resolve_space_sync
 
     try:
-        info = resolve_space_sync(space_id, token=hf_token)
+        info = resolve_space_sync(space_id, token=hf_token, status_callback=status_callback)
     except errors.SpaceNotFoundError:
         raise SourceError(
             f"Space {space_id!r} was not found. Check the id (owner/name); if it is private, "
@@ -160,7 +166,9 @@ def fetch_space(space_id: str, *, hf_token: str | None = None) -> dict[str, Any]
     return snapshot
 
 
-def load(source: str, *, hf_token: str | None = None) -> dict[str, Any]:
+def load(
+    source: str, *, hf_token: str | None = None, status_callback: Any = None
+) -> dict[str, Any]:
     """SOURCE -> validated snapshot dict."""
     kind = kind_of(source)
     if kind == "url":
@@ -169,7 +177,7 @@ def load(source: str, *, hf_token: str | None = None) -> dict[str, Any]:
         from gradio_gen.runtime._auth import resolve_token
 
         token = hf_token if hf_token is not None else resolve_token()
-        return fetch_space(source, hf_token=token)
+        return fetch_space(source, hf_token=token, status_callback=status_callback)
     return load_file(source)
 
 
