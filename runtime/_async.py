@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -37,6 +37,10 @@ logger = logging.getLogger(LOGGER_NAME)
 R = TypeVar("R")
 
 
+async def _same(ep: EndpointSpec, values: list[Any]) -> list[Any]:
+    return values
+
+
 class AsyncSession:
     def __init__(
         self,
@@ -52,6 +56,8 @@ class AsyncSession:
         self.session_hash = session_hash
         self.timeout = timeout
         self.max_retries = max_retries
+        self.encode_inputs: Callable[[EndpointSpec, list[Any]], Awaitable[list[Any]]] = _same
+        """Set by the client: uploads files in ``send_chunk`` values (see ``_files_handler``)."""
         self.core = Session()
         self._events: dict[str, asyncio.Event] = {}
         self._reader: asyncio.Task[None] | None = None
@@ -336,7 +342,8 @@ class AsyncJob(Generic[R]):
 
     async def send_chunk(self, *values: Any) -> None:
         self._check_stream()
-        await self._session.post_stream(self._ep, self.event_id, self._ep.to_wire(list(values)))
+        data = await self._session.encode_inputs(self._ep, list(values))
+        await self._session.post_stream(self._ep, self.event_id, self._ep.to_wire(data))
 
     async def close_stream(self) -> None:
         self._check_stream()

@@ -345,6 +345,7 @@ class Client(_BaseClient):
                 self._session = SyncSession(
                     self._http, self.api_url, self._session_hash, self.timeout, self._max_retries
                 )
+                self._session.encode_inputs = self._encode_inputs
             return self._session
 
     # -- hooks for the files layer ---------------------------------------------------------
@@ -525,6 +526,7 @@ class AsyncClient(_BaseClient):
             self._session = AsyncSession(
                 self._http, self.api_url, self._session_hash, self.timeout, self._max_retries
             )
+            self._session.encode_inputs = self._encode_inputs
         return self._session
 
     async def _encode_inputs(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:

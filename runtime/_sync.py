@@ -78,6 +78,8 @@ class SyncSession:
         self.session_hash = session_hash
         self.timeout = timeout
         self.max_retries = max_retries
+        self.encode_inputs: Callable[[EndpointSpec, list[Any]], list[Any]] = lambda ep, v: v
+        """Set by the client: uploads files in ``send_chunk`` values (see ``_files_handler``)."""
         self.lock = threading.Lock()
         self.core = Session()
         self._conds: dict[str, threading.Condition] = {}
@@ -408,7 +410,8 @@ class Job(Generic[R]):
     def send_chunk(self, *values: Any) -> None:
         """Send the next input chunk to a ``connection: "stream"`` endpoint."""
         self._check_stream()
-        self._session.post_stream(self._ep, self.event_id, self._ep.to_wire(list(values)))
+        data = self._session.encode_inputs(self._ep, list(values))
+        self._session.post_stream(self._ep, self.event_id, self._ep.to_wire(data))
 
     def close_stream(self) -> None:
         """End a streaming-input job; its final output follows."""

@@ -103,6 +103,11 @@ def json_with_path(text: str) -> dict[str, Any]:
     return {"path": text, "url": None, "meta": {"_type": "gradio.FileData"}, "note": "not a file"}
 
 
+def see_frame(frame: Any) -> str:
+    arr = np.asarray(frame)
+    return f"{arr.shape[1]}x{arr.shape[0]}"
+
+
 def nested(fs: list[str] | None) -> tuple[dict[str, Any], list[Any]]:
     return {"files": fs or [], "count": len(fs or [])}, [_digest(f) for f in fs or []]
 
@@ -152,3 +157,8 @@ with gr.Blocks(title="Files Test App") as demo:
     gr.Button("json_path").click(json_with_path, text, info, api_name="json_path")
 
     gr.Button("nested").click(nested, fs_in, [info, gr.JSON(visible=False)], api_name="nested")
+
+    # streaming input (connection "stream"): each chunk is a file the client must upload
+    camera = gr.Image(label="frame", sources=["webcam"], streaming=True, type="numpy")
+    seen = gr.Textbox(label="seen")
+    camera.stream(see_frame, camera, seen, api_name="frames", time_limit=20, stream_every=0.1)

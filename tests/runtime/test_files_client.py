@@ -9,6 +9,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,51 @@ def test_files_use_the_clients_auth(apps: RunningApps, tmp_path: Path) -> None:
     assert out.url is not None
     anonymous = httpx.get(out.url)  # the same URL without the session's cookie
     assert anonymous.status_code in (401, 403)
+
+
+def _png(size: tuple[int, int]) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _wait(cond: Any, what: str) -> None:
+    deadline = time.monotonic() + 20
+    while not cond():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+def test_streaming_input_chunks_are_uploaded(client: Client) -> None:
+    job = client.submit("/frames", _png((3, 2)))
+    _wait(lambda: len(job.outputs()) >= 1, "first frame")
+    job.send_chunk(_png((5, 4)))  # bytes: uploaded like any other file input
+    _wait(lambda: len(job.outputs()) >= 2, "second frame")
+    job.close_stream()
+    job.result()
+    assert job.outputs()[:2] == ["3x2", "5x4"]
+
+
+def test_streaming_input_chunks_are_uploaded_async(apps: RunningApps) -> None:
+    async def wait(cond: Any) -> None:
+        deadline = time.monotonic() + 20
+        while not cond():
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+
+    async def main() -> list[Any]:
+        async with AsyncClient(apps["files_app"]) as ac:
+            job = await ac.submit("/frames", _png((2, 2)))
+            await wait(lambda: len(job.outputs()) >= 1)
+            await job.send_chunk(handle_file(_png((6, 1)), name="f.png"))
+            await wait(lambda: len(job.outputs()) >= 2)
+            await job.close_stream()
+            await job.result()
+            return job.outputs()
+
+    assert asyncio.run(main())[:2] == ["2x2", "6x1"]
 
 
 def test_async_client(apps: RunningApps) -> None:
