@@ -33,6 +33,15 @@ def test_fakes_example_runs_as_written(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "4 passed" in proc.stdout
+    # and it type-checks: the fakes' stubbing API and recorded calls are typed for user code
+    typed = subprocess.run(
+        [
+            sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+            "--config-file", str(ROOT / "pyproject.toml"), "test_welcome.py", "demo_client.py",
+        ],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert typed.returncode == 0, typed.stdout + typed.stderr
 
 
 def documented_kinds() -> set[str]:
