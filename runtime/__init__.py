@@ -9,6 +9,7 @@ from ._client import AsyncClient, Client
 from ._exceptions import *  # noqa: F403
 from ._exceptions import __doc__ as _tree_doc  # noqa: F401
 from ._files import File, FileInput, FileSource, handle_file
+from ._hub_status import SpaceInfo, SpaceStatus
 from ._spec import AppSpec, EndpointSpec, OutputSpec, ParameterSpec
 from ._sync import Job
 from ._types import NOT_GIVEN, LogMessage, ProgressUnit, Status, Timeout, Update
@@ -29,6 +30,8 @@ __all__ = [
     "OutputSpec",
     "ParameterSpec",
     "ProgressUnit",
+    "SpaceInfo",
+    "SpaceStatus",
     "Status",
     "Timeout",
     "Update",

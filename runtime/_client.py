@@ -394,6 +394,32 @@ class Client(_BaseClient):
                 self._session = None
             self._session_hash = uuid.uuid4().hex
 
+    @classmethod
+    def duplicate(
+        cls,
+        from_space: str,
+        to_id: str | None = None,
+        *,
+        private: bool = True,
+        hardware: str | None = None,
+        secrets: Mapping[str, str] | None = None,
+        sleep_timeout: int | None = None,
+        **options: Any,
+    ) -> Client:
+        """Copy a Space to your account (or reuse your copy), wait until it runs, connect.
+
+        Like ``gradio_client.Client.duplicate``: ``sleep_timeout`` in minutes; the
+        ``space_timeout`` option bounds the wait. Rules in ``_hub_duplicate``."""
+        from ._hub_duplicate import duplicate_space_sync
+
+        space_id = duplicate_space_sync(
+            from_space, to_id, hf_token=options.get("hf_token", NOT_GIVEN), private=private,
+            hardware=hardware, secrets=secrets, sleep_timeout=sleep_timeout,
+            timeout=options.get("space_timeout", SPACE_WAKE_TIMEOUT),
+            status_callback=options.get("status_callback"),
+        )  # fmt: skip
+        return cls(space_id, **options)
+
     # -- lifecycle -----------------------------------------------------------------------
     def close(self) -> None:
         """Fail pending jobs with ``CancelledError``, stop reader threads, close sockets."""
@@ -566,6 +592,32 @@ class AsyncClient(_BaseClient):
             self._old_sessions.append(self._session)
             self._session = None
         self._session_hash = uuid.uuid4().hex
+
+    @classmethod
+    async def duplicate(
+        cls,
+        from_space: str,
+        to_id: str | None = None,
+        *,
+        private: bool = True,
+        hardware: str | None = None,
+        secrets: Mapping[str, str] | None = None,
+        sleep_timeout: int | None = None,
+        **options: Any,
+    ) -> AsyncClient:
+        """Copy a Space to your account (or reuse your copy), wait until it runs; a client for it.
+
+        Like ``gradio_client.Client.duplicate``: ``sleep_timeout`` in minutes; the
+        ``space_timeout`` option bounds the wait. Rules in ``_hub_duplicate``."""
+        from ._hub_duplicate import duplicate_space
+
+        space_id = await duplicate_space(
+            from_space, to_id, hf_token=options.get("hf_token", NOT_GIVEN), private=private,
+            hardware=hardware, secrets=secrets, sleep_timeout=sleep_timeout,
+            timeout=options.get("space_timeout", SPACE_WAKE_TIMEOUT),
+            status_callback=options.get("status_callback"),
+        )  # fmt: skip
+        return cls(space_id, **options)
 
     async def aclose(self) -> None:
         self._closed = True

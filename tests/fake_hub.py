@@ -106,6 +106,8 @@ class FakeSpace:
     readers: set[str] = field(default_factory=set)
     """User names (besides the owner) who may see a private Space."""
     secrets: dict[str, str] = field(default_factory=dict)
+    redirect_to: str | None = None
+    """When set, the Space host answers every request with a 302 to ``redirect_to + path``."""
     host: str = ""
     polls: int = 0
 
@@ -407,6 +409,12 @@ class _SpaceHost:
                 space.on_wake = None
         if stage not in RUNNING_STAGES:
             return h._send_json(503, {"error": f"Space is {stage}"})
+        if space.redirect_to is not None:
+            h.send_response(302)
+            h.send_header("location", space.redirect_to.rstrip("/") + h.path)
+            h.send_header("content-length", "0")
+            h.end_headers()
+            return None
         if space.upstream is None:
             return h._send_json(200, {"space": space.id})
         _forward(h, hub._upstream, space.upstream, body)
