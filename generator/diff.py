@@ -111,7 +111,7 @@ def _literal_snapshot(value: ast.expr) -> dict[str, Any] | None:
     return None
 
 
-def load(source: str) -> Loaded:
+def load(source: str, *, hf_token: str | None = None) -> Loaded:
     """A source for ``diff``: a generated ``.py`` module, or anything SOURCE accepts."""
     path = Path(source)
     if source.endswith(".py"):
@@ -119,15 +119,15 @@ def load(source: str) -> Loaded:
             raise SourceError(f"{source}: no such file")
         text = path.read_text(encoding="utf-8")
         return Loaded(source, "module", snapshot_from_module_source(text, source))
-    return Loaded(source, "snapshot", _load_snapshot(source))
+    return Loaded(source, "snapshot", _load_snapshot(source, hf_token))
 
 
-def _load_snapshot(source: str) -> dict[str, Any]:
+def _load_snapshot(source: str, hf_token: str | None = None) -> dict[str, Any]:
     """The generator's SOURCE loader (Space id, URL, snapshot file), errors as ``SourceError``."""
     from gradio_gen import snapshot as snapshots
 
     try:
-        return snapshots.load(source)
+        return snapshots.load(source, hf_token=hf_token)
     except snapshots.SourceError as exc:
         raise SourceError(str(exc), exit_code=exc.exit_code) from None
     except (GradioGenError, OSError, ValueError) as exc:
@@ -177,8 +177,10 @@ def render_json(old: Loaded, new: Loaded, diff: ApiDiff, fail_on: FailOn) -> str
     return json.dumps(report, indent=2, sort_keys=False, default=repr) + "\n"
 
 
-def diff_sources(old: str, new: str) -> tuple[Loaded, Loaded, ApiDiff]:
-    a, b = load(old), load(new)
+def diff_sources(
+    old: str, new: str, *, hf_token: str | None = None
+) -> tuple[Loaded, Loaded, ApiDiff]:
+    a, b = load(old, hf_token=hf_token), load(new, hf_token=hf_token)
     try:
         return a, b, diff_snapshots(a.snapshot, b.snapshot)
     except GradioGenError as exc:
@@ -214,6 +216,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="exit 1 on breaking changes (default) or on any API change",
     )
     parser.add_argument(
+        "--hf-token", metavar="TOKEN", help="Hugging Face token (default: HF_TOKEN / saved login)"
+    )
+    parser.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
@@ -227,7 +232,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     err = err or sys.stderr
     fail_on: FailOn = "any" if args.fail_on == "any" else "breaking"
     try:
-        old, new, diff = diff_sources(args.old, args.new)
+        old, new, diff = diff_sources(args.old, args.new, hf_token=args.hf_token)
     except SourceError as exc:
         err.write(f"gradio-gen diff: error: {exc}\n")
         return exc.exit_code

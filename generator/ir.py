@@ -7,6 +7,7 @@ fn_index order; nothing depends on the key order of the snapshot's JSON objects.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Mapping
@@ -138,6 +139,7 @@ def build(
             doc.reserve(ClassName(base + suffix))
         plans.append((ep, base))
     endpoints = [_endpoint(ep, attrs[ep.api_name], base, doc) for ep, base in plans]
+    endpoints = _accept_outputs_as_inputs(endpoints, eps)
     expected = [n for n in doc.roots]
     models = build_models(doc.document(), expected)
     minimal = minimal_snapshot(snapshot)
@@ -166,6 +168,41 @@ def _type_for(schema: Mapping[str, Any], side: Side, root_name: str, doc: Docume
     return name
 
 
+def _accept_outputs_as_inputs(endpoints: list[Endpoint], eps: list[EndpointSpec]) -> list[Endpoint]:
+    """A parameter whose schema some output also has (a Chatbot history, an image...) also
+    accepts that output's type, so a result can be passed straight back in, type-checked."""
+    outputs: dict[str, str] = {}
+    for ep, spec in zip(endpoints, eps, strict=True):
+        for out, ospec in zip(ep.outputs, spec.outputs, strict=True):
+            outputs.setdefault(canonical_json(dict(ospec.schema)), out.annotation)
+    result = []
+    for ep, spec in zip(endpoints, eps, strict=True):
+        params = []
+        for p, pspec in zip(ep.params, spec.parameters, strict=True):
+            twin = outputs.get(canonical_json(dict(pspec.schema)))
+            base, _, rest = p.annotation.partition(" | ")
+            if (
+                twin is not None
+                and base.isidentifier()
+                and base not in ("Any", "FileInput")
+                and twin.isidentifier()
+                and twin not in ("Any", base)
+            ):
+                annotation = f"{base} | {twin}" + (f" | {rest}" if rest else "")
+                p = dataclasses.replace(p, annotation=annotation)
+            params.append(p)
+        result.append(dataclasses.replace(ep, params=tuple(params)))
+    return result
+
+
+def _root_name(base: str, name: str, suffix: str) -> str:
+    """``<Endpoint><Name><Input|Output>`` without doubling a suffix the name already has."""
+    stem = pascal(name)
+    if stem.lower().endswith(suffix.lower()):
+        stem = stem[: -len(suffix)]
+    return f"{base}{stem}{suffix}"
+
+
 def _endpoint(ep: EndpointSpec, attr: PythonIdentifier, base: str, doc: Document) -> Endpoint:
     names = parameter_names([p.name for p in ep.parameters])
     params: list[Param] = []
@@ -180,14 +217,14 @@ def _endpoint(ep: EndpointSpec, attr: PythonIdentifier, base: str, doc: Document
             kwonly_from = i
             break
     for i, (p, name) in enumerate(zip(ep.parameters, names, strict=False)):
-        annotation = _type_for(p.schema, "input", f"{base}{pascal(name)}Input", doc)
+        annotation = _type_for(p.schema, "input", _root_name(base, name, "Input"), doc)
         kind, source, annotation = _default(p, annotation)
         kwonly = i >= kwonly_from
         params.append(Param(name, p.name, annotation, kind, source, kwonly, _param_doc(p)))
     out_names = field_names([o.label or o.component or "output" for o in ep.outputs])
     outputs = []
     for o, oname in zip(ep.outputs, out_names, strict=False):
-        annotation = _type_for(o.schema, "output", f"{base}{pascal(oname)}Output", doc)
+        annotation = _type_for(o.schema, "output", _root_name(base, oname, "Output"), doc)
         outputs.append(Output(oname, annotation, _output_doc(o)))
     result_class: ClassName | None = None
     if not outputs:

@@ -12,7 +12,7 @@ The endpoint naming rule (documented in the README):
    ``count_up``). Leading/trailing ``_`` are dropped; an empty result becomes ``api``.
 2. A name starting with a digit gets the prefix ``api_`` (``/2d`` -> ``api_2d``).
 3. A Python keyword or soft keyword, or a name the client class already uses
-   (``close``, ``endpoint``, ``submit``...), gets a ``_`` suffix (``/lambda`` -> ``lambda_``).
+   (``close``, ``endpoint``, ``spec``...), gets a ``_`` suffix (``/lambda`` -> ``lambda_``).
 4. Names are assigned in fn_index order, endpoints whose api_name already is a valid
    identifier first, so ``/count_up`` keeps ``count_up`` when ``/count-up`` also exists; a
    later clash gets ``_2``, ``_3``... (``count_up_2``).
@@ -35,17 +35,14 @@ CLIENT_RESERVED = frozenset(
     {
         "aclose",
         "close",
-        "config",
         "connect",
+        "duplicate",
         "endpoint",
         "endpoints",
-        "predict",
+        "reset",
         "reset_session",
         "snapshot",
-        "source",
         "spec",
-        "submit",
-        "view_api",
     }
 )
 

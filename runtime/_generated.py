@@ -118,8 +118,11 @@ def _prepare(owner: type, spec: EndpointSpec, values: tuple[Any, ...]) -> list[A
     dumped = shapes.inputs.dump_python(validated, by_alias=True, round_trip=True)
     out: list[Any] = []
     for i, (raw, value) in enumerate(zip(validated, dumped, strict=False)):
+        given = values[i]
         if raw is NOT_GIVEN:
             out.append(spec.parameters[i].default)
+        elif isinstance(given, int) and not isinstance(given, bool) and raw == given:
+            out.append(given)  # an int for a float parameter is sent as given (50, not 50.0)
         elif _is_plain(raw):
             out.append(raw)
         else:

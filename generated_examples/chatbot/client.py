@@ -132,7 +132,9 @@ class _RespondEndpoint(Endpoint[RespondResult]):
     """``/respond``: call it, or ``.submit(...)`` for a ``Job``."""
 
     def __call__(
-        self, message: str, chat_history: RespondChatHistoryInput | NotGiven = NOT_GIVEN
+        self,
+        message: str,
+        chat_history: RespondChatHistoryInput | RespondValue1Output | NotGiven = NOT_GIVEN,
     ) -> RespondResult:
         """Call ``/respond``.
 
@@ -148,7 +150,9 @@ class _RespondEndpoint(Endpoint[RespondResult]):
         return self._call((message, chat_history))
 
     def submit(
-        self, message: str, chat_history: RespondChatHistoryInput | NotGiven = NOT_GIVEN
+        self,
+        message: str,
+        chat_history: RespondChatHistoryInput | RespondValue1Output | NotGiven = NOT_GIVEN,
     ) -> Job[RespondResult]:
         """Submit ``/respond`` and return its ``Job`` at once (same arguments)."""
         return self._submit((message, chat_history))
@@ -158,7 +162,9 @@ class _AsyncRespondEndpoint(AsyncEndpoint[RespondResult]):
     """``/respond``: await it, or ``await .submit(...)`` for an ``AsyncJob``."""
 
     async def __call__(
-        self, message: str, chat_history: RespondChatHistoryInput | NotGiven = NOT_GIVEN
+        self,
+        message: str,
+        chat_history: RespondChatHistoryInput | RespondValue1Output | NotGiven = NOT_GIVEN,
     ) -> RespondResult:
         """Call ``/respond``.
 
@@ -174,7 +180,9 @@ class _AsyncRespondEndpoint(AsyncEndpoint[RespondResult]):
         return await self._call((message, chat_history))
 
     async def submit(
-        self, message: str, chat_history: RespondChatHistoryInput | NotGiven = NOT_GIVEN
+        self,
+        message: str,
+        chat_history: RespondChatHistoryInput | RespondValue1Output | NotGiven = NOT_GIVEN,
     ) -> AsyncJob[RespondResult]:
         """Submit ``/respond`` and return its ``AsyncJob`` at once (same arguments)."""
         return await self._submit((message, chat_history))

@@ -6,7 +6,7 @@ Regenerate: gradio-gen generated_examples/dataframe/snapshot.json -o <this file>
     from this_module import TaxCalculator
 
     with TaxCalculator() as client:
-        result = client.predict_(...)
+        result = client.predict(...)
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ _SNAPSHOT_JSON = '{"config":{"api_prefix":"/gradio_api","components":[{"id":4,"t
 
 
 class TaxCalculator(AppClient):
-    """Sync client for Gradio. Endpoints: predict_ (/predict).
+    """Sync client for Gradio. Endpoints: predict (/predict).
 
     ``src`` defaults to the source it was generated from; keyword options are the
     runtime's (hf_token, auth, headers, timeout, download_dir, status_callback...).
@@ -139,17 +139,17 @@ class TaxCalculator(AppClient):
     _snapshot_json: ClassVar[str] = _SNAPSHOT_JSON
     _schema_sha256: ClassVar[str] = SCHEMA_SHA256
     _source: ClassVar[str] = SOURCE
-    predict_: _PredictEndpoint
+    predict: _PredictEndpoint
 
     def __init__(
         self, src: str = SOURCE, *, on_drift: OnDrift = "warn", **options: Unpack[ClientOptions]
     ) -> None:
         super().__init__(src, on_drift=on_drift, **options)
-        self.predict_ = _PredictEndpoint(self, "/predict")
+        self.predict = _PredictEndpoint(self, "/predict")
 
 
 class AsyncTaxCalculator(AsyncAppClient):
-    """Async client for Gradio. Endpoints: predict_ (/predict).
+    """Async client for Gradio. Endpoints: predict (/predict).
 
     ``src`` defaults to the source it was generated from; keyword options are the
     runtime's (hf_token, auth, headers, timeout, download_dir, status_callback...).
@@ -158,13 +158,13 @@ class AsyncTaxCalculator(AsyncAppClient):
     _snapshot_json: ClassVar[str] = _SNAPSHOT_JSON
     _schema_sha256: ClassVar[str] = SCHEMA_SHA256
     _source: ClassVar[str] = SOURCE
-    predict_: _AsyncPredictEndpoint
+    predict: _AsyncPredictEndpoint
 
     def __init__(
         self, src: str = SOURCE, *, on_drift: OnDrift = "warn", **options: Unpack[ClientOptions]
     ) -> None:
         super().__init__(src, on_drift=on_drift, **options)
-        self.predict_ = _AsyncPredictEndpoint(self, "/predict")
+        self.predict = _AsyncPredictEndpoint(self, "/predict")
 
 
 # -- fakes for tests ------------------------------------------------------------------------
@@ -181,20 +181,20 @@ class _AsyncPredictEndpointFake(AsyncFakeEndpoint[float], _AsyncPredictEndpoint)
 class FakeTaxCalculator(FakeAppClient, TaxCalculator):
     """A TaxCalculator for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
 
-    predict_: _PredictEndpointFake
+    predict: _PredictEndpointFake
 
     def __init__(self, responses: dict[str, Any] | None = None) -> None:
         FakeAppClient.__init__(self)
-        self.predict_ = _PredictEndpointFake(self, "/predict")
+        self.predict = _PredictEndpointFake(self, "/predict")
         self._stub_all(responses)
 
 
 class AsyncFakeTaxCalculator(AsyncFakeAppClient, AsyncTaxCalculator):
     """Async twin of FakeTaxCalculator (responders may be ``async def``)."""
 
-    predict_: _AsyncPredictEndpointFake
+    predict: _AsyncPredictEndpointFake
 
     def __init__(self, responses: dict[str, Any] | None = None) -> None:
         AsyncFakeAppClient.__init__(self)
-        self.predict_ = _AsyncPredictEndpointFake(self, "/predict")
+        self.predict = _AsyncPredictEndpointFake(self, "/predict")
         self._stub_all(responses)

@@ -57,9 +57,7 @@ GENERATOR_VERSION = "0.1.0"
 # -- models (datamodel-code-generator) ------------------------------------------------------
 
 Lambda1SInput = TypeAliasType("Lambda1SInput", list[FileInput])
-Lambda1UploadMultipleFilesOutputOutput = TypeAliasType(
-    "Lambda1UploadMultipleFilesOutputOutput", list[File]
-)
+Lambda1UploadMultipleFilesOutput = TypeAliasType("Lambda1UploadMultipleFilesOutput", list[File])
 Lambda2SInput = TypeAliasType("Lambda2SInput", list[FileInput])
 Lambda2UploadMultipleFilesOutputImageVideoOutput = TypeAliasType(
     "Lambda2UploadMultipleFilesOutputImageVideoOutput", list[File]
@@ -87,7 +85,7 @@ class Lambda1Result(NamedTuple):
     load_upload_multiple_files: Number '# Load Upload Multiple Files'
     """
 
-    upload_multiple_files_output: Lambda1UploadMultipleFilesOutputOutput
+    upload_multiple_files_output: Lambda1UploadMultipleFilesOutput
     load_upload_multiple_files: float
 
 
@@ -196,7 +194,9 @@ class _AsyncLambdaEndpoint(AsyncEndpoint[LambdaResult]):
 class _Lambda1Endpoint(Endpoint[Lambda1Result]):
     """``/lambda_1``: call it, or ``.submit(...)`` for a ``Job``."""
 
-    def __call__(self, s: Lambda1SInput, n: float = 0.0) -> Lambda1Result:
+    def __call__(
+        self, s: Lambda1SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
+    ) -> Lambda1Result:
         """Call ``/lambda_1``.
 
         Args:
@@ -210,7 +210,9 @@ class _Lambda1Endpoint(Endpoint[Lambda1Result]):
         """
         return self._call((s, n))
 
-    def submit(self, s: Lambda1SInput, n: float = 0.0) -> Job[Lambda1Result]:
+    def submit(
+        self, s: Lambda1SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
+    ) -> Job[Lambda1Result]:
         """Submit ``/lambda_1`` and return its ``Job`` at once (same arguments)."""
         return self._submit((s, n))
 
@@ -218,7 +220,9 @@ class _Lambda1Endpoint(Endpoint[Lambda1Result]):
 class _AsyncLambda1Endpoint(AsyncEndpoint[Lambda1Result]):
     """``/lambda_1``: await it, or ``await .submit(...)`` for an ``AsyncJob``."""
 
-    async def __call__(self, s: Lambda1SInput, n: float = 0.0) -> Lambda1Result:
+    async def __call__(
+        self, s: Lambda1SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
+    ) -> Lambda1Result:
         """Call ``/lambda_1``.
 
         Args:
@@ -232,7 +236,9 @@ class _AsyncLambda1Endpoint(AsyncEndpoint[Lambda1Result]):
         """
         return await self._call((s, n))
 
-    async def submit(self, s: Lambda1SInput, n: float = 0.0) -> AsyncJob[Lambda1Result]:
+    async def submit(
+        self, s: Lambda1SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
+    ) -> AsyncJob[Lambda1Result]:
         """Submit ``/lambda_1`` and return its ``AsyncJob`` at once (same arguments)."""
         return await self._submit((s, n))
 
@@ -240,7 +246,9 @@ class _AsyncLambda1Endpoint(AsyncEndpoint[Lambda1Result]):
 class _Lambda2Endpoint(Endpoint[Lambda2Result]):
     """``/lambda_2``: call it, or ``.submit(...)`` for a ``Job``."""
 
-    def __call__(self, s: Lambda2SInput, n: float = 0.0) -> Lambda2Result:
+    def __call__(
+        self, s: Lambda2SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
+    ) -> Lambda2Result:
         """Call ``/lambda_2``.
 
         Args:
@@ -254,7 +262,9 @@ class _Lambda2Endpoint(Endpoint[Lambda2Result]):
         """
         return self._call((s, n))
 
-    def submit(self, s: Lambda2SInput, n: float = 0.0) -> Job[Lambda2Result]:
+    def submit(
+        self, s: Lambda2SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
+    ) -> Job[Lambda2Result]:
         """Submit ``/lambda_2`` and return its ``Job`` at once (same arguments)."""
         return self._submit((s, n))
 
@@ -262,7 +272,9 @@ class _Lambda2Endpoint(Endpoint[Lambda2Result]):
 class _AsyncLambda2Endpoint(AsyncEndpoint[Lambda2Result]):
     """``/lambda_2``: await it, or ``await .submit(...)`` for an ``AsyncJob``."""
 
-    async def __call__(self, s: Lambda2SInput, n: float = 0.0) -> Lambda2Result:
+    async def __call__(
+        self, s: Lambda2SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
+    ) -> Lambda2Result:
         """Call ``/lambda_2``.
 
         Args:
@@ -276,7 +288,9 @@ class _AsyncLambda2Endpoint(AsyncEndpoint[Lambda2Result]):
         """
         return await self._call((s, n))
 
-    async def submit(self, s: Lambda2SInput, n: float = 0.0) -> AsyncJob[Lambda2Result]:
+    async def submit(
+        self, s: Lambda2SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
+    ) -> AsyncJob[Lambda2Result]:
         """Submit ``/lambda_2`` and return its ``AsyncJob`` at once (same arguments)."""
         return await self._submit((s, n))
 

@@ -35,7 +35,9 @@ def test_stdout_and_file_are_identical(tmp_path: Path, capsys: pytest.CaptureFix
     assert target.read_text(encoding="utf-8") == out
 
 
-def test_key_order_does_not_change_a_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_key_order_does_not_change_a_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     snap = json.loads(SNAP.read_text(encoding="utf-8"))
 
     def shuffle(v: Any, rng: random.Random) -> Any:
@@ -81,7 +83,9 @@ def test_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1
     assert target.read_text(encoding="utf-8") == before  # --check writes nothing
     assert "--- " in out and "+++ " in out and "\n-" in out and "\n+" in out
-    assert "/predict" in out.split("\n", 1)[1] or any("/predict" in line for line in out.splitlines())
+    assert "/predict" in out.split("\n", 1)[1] or any(
+        "/predict" in line for line in out.splitlines()
+    )
 
 
 def test_save_schema_round_trips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,7 +154,9 @@ def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     script = Path(sys.executable).with_name("gradio-gen")
-    proc2 = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60, check=False)
+    proc2 = subprocess.run(
+        [str(script), "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc2.returncode == 0 and "SOURCE" in proc2.stdout
     proc3 = subprocess.run(
         [sys.executable, "-m", "gradio_gen", str(tmp_path / "nope.json")],
@@ -181,7 +187,7 @@ def test_defaults_and_keyword_only(capsys: pytest.CaptureFixture[str], tmp_path:
     path.write_text(json.dumps(snap), encoding="utf-8")
     out = run([str(path)], capsys)[1]
     assert (
-        "self,\n        a: str = \"x\",\n        *,\n        b: float,\n"
+        'self,\n        a: str = "x",\n        *,\n        b: float,\n'
         '        c: Literal["p", "q"] | NotGiven = NOT_GIVEN,\n'
         "        d: float | None = None,\n"
         "        e: list[str] | NotGiven = NOT_GIVEN,\n"

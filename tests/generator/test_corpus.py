@@ -42,8 +42,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             ), path.name
             continue
         if path.stem == LARGEST:
-            print(f"\ngeneration of the largest corpus app ({path.stem}): "
-                  f"{time.perf_counter() - started:.2f} s, {len(text) // 1024} KiB")
+            print(
+                f"\ngeneration of the largest corpus app ({path.stem}): "
+                f"{time.perf_counter() - started:.2f} s, {len(text) // 1024} KiB"
+            )
         target = out / f"corpus_{path.stem.replace('-', '_').replace('.', '_')}.py"
         target.write_text(text, encoding="utf-8")
         modules[path.stem] = target
@@ -86,5 +88,7 @@ def test_every_module_passes_mypy_strict(generated: dict[str, Path]) -> None:
     paths = list(generated.values())
     started = time.perf_counter()
     proc = mypy_strict(paths, paths[0].parent)
-    print(f"\nmypy --strict over {len(paths)} generated modules: {time.perf_counter() - started:.1f} s")
+    print(
+        f"\nmypy --strict over {len(paths)} generated modules: {time.perf_counter() - started:.1f} s"
+    )
     assert proc.returncode == 0, proc.stdout[-6000:]

@@ -39,7 +39,9 @@ def test_example_is_up_to_date(name: str, monkeypatch: pytest.MonkeyPatch) -> No
                 committed.splitlines(True), fresh.splitlines(True), "committed", "generated", n=1
             )
         )
-        pytest.fail(f"{name}/client.py is stale; run generated_examples/regenerate.py\n{diff[:4000]}")
+        pytest.fail(
+            f"{name}/client.py is stale; run generated_examples/regenerate.py\n{diff[:4000]}"
+        )
 
 
 def test_cli_writes_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,7 +52,9 @@ def test_cli_writes_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         argv = regenerate.argv_for(name)
         argv[2] = str(tmp_path / f"{name}.py")
         assert cli.main([*argv, "-q"]) == 0
-        assert (tmp_path / f"{name}.py").read_bytes() == (EXAMPLES / name / "client.py").read_bytes()
+        assert (tmp_path / f"{name}.py").read_bytes() == (
+            EXAMPLES / name / "client.py"
+        ).read_bytes()
 
 
 def test_examples_pass_mypy_strict_and_ruff(tmp_path: Path) -> None:
@@ -78,12 +82,18 @@ def test_examples_import_fast_and_make_no_request() -> None:
         "print(dt, len(c.endpoints))"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env={**os.environ, "NO_PROXY": "*"},
     )
     assert proc.returncode == 0, proc.stderr
     seconds, count = proc.stdout.split()
-    print(f"\nimport of a typical generated module (runtime already imported): {float(seconds) * 1000:.1f} ms")
+    print(
+        f"\nimport of a typical generated module (runtime already imported): {float(seconds) * 1000:.1f} ms"
+    )
     assert int(count) == 5
 
 

@@ -41,11 +41,11 @@ def test_endpoint_names_are_unique_valid_identifiers() -> None:
 
 
 def test_client_reserved_covers_the_base_classes() -> None:
+    from gradio_gen.runtime._fake import AsyncFakeAppClient, FakeAppClient
     from gradio_gen.runtime._generated import AppClient, AsyncAppClient
 
-    public = {
-        n for cls in (AppClient, AsyncAppClient) for n in dir(cls) if not n.startswith("_")
-    }
+    bases = (AppClient, AsyncAppClient, FakeAppClient, AsyncFakeAppClient)
+    public = {n for cls in bases for n in dir(cls) if not n.startswith("_")}
     assert public <= CLIENT_RESERVED, public - CLIENT_RESERVED
 
 

@@ -34,7 +34,7 @@ HOSTILE = [
     "__import__('os').environ.__setitem__('GG_PWNED', '1')",
     '"""; import os; os.environ["GG_PWNED"] = "1"; """',
     "'); exec('x') #",
-    "\\\"\"\"",
+    '\\"""',
     "{{ app }}",
     "{% raw %}",
     "x\\",
@@ -107,7 +107,13 @@ def hostile_schema(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
         }
     return draw(
         st.sampled_from(
-            [{"type": {}}, {}, {"$ref": "#/$defs/missing"}, {"enum": []}, {"type": ["string", "null"]}]
+            [
+                {"type": {}},
+                {},
+                {"$ref": "#/$defs/missing"},
+                {"enum": []},
+                {"type": ["string", "null"]},
+            ]
         )
     )
 
@@ -126,11 +132,21 @@ def hostile_snapshot(draw: st.DrawFn) -> dict[str, Any]:
             }
             if draw(st.booleans()):
                 extra["default"] = draw(
-                    st.one_of(_scalar(), st.lists(_scalar(), max_size=2), st.dictionaries(hostile_text, _scalar(), max_size=2))
+                    st.one_of(
+                        _scalar(),
+                        st.lists(_scalar(), max_size=2),
+                        st.dictionaries(hostile_text, _scalar(), max_size=2),
+                    )
                 )
             params.append(param(draw(hostile_text), draw(hostile_schema()), **extra))
-        rets = [ret(draw(hostile_text), draw(hostile_schema())) for _ in range(draw(st.integers(0, 3)))]
-        endpoints[api_name] = {"parameters": params, "returns": rets, "description": draw(hostile_text)}
+        rets = [
+            ret(draw(hostile_text), draw(hostile_schema())) for _ in range(draw(st.integers(0, 3)))
+        ]
+        endpoints[api_name] = {
+            "parameters": params,
+            "returns": rets,
+            "description": draw(hostile_text),
+        }
     return minimal_app(endpoints, title=draw(hostile_text))
 
 
@@ -209,7 +225,9 @@ _counter = iter(range(10**9))
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-def test_hostile_schemas_never_change_the_code(snapshot: dict[str, Any], tmp_path_factory: Any) -> None:
+def test_hostile_schemas_never_change_the_code(
+    snapshot: dict[str, Any], tmp_path_factory: Any
+) -> None:
     text = generate(snapshot)
     check_module_shape(text)
     compile(text, "client.py", "exec")
@@ -234,7 +252,12 @@ def test_hostile_strings_in_a_fixed_app_are_only_data(tmp_path: Path) -> None:
         "properties": {
             bad: {"type": "string", "enum": [bad, "'", '"']},
             "class": {"type": "integer", "default": 3},
-            "nested": {"type": "object", "properties": {"deep": {"type": "array", "items": {"type": "string", "description": bad}}}},
+            "nested": {
+                "type": "object",
+                "properties": {
+                    "deep": {"type": "array", "items": {"type": "string", "description": bad}}
+                },
+            },
         },
         "$defs": {bad: {"type": "object", "properties": {bad: {"type": "string"}}}},
     }
@@ -242,7 +265,13 @@ def test_hostile_strings_in_a_fixed_app_are_only_data(tmp_path: Path) -> None:
         {
             "/" + bad: {
                 "parameters": [
-                    param(bad, {"type": "string", "enum": [bad, "b"]}, default=bad, label=bad, example=bad),
+                    param(
+                        bad,
+                        {"type": "string", "enum": [bad, "b"]},
+                        default=bad,
+                        label=bad,
+                        example=bad,
+                    ),
                     param("obj", schema, default={bad: bad}, description=bad),
                 ],
                 "returns": [ret(bad, schema), ret(bad, {"type": "string"})],
@@ -277,7 +306,9 @@ def test_deep_nesting_degrades_instead_of_failing(depth: int, tmp_path: Path) ->
     schema: dict[str, Any] = {"type": "string"}
     for i in range(depth):
         schema = {"type": "object", "properties": {f"l{i}": schema}, "required": [f"l{i}"]}
-    text = generate(minimal_app({"/deep": {"parameters": [param("x", schema)], "returns": [ret("y", schema)]}}))
+    text = generate(
+        minimal_app({"/deep": {"parameters": [param("x", schema)], "returns": [ret("y", schema)]}})
+    )
     check_module_shape(text)
     path = tmp_path / "deep.py"
     path.write_text(text, encoding="utf-8")
