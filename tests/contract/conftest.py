@@ -9,6 +9,7 @@ from types import ModuleType
 
 import pytest
 
+from tests.fake_hub import FakeHub
 from tests.servers import RunningApps, launch
 
 
@@ -28,3 +29,16 @@ def import_module_file(path: Path) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+HUB_TOKEN = "hf_alice"
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    """A fake Hugging Face Hub (tests/fake_hub.py); the real one is never called."""
+    with FakeHub({HUB_TOKEN: "alice"}) as h:
+        monkeypatch.setenv("HF_ENDPOINT", h.url)
+        monkeypatch.delenv("HF_TOKEN", raising=False)
+        monkeypatch.setenv("HF_TOKEN_PATH", "/nonexistent/token")
+        yield h

@@ -22,6 +22,7 @@ from gradio_gen.runtime._drift import DriftGuard
 
 from tests.contract.conftest import import_module_file
 from tests.contract.snapshots import endpoint, param, snapshot
+from tests.fake_hub import FakeHub
 from tests.servers import RunningApps
 
 
@@ -168,3 +169,16 @@ def test_generated_examples_embed_a_hash_matching_their_snapshot() -> None:
         embedded = snapshot_from_module_source(text)
         assert snapshot_sha256(embedded) == snapshot_sha256(full), example.name
         assert f'SCHEMA_SHA256 = "{snapshot_sha256(full)}"' in text, example.name
+
+
+def test_drift_check_through_a_space(
+    hub: FakeHub, v1: ModuleType, contract_apps: RunningApps
+) -> None:
+    """A client made with a Space id resolves the Space, then checks drift on its host."""
+    space = hub.add_space("alice/contract", upstream=contract_apps["contract_v2"])
+    with v1.ContractV1(space.id, on_drift="error") as client:
+        assert hub.requests(f"space:{space.id}") == []  # constructing makes no request
+        with pytest.raises(DriftError):
+            client.default(0.25)
+    paths = [r.path for r in hub.requests(f"space:{space.id}")]
+    assert paths.count("/config") == 1 and paths.count("/gradio_api/info") == 1

@@ -15,6 +15,8 @@ import pytest
 from gradio_gen import cli
 from gradio_gen import diff as diffmod
 
+from tests.contract.conftest import HUB_TOKEN
+from tests.fake_hub import FakeHub
 from tests.servers import RunningApps
 
 # What v1 -> v2 must report, in the report's (deterministic) order.
@@ -166,3 +168,25 @@ def test_check_lines_without_api_change() -> None:
         "API: no changes (only the generated text differs)"
     ]
     assert diffmod.check_lines("x = 1", snapshot)[0].startswith("(cannot compare APIs")
+
+
+def test_private_space_as_a_source(
+    hub: FakeHub,
+    contract_apps: RunningApps,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """NEW is a (fake) private Space serving v2: resolved through the Hub with the token."""
+    space = hub.add_space("alice/contract", upstream=contract_apps["contract_v2"], private=True)
+    module = tmp_path / "client.py"
+    assert run([contract_apps["contract_v1"], "-o", str(module), "-q"], capsys)[0] == 0
+    code, out, err = run(["diff", str(module), space.id, "--format", "json"], capsys)
+    assert code == 3 and "private" in err  # no token: a clear error, not a traceback
+    code, out, err = run(
+        ["diff", str(module), space.id, "--hf-token", HUB_TOKEN, "--format", "json"], capsys
+    )
+    assert code == 1, err
+    report = json.loads(out)
+    assert rows(report) == V1_TO_V2
+    assert report["new"]["source"] == "alice/contract"
+    assert all(r.token() == HUB_TOKEN for r in hub.requests(f"space:{space.id}"))
