@@ -182,3 +182,35 @@ def test_drift_check_through_a_space(
             client.default(0.25)
     paths = [r.path for r in hub.requests(f"space:{space.id}")]
     assert paths.count("/config") == 1 and paths.count("/gradio_api/info") == 1
+
+
+def test_guard_fetches_once_under_concurrent_first_calls() -> None:
+    import threading
+    import time
+
+    old = snapshot({"f": endpoint([param("a")])})
+    new = snapshot({"g": endpoint([param("a")])})
+    guard = DriftGuard(old, on_drift="error", client="X")
+    fetches: list[int] = []
+
+    def fetch() -> dict[str, Any]:
+        fetches.append(1)
+        time.sleep(0.05)
+        return new
+
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            guard.check(fetch)
+        except DriftError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(fetches) == 1
+    assert len(errors) == 8 and len({id(e) for e in errors}) == 1
+    assert [c.kind for c in errors[0].changes] == ["endpoint_removed"]
