@@ -211,7 +211,7 @@ class _FakeBehaviour:
         if stub.kind == "error":
             return _Outcome([], stub.value)
         if stub.kind == "stream":
-            return self._finish(iter_values(stub.value))
+            return self._finish(_iter_values(stub.value))
         if stub.kind == "value":
             return self._finish(stub.value)
         try:
@@ -221,7 +221,7 @@ class _FakeBehaviour:
         return self._finish(produced)
 
 
-def iter_values(values: list[Any]) -> Iterator[Any]:
+def _iter_values(values: list[Any]) -> Iterator[Any]:
     yield from values
 
 
@@ -261,7 +261,7 @@ class AsyncFakeEndpoint(_FakeBehaviour, AsyncEndpoint[R]):
                 if inspect.isawaitable(produced):
                     produced = await produced
                 if inspect.isasyncgen(produced):
-                    produced = iter_values([item async for item in produced])
+                    produced = _iter_values([item async for item in produced])
             except Exception as exc:
                 outcome = _Outcome([], exc)
             else:
