@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from ._constants import LOGGER_NAME, MAX_CONNECTIONS
+from ._constants import LOGGER_NAME, MAX_CONNECTIONS, RETRY_STATUS_CODES
 from ._exceptions import (
     CancelledError,
     GradioGenError,
@@ -25,7 +25,14 @@ from ._exceptions import (
     StreamLostError,
     UsageError,
 )
-from ._http import backoff, map_transport_error, request_async, status_error, stream_timeout
+from ._http import (
+    backoff,
+    map_transport_error,
+    request_async,
+    retry_after,
+    status_error,
+    stream_timeout,
+)
 from ._protocol._session import CancelRequest, Effects, EventRecord, Session
 from ._protocol._sse import SSEDecoder
 from ._spec import EndpointSpec
@@ -95,7 +102,7 @@ class AsyncSession:
             json=body, headers=JOIN_HEADERS,
         )  # fmt: skip
         event_id = event_id_from(response)
-        record, effects = self.core.register(event_id, ep.fn_index)
+        record, effects = self.core.register(event_id, ep.fn_index, ep.api_name)
         event = asyncio.Event()
         self._events[event_id] = event
         job = AsyncJob(self, ep, record, event, transform)
@@ -161,6 +168,10 @@ class AsyncSession:
                 return response
             await response.aread()
             await response.aclose()
+            if response.status_code in RETRY_STATUS_CODES and attempt < self.max_retries:
+                await asyncio.sleep(backoff(attempt, retry_after(response)))
+                attempt += 1
+                continue
             raise status_error(response, "opening the session stream")
 
     async def _read_loop(self) -> None:

@@ -216,7 +216,7 @@ def _body(response: httpx.Response) -> Any:
         return response.text
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")
     if value is None:
         return None
@@ -246,7 +246,7 @@ def status_error(response: httpx.Response, what: str) -> HTTPStatusError:
             body=body,
         )
     if status == 429:
-        return RateLimitError(text, url=url, body=body, retry_after=_retry_after(response))
+        return RateLimitError(text, url=url, body=body, retry_after=retry_after(response))
     if status == 503 and isinstance(detail, str) and "queue is full" in detail.lower():
         return QueueFullError(
             f"the app's queue is full ({detail}); try again later",
@@ -325,7 +325,7 @@ def request_sync(
         else:
             if attempt >= max_retries or not _should_retry_status(policy, response):
                 return check(response, what)
-            delay = backoff(attempt, _retry_after(response))
+            delay = backoff(attempt, retry_after(response))
             logger.warning("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
         attempt += 1
         time.sleep(delay)
@@ -353,7 +353,7 @@ async def request_async(
         else:
             if attempt >= max_retries or not _should_retry_status(policy, response):
                 return check(response, what)
-            delay = backoff(attempt, _retry_after(response))
+            delay = backoff(attempt, retry_after(response))
             logger.warning("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
         attempt += 1
         await asyncio.sleep(delay)

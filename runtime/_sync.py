@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from ._constants import LOGGER_NAME
+from ._constants import LOGGER_NAME, RETRY_STATUS_CODES
 from ._exceptions import (
     CancelledError,
     GradioGenError,
@@ -29,7 +29,14 @@ from ._exceptions import (
     StreamLostError,
     UsageError,
 )
-from ._http import backoff, map_transport_error, request_sync, status_error, stream_timeout
+from ._http import (
+    backoff,
+    map_transport_error,
+    request_sync,
+    retry_after,
+    status_error,
+    stream_timeout,
+)
 from ._protocol._session import CancelRequest, Effects, EventRecord, Session
 from ._protocol._sse import SSEDecoder
 from ._spec import EndpointSpec
@@ -112,7 +119,7 @@ class SyncSession:
         )
         event_id = event_id_from(response)
         with self.lock:
-            record, effects = self.core.register(event_id, ep.fn_index)
+            record, effects = self.core.register(event_id, ep.fn_index, ep.api_name)
             cond = threading.Condition(self.lock)
             self._conds[event_id] = cond
             job = Job(self, ep, record, cond, transform)
@@ -204,6 +211,10 @@ class SyncSession:
                 return response
             response.read()
             response.close()
+            if response.status_code in RETRY_STATUS_CODES and attempt < self.max_retries:
+                time.sleep(backoff(attempt, retry_after(response)))
+                attempt += 1
+                continue
             raise status_error(response, "opening the session stream")
 
     def _read_loop(self) -> None:

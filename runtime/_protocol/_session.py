@@ -92,6 +92,7 @@ class EventRecord:
     event_id: str
     fn_index: int
     status: Status
+    endpoint: str | None = None
     updates: list[Update] = field(default_factory=list)
     outputs: list[list[Any]] = field(default_factory=list)
     """Wire values of every distinct output (each yield or stream answer, then the final
@@ -155,9 +156,14 @@ class Session:
         return self._records.get(event_id)
 
     # -- inputs -----------------------------------------------------------------------
-    def register(self, event_id: str, fn_index: int) -> tuple[EventRecord, Effects]:
-        """Track a joined event; replays messages that arrived before registration."""
-        record = EventRecord(event_id, fn_index, Status("pending", time=self._clock()))
+    def register(
+        self, event_id: str, fn_index: int, endpoint: str | None = None
+    ) -> tuple[EventRecord, Effects]:
+        """Track a joined event; replays messages that arrived before registration.
+        ``endpoint`` (the api_name) only labels errors."""
+        record = EventRecord(
+            event_id, fn_index, Status("pending", time=self._clock()), endpoint=endpoint
+        )
         effects = Effects()
         if event_id in self._finished:  # cannot happen with server-made uuids; be safe
             self._finish(record, "error", error=ProtocolError(f"event id {event_id} reused"))
@@ -304,7 +310,7 @@ class Session:
                     error=CancelledError(f"job {record.event_id} was cancelled by the server"),
                 )
             else:
-                self._finish(record, "error", error=_app_error(message))
+                self._finish(record, "error", error=_app_error(message, record.endpoint))
 
     @staticmethod
     def _merge(values: list[Any] | None, data: list[Any]) -> list[Any]:
@@ -397,7 +403,7 @@ class Session:
         return effects
 
 
-def _app_error(message: ProcessCompleted) -> AppError:
+def _app_error(message: ProcessCompleted, endpoint: str | None) -> AppError:
     output: Mapping[str, Any] = message.output
     text = output.get("error")
     title = output.get("title") or message.title
@@ -410,4 +416,5 @@ def _app_error(message: ProcessCompleted) -> AppError:
         if isinstance(duration, (int, float)) and not isinstance(duration, bool)
         else None,
         visible=visible if isinstance(visible, bool) else None,
+        endpoint=endpoint,
     )

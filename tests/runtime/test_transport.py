@@ -289,3 +289,28 @@ def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
     assert len(set(first)) > 1  # jittered
     assert all(backoff(20) <= MAX_RETRY_DELAY * (1 + RETRY_JITTER) for _ in range(20))
     assert min(backoff(2) for _ in range(20)) > max(first)
+
+
+def test_stream_open_retried_on_gateway_errors(flavor: str) -> None:
+    fake = FakeGradio()
+    fake.fail["/gradio_api/queue/data"] = [
+        httpx.Response(503, text="busy"),
+        httpx.ConnectError("x"),
+    ]
+    assert predict(flavor, fake, ("/echo", "x")) == ["x"]
+    assert fake.paths().count("/gradio_api/queue/data") == 3
+    fake = FakeGradio()
+    fake.fail["/gradio_api/queue/data"] = [httpx.Response(401, json={"detail": "no"})]
+    (result,) = predict(flavor, fake, ("/echo", "x"))
+    assert isinstance(result, AuthenticationError)
+
+
+def test_app_error_names_the_endpoint(flavor: str) -> None:
+    from gradio_gen.runtime import AppError
+
+    fake = FakeGradio()
+    fake.streams = [sse({"msg": "process_completed", "event_id": "ev1", "success": False,
+                         "output": {"error": "nope", "title": "Oops"}}, CLOSE)]  # fmt: skip
+    (result,) = predict(flavor, fake, ("/echo", "x"))
+    assert isinstance(result, AppError) and result.endpoint == "/echo"
+    assert str(result) == "App error in /echo: Oops: nope"
