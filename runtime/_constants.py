@@ -51,6 +51,8 @@ SPACE_REWAKE_INTERVAL = 30.0
 SPACE_VISIT_TIMEOUT = 10.0
 """Bound on the wake-up request to a sleeping Space's host (its answer is not needed)."""
 DUPLICATE_SLEEP_TIME = 300
+MAX_HUB_REDIRECTS = 5
+"""Same-origin redirects followed on Hub API calls (a renamed Space redirects to its new id)."""
 """Sleep time (seconds) set on a new duplicate running on paid hardware, unless told otherwise."""
 
 USER_AGENT_PREFIX = "gradio-gen"

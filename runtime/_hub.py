@@ -30,6 +30,7 @@ import httpx
 from ._constants import (
     CONNECT_TIMEOUT,
     LOGGER_NAME,
+    MAX_HUB_REDIRECTS,
     READ_TIMEOUT,
     SPACE_POLL_INITIAL,
     SPACE_POLL_MAX,
@@ -130,6 +131,23 @@ def is_transient_error(error: BaseException) -> bool:
     return isinstance(error, TransportError)
 
 
+def hub_redirect(response: httpx.Response, method: str) -> str | None:
+    """Where to go next when the Hub redirects (a renamed Space), or None.
+
+    Only redirects within the Hub's own origin are followed (the token goes nowhere else);
+    301/302/303 only for GET (they would change the method), 307/308 for any method."""
+    if response.status_code not in (301, 302, 303, 307, 308) or "location" not in response.headers:
+        return None
+    if response.status_code in (301, 302, 303) and method != "GET":
+        return None
+    current = response.request.url
+    target = current.join(response.headers["location"])
+    if (target.scheme, target.netloc) != (current.scheme, current.netloc):
+        return None
+    logger.debug("hub redirect %s -> %s", current, target)
+    return str(target)
+
+
 def _space_url(endpoint: str, space_id: str, suffix: str = "") -> str:
     return f"{endpoint}/api/spaces/{space_id}{suffix}"
 
@@ -171,16 +189,22 @@ def hub_request_sync(
     json: Any = None,
     timeout: float | None = None,
 ) -> Any:
-    try:
-        response = client.request(
-            method,
-            url,
-            headers=hub_headers(token),
-            json=json,
-            timeout=_request_timeout() if timeout is None else timeout,
-        )
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, url) from exc
+    target = url
+    for _ in range(MAX_HUB_REDIRECTS + 1):
+        try:
+            response = client.request(
+                method,
+                target,
+                headers=hub_headers(token),
+                json=json,
+                timeout=_request_timeout() if timeout is None else timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, target) from exc
+        next_url = hub_redirect(response, method)
+        if next_url is None:
+            break
+        target = next_url
     return check_hub_response(response, space_id=space_id, token=token, action=action)
 
 
@@ -320,16 +344,22 @@ async def hub_request(
     json: Any = None,
     timeout: float | None = None,
 ) -> Any:
-    try:
-        response = await client.request(
-            method,
-            url,
-            headers=hub_headers(token),
-            json=json,
-            timeout=_request_timeout() if timeout is None else timeout,
-        )
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, url) from exc
+    target = url
+    for _ in range(MAX_HUB_REDIRECTS + 1):
+        try:
+            response = await client.request(
+                method,
+                target,
+                headers=hub_headers(token),
+                json=json,
+                timeout=_request_timeout() if timeout is None else timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, target) from exc
+        next_url = hub_redirect(response, method)
+        if next_url is None:
+            break
+        target = next_url
     return check_hub_response(response, space_id=space_id, token=token, action=action)
 
 

@@ -225,10 +225,12 @@ class FakeHub:
         self.spaces: dict[str, FakeSpace] = {}
         self.log: list[LoggedRequest] = []
         self.copy_stages: list[str] = ["BUILDING", "APP_STARTING", "RUNNING"]
+        self.renamed: dict[str, str] = {}
+        """Old id -> new id (or an absolute URL): the Hub answers 307 to the new location."""
         self.fail_next: dict[str, list[int]] = {}
         """Space id -> statuses to answer its next info GETs with (e.g. 503), in order."""
         self._lock = threading.RLock()
-        self._upstream = httpx.Client(timeout=httpx.Timeout(60.0, connect=5.0), trust_env=False)
+        self._upstream = _Upstream()
         self._server = _Server("127.0.0.1", _Handler, self)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -304,6 +306,15 @@ class FakeHub:
             if len(parts) < 4 or parts[:2] != ["api", "spaces"]:
                 return h._send_json(404, {"error": "Not found"})
             space_id, action = f"{parts[2]}/{parts[3]}", "/".join(parts[4:])
+            if space_id in self.renamed:  # the Hub redirects a renamed repo to its new id
+                new = self.renamed[space_id]
+                base = new if "://" in new else f"/api/spaces/{new}"
+                location = base + (f"/{action}" if action else "")
+                h.send_response(307)
+                h.send_header("location", location)
+                h.send_header("content-length", "0")
+                h.end_headers()
+                return None
             space = self.spaces.get(space_id)
             if space is None or (space.private and not self._can_read(space, user)):
                 if user is None:
@@ -420,23 +431,46 @@ class _SpaceHost:
         _forward(h, hub._upstream, space.upstream, body)
 
 
-def _forward(h: _Handler, client: httpx.Client, upstream: str, body: bytes) -> None:
+class _Upstream:
+    """The proxies' client to the real apps; ``close`` also cuts streams still being relayed
+    (a session stream can stay open), so no relay thread outlives the fake Hub."""
+
+    def __init__(self) -> None:
+        self.client = httpx.Client(timeout=httpx.Timeout(60.0, connect=5.0), trust_env=False)
+        self.active: set[httpx.Response] = set()
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        with self.lock:
+            active, self.active = list(self.active), set()
+        for response in active:
+            response.close()
+        self.client.close()
+
+
+def _forward(h: _Handler, upstream_client: _Upstream, upstream: str, body: bytes) -> None:
     headers = {k: v for k, v in h.headers.items() if k.lower() not in HOP_HEADERS}
     headers["x-forwarded-host"] = h.headers.get("host", "")
     headers["x-forwarded-proto"] = "http"
     url = upstream.rstrip("/") + h.path
     try:
-        with client.stream(h.command, url, headers=headers, content=body) as r:
-            h.send_response(r.status_code)
-            for k, v in r.headers.multi_items():
-                if k.lower() not in HOP_HEADERS:
-                    h.send_header(k, v)
-            h.send_header("connection", "close")
-            h.end_headers()
-            for chunk in r.iter_raw():
-                h.wfile.write(chunk)
-                h.wfile.flush()
-    except (httpx.HTTPError, OSError):
+        with upstream_client.client.stream(h.command, url, headers=headers, content=body) as r:
+            with upstream_client.lock:
+                upstream_client.active.add(r)
+            try:
+                h.send_response(r.status_code)
+                for k, v in r.headers.multi_items():
+                    if k.lower() not in HOP_HEADERS:
+                        h.send_header(k, v)
+                h.send_header("connection", "close")
+                h.end_headers()
+                for chunk in r.iter_raw():
+                    h.wfile.write(chunk)
+                    h.wfile.flush()
+            finally:
+                with upstream_client.lock:
+                    upstream_client.active.discard(r)
+    except (httpx.HTTPError, OSError, RuntimeError):
         h.close_connection = True
 
 
@@ -451,7 +485,7 @@ class Recorder:
         self.upstream = upstream
         self.log: list[LoggedRequest] = []
         self._lock = threading.RLock()
-        self._client = httpx.Client(timeout=httpx.Timeout(60.0, connect=5.0), trust_env=False)
+        self._client = _Upstream()
         self._server = _Server(OTHER_HOST_IP, _Handler, self)
 
     @property

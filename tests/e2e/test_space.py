@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import importlib.util
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -42,6 +44,15 @@ def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
         monkeypatch.delenv("HF_TOKEN", raising=False)
         monkeypatch.setenv("HF_TOKEN_PATH", "/nonexistent/token")
         yield h
+    # nothing outlives the test: every relay thread (even one relaying a session stream) ends
+    deadline = time.monotonic() + 5
+    while _relay_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _relay_threads() == []
+
+
+def _relay_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if "process_request_thread" in t.name]
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from gradio_gen.runtime._exceptions import (
 from gradio_gen.runtime._hub import resolve_space, resolve_space_sync
 from gradio_gen.runtime._hub_status import SpaceInfo, SpaceStatus
 
-from tests.fake_hub import FakeHub
+from tests.fake_hub import FakeHub, Recorder
 
 FAST = {"poll_initial": 0.01, "poll_max": 0.04, "timeout": 10}
 TOKEN = "hf_alice"
@@ -285,3 +285,19 @@ def test_wait_false_only_looks(hub: FakeHub, mode: str) -> None:
     space = hub.add_space(f"bob/nowait-{mode}", stages=["BUILDING"])
     got = resolve(mode, hub, space.id, wait=False)
     assert got.stage == "BUILDING" and space.polls == 1
+
+
+def test_renamed_space_is_followed_within_the_hub_only(hub: FakeHub, mode: str) -> None:
+    space = hub.add_space(f"bob/new-name-{mode}", stages=["BUILDING", "RUNNING"])
+    hub.renamed[f"bob/old-name-{mode}"] = space.id
+    got = resolve(mode, hub, f"bob/old-name-{mode}", token=TOKEN)
+    assert got.id == space.id and got.host == space.host
+    redirected = hub.requests("hub", f"/api/spaces/bob/old-name-{mode}")
+    assert len(redirected) == 2 and all(r.token() == TOKEN for r in redirected)
+
+    with Recorder("elsewhere") as other:
+        hub.renamed[f"bob/gone-{mode}"] = f"{other.url}/api/spaces/bob/x"
+        with pytest.raises(HTTPStatusError) as info:
+            resolve(mode, hub, f"bob/gone-{mode}", token=TOKEN)
+        assert info.value.status_code == 307
+        assert other.log == []  # a redirect off the Hub is not followed
