@@ -106,6 +106,8 @@ class AsyncSession:
         event = asyncio.Event()
         self._events[event_id] = event
         job = AsyncJob(self, ep, record, event, transform)
+        if self._closed:  # closed while the join was in flight
+            effects.merge(self.core.close(CancelledError("the client was closed")))
         self._wake(effects)
         if self.core.pending and (self._reader is None or self._reader.done()) and not self._closed:
             self._reader = asyncio.create_task(self._read_loop())

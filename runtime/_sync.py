@@ -123,6 +123,8 @@ class SyncSession:
             cond = threading.Condition(self.lock)
             self._conds[event_id] = cond
             job = Job(self, ep, record, cond, transform)
+            if self._closed:  # closed while the join was in flight
+                effects.merge(self.core.close(CancelledError("the client was closed")))
             self._wake(effects)
             if self.core.pending and self._reader is None and not self._closed:
                 self._reader = threading.Thread(
