@@ -54,7 +54,6 @@ def generate(name: str) -> str:
     return cli.generate(
         snap,
         source=snapshot.default_source(snap, args[0]),
-        origin=args[0],
         class_name=args[-1],
         name_hint="",
     )

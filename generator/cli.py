@@ -76,16 +76,13 @@ def generate(
     snapshot: dict[str, Any],
     *,
     source: str,
-    origin: str | None = None,
     class_name: str | None = None,
     name_hint: str = "",
 ) -> str:
     """Snapshot -> module text (the whole pipeline, no I/O)."""
     from gradio_gen import ir, render
 
-    app = ir.build(
-        snapshot, source=source, origin=origin, class_name=class_name, name_hint=name_hint
-    )
+    app = ir.build(snapshot, source=source, class_name=class_name, name_hint=name_hint)
     return render.render(app)
 
 
@@ -150,9 +147,7 @@ def _run(args: argparse.Namespace) -> int:
     source = snapshot.default_source(snap, args.source)
     hint = Path(args.source).stem if snapshot.kind_of(args.source) == "file" else ""
     try:
-        text = generate(
-            snap, source=source, origin=args.source, class_name=args.class_name, name_hint=hint
-        )
+        text = generate(snap, source=source, class_name=args.class_name, name_hint=hint)
     except ir.NoEndpointsError:
         raise _UserError(
             f"{args.source}: the app has no named public endpoint, so there is nothing to "

@@ -85,8 +85,6 @@ class App:
     async_class_name: ClassName
     source: str
     """What the clients connect to by default (empty: generated from a bare snapshot)."""
-    origin: str
-    """What the module was generated from (shown in its docstring)."""
     title: str
     schema_sha256: str
     generator_version: str
@@ -112,7 +110,6 @@ def build(
     snapshot: Mapping[str, Any],
     *,
     source: str,
-    origin: str | None = None,
     class_name: str | None = None,
     name_hint: str = "",
 ) -> App:
@@ -147,7 +144,6 @@ def build(
         class_name=cls,
         async_class_name=async_cls,
         source=source,
-        origin=source if origin is None else origin,
         title=spec.title or "",
         schema_sha256=snapshot_sha256(snapshot),
         generator_version=__version__,
