@@ -3,19 +3,26 @@ status printer itself (plain lines off a terminal, a spinner line on one)."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
 import io
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 from gradio_gen import cli
+from gradio_gen.runtime import _exceptions as errors
+from gradio_gen.runtime._generated import AppClient, AsyncAppClient
 from gradio_gen.runtime._hub_status import SpaceStatus
 from gradio_gen.status_display import SpaceStatusPrinter, describe
 
 from tests.fake_hub import FakeHub
-from tests.servers import RunningApps
+from tests.servers import CORPUS, RunningApps, launch
 
 TOKEN = "hf_alice"
 
@@ -68,6 +75,76 @@ def test_space_in_error_stage_is_a_clear_cli_error(
     code = cli.main(["alice/broken", "-o", str(tmp_path / "c.py")])
     err = capsys.readouterr().err
     assert code == 3 and "BUILD_ERROR" in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def calculator() -> Iterator[RunningApps]:
+    app = CORPUS / "apps" / "demo__calculator" / "run.py"
+    if not app.is_file():
+        pytest.skip("../shared/corpus is not available")
+    with launch([app]) as running:
+        yield running
+
+
+def _client_classes(module: ModuleType) -> tuple[type[AppClient], type[AsyncAppClient]]:
+    def pick(base: type) -> Any:
+        (found,) = [
+            v
+            for v in vars(module).values()
+            if isinstance(v, type)
+            and issubclass(v, base)
+            and v.__module__ == module.__name__
+            and not v.__name__.startswith(("Fake", "AsyncFake"))
+        ]
+        return found
+
+    return pick(AppClient), pick(AsyncAppClient)
+
+
+def test_generated_client_of_a_corpus_app_by_space_id(
+    hub: FakeHub, calculator: RunningApps, tmp_path: Path
+) -> None:
+    """Generate from a private, sleeping Space (a real corpus app behind the fake Hub), then call
+    it through the generated client by Space id: sync and async, typed errors included."""
+    space = hub.add_space(
+        "alice/calc",
+        upstream=calculator.url,
+        private=True,
+        stages=["SLEEPING"],
+        on_wake=["RUNNING"],
+    )
+    out = tmp_path / "calc_client.py"
+    assert cli.main([space.id, "-o", str(out), "--hf-token", TOKEN]) == 0
+    spec = importlib.util.spec_from_file_location("_calc_client_e2e", out)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+        sync_cls, async_cls = _client_classes(module)
+        space.script(["BUILDING", "RUNNING"])  # rebuilt meanwhile: the client waits for it
+        seen: list[SpaceStatus] = []
+        with sync_cls(hf_token=TOKEN, status_callback=seen.append) as client:  # src: the Space id
+            assert client.endpoints == ["/predict"]
+            predict = client.endpoint("/predict")
+            assert predict(45, "add", 3) == 48
+            with pytest.raises(errors.AppError, match="Cannot divide by zero"):
+                predict(1, "divide", 0)
+            before = len(hub.log)
+            with pytest.raises(errors.InputValidationError):
+                predict(1, "modulo", 2)  # not one of the Radio's choices: refused locally
+            assert len(hub.log) == before
+        assert [s.status for s in seen] == ["building", "running"]
+
+        async def main() -> Any:
+            async with async_cls(hf_token=TOKEN) as aclient:
+                return await aclient.endpoint("/predict")(3, "multiply", 2.5)
+
+        assert asyncio.run(main()) == 7.5
+    finally:
+        sys.modules.pop(spec.name, None)
+    assert {e.server for e in hub.log} == {"hub", f"space:{space.id}"}
+    assert all(e.token() == TOKEN for e in hub.log)
 
 
 # -- the printer ------------------------------------------------------------------------------
