@@ -64,7 +64,7 @@ def minimal_app(endpoints: dict[str, dict[str, Any]], title: str = "Test App") -
         deps.append(
             {
                 "id": i,
-                "api_name": api_name.lstrip("/"),
+                "api_name": api_name[1:],
                 "inputs": ins,
                 "outputs": outs,
                 "backend_fn": True,
