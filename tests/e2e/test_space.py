@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import os
+import subprocess
 import sys
 import threading
 import time
@@ -252,4 +254,25 @@ def test_token_does_not_follow_a_redirect_off_the_space_host(
         assert all(e.token() is None for e in other.log), [
             (e.path, e.token()) for e in other.log if e.token()
         ]
+    check_token_path(hub, space.id)
+
+
+def test_connecting_by_space_id_never_imports_huggingface_hub(
+    hub: FakeHub, apps: RunningApps
+) -> None:
+    space = hub.add_space("alice/light", upstream=apps["app"], private=True)
+    code = (
+        "import sys, importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('m', {str(DEMO_DIR / 'client.py')!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        f"with m.DemoApp({space.id!r}, hf_token={TOKEN!r}) as c: print(c.greet('Ed'))\n"
+        "print(sorted(k for k in sys.modules if k.split('.')[0] in"
+        " ('huggingface_hub', 'gradio', 'gradio_client')))\n"
+    )
+    env = {**os.environ, "HF_ENDPOINT": hub.url}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["Hello, Ed!", "[]"]
     check_token_path(hub, space.id)
