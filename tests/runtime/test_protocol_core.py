@@ -301,3 +301,17 @@ def test_edits_reproduce_new_value_for_texts_and_flat_dicts(old: Any, new: Any) 
     from gradio.utils import diff
 
     assert apply_edits(old, json.loads(json.dumps(diff(copy.deepcopy(old), new)))) == new
+
+
+def test_sse_big_message_in_many_chunks_is_linear() -> None:
+    import time
+
+    payload = "x" * 8_000_000
+    raw = f"data: {payload}\n\n".encode()
+    decoder = SSEDecoder()
+    started = time.perf_counter()
+    out: list[str] = []
+    for i in range(0, len(raw), 16_384):
+        out.extend(decoder.feed(raw[i : i + 16_384]))
+    assert out == [payload]
+    assert time.perf_counter() - started < 2.0  # quadratic re-joining took tens of seconds
