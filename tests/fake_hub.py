@@ -364,7 +364,13 @@ class FakeHub:
         if repo.split("/")[0] != user:
             return h._send_json(403, {"error": "You cannot create a repo in this namespace"})
         if repo in self.spaces:
-            return h._send_json(409, {"error": "You already created this space repo"})
+            return h._send_json(
+                409,
+                {
+                    "error": "You already created this space repo",
+                    "url": f"{self.url}/spaces/{repo}",
+                },
+            )
         hardware = data.get("hardware", "cpu-basic")
         if hardware not in HARDWARE:
             return h._send_json(400, {"error": f"Invalid hardware {hardware}"})
