@@ -115,3 +115,11 @@ def test_the_probe_would_notice(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "jinja2" in _forbidden(json.loads(proc.stdout))
+
+
+@pytest.mark.parametrize("example", EXAMPLE_DIRS)
+def test_every_generated_module_records_the_generator_version(example: str) -> None:
+    namespace: dict[str, str] = {}
+    exec((ROOT / "runtime" / "_version.py").read_text(encoding="utf-8"), namespace)
+    text = (EXAMPLES / example / "client.py").read_text(encoding="utf-8")
+    assert f'\nGENERATOR_VERSION = "{namespace["__version__"]}"\n' in text
