@@ -57,7 +57,9 @@ class ModelBlock:
 
 
 def run_datamodel_codegen(document: Mapping[str, Any]) -> str:
-    from datamodel_code_generator import DataModelType, InputFileType, generate
+    from datamodel_code_generator import LiteralType, generate
+    from datamodel_code_generator._format_types import PythonVersion
+    from datamodel_code_generator.enums import DataModelType, InputFileType
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -68,7 +70,7 @@ def run_datamodel_codegen(document: Mapping[str, Any]) -> str:
             formatters=[],
             disable_timestamp=True,
             skip_root_model=True,
-            enum_field_as_literal="all",
+            enum_field_as_literal=LiteralType.All,
             use_default_kwarg=True,
             strict_nullable=True,
             use_one_literal_as_default=True,
@@ -76,7 +78,7 @@ def run_datamodel_codegen(document: Mapping[str, Any]) -> str:
             use_type_alias=True,
             use_schema_description=False,
             use_field_description=False,
-            target_python_version="3.10",
+            target_python_version=PythonVersion.PY_310,
         )
     if not isinstance(out, str):
         raise UnsafeModelSource("datamodel-code-generator returned several modules")

@@ -197,7 +197,8 @@ def render_text(app: App) -> str:
 
 
 def ruff_binary() -> str:
-    from ruff.__main__ import find_ruff_bin
+    """The ruff executable of the pinned ``ruff`` package (never one found on PATH)."""
+    from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
     return str(find_ruff_bin())
 

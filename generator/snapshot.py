@@ -151,11 +151,17 @@ def fetch_space(
             exit_code=3,
         ) from None
     except errors.AuthenticationError:
-        raise SourceError(
-            f"Space {space_id!r} is private or gated: pass --hf-token (or set HF_TOKEN) with "
-            "access to it.",
-            exit_code=3,
-        ) from None
+        if hf_token:
+            message = (
+                f"Space {space_id!r}: the token was refused or cannot see this Space (it may "
+                "not exist); check the id and the token's access."
+            )
+        else:
+            message = (
+                f"Space {space_id!r} was not found, or it is private: check the id (owner/name); "
+                "for a private Space pass --hf-token (or set HF_TOKEN)."
+            )
+        raise SourceError(message, exit_code=3) from None
     except errors.GradioGenError as exc:
         raise SourceError(f"Space {space_id!r}: {exc}", exit_code=3) from None
     host = getattr(info, "host", None)

@@ -80,7 +80,7 @@ class _Shapes:
             ]
         ]
         self.names: list[str] = names
-        self.inputs: TypeAdapter[Any] = TypeAdapter(tuple[tuple(hints[n] for n in names)])  # type: ignore[misc]
+        self.inputs: TypeAdapter[Any] = TypeAdapter(tuple[tuple(hints[n] for n in names)])  # type: ignore[misc,arg-type]
         ret = hints.get("return", type(None))
         self.output: TypeAdapter[Any] = TypeAdapter(ret)
         self.tuple_output = isinstance(ret, type) and issubclass(ret, tuple)
@@ -201,6 +201,7 @@ class Endpoint(_EndpointBase, Generic[R]):
         spec = self.spec
         wire = _prepare(type(self), spec, values)
         self._app._drift.check_client(self._app._engine)
+        spec, wire = self._app._drift.route(spec, wire)
         return self._app._engine._submit(spec, wire, transform=self._transform)
 
 
@@ -217,6 +218,7 @@ class AsyncEndpoint(_EndpointBase, Generic[R]):
         spec = self.spec
         wire = _prepare(type(self), spec, values)
         await self._app._drift.acheck_client(self._app._engine)
+        spec, wire = self._app._drift.route(spec, wire)
         return await self._app._engine._submit(spec, wire, transform=self._transform)
 
 

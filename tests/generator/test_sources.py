@@ -1,0 +1,84 @@
+"""SOURCE kinds against real servers: an app URL, a Space id through the fake Hub (never the
+real one), and the user errors around them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gradio_gen import cli
+from tests.fake_hub import FakeHub
+from tests.generator._util import load_module
+from tests.servers import RunningApps
+
+TOKEN = "hf_alice"
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHub]:
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_TOKEN_PATH", str(tmp_path / "no-token"))
+    with FakeHub({TOKEN: "alice"}) as fake:
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        yield fake
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = cli.main(argv)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, err
+
+
+def test_url_source_generates_and_calls(
+    basic_apps: RunningApps, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "basic_client.py"
+    saved = tmp_path / "basic.json"
+    url = basic_apps["basic"]
+    code, _ = run([url, "-o", str(target), "--save-schema", str(saved)], capsys)
+    assert code == 0
+    module = load_module(target)
+    assert module.SOURCE == url
+    assert module.BasicTestApp.__name__ == "BasicTestApp"  # from the app's title
+    with module.BasicTestApp() as client:  # src defaults to the URL it was generated from
+        assert client.add(1, 2.5) == 3.5
+        assert client.greet("Ann", excited=True) == "Hello Ann!"
+    # regenerating from the saved snapshot gives the very same module
+    code, _ = run([str(saved), "-o", str(target), "--check"], capsys)
+    assert code == 0
+
+
+def test_space_source(
+    basic_apps: RunningApps, hub: FakeHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub.add_space("alice/basic", upstream=basic_apps["basic"])
+    target = tmp_path / "space_client.py"
+    code, err = run(["alice/basic", "-o", str(target)], capsys)
+    assert code == 0, err
+    module = load_module(target)
+    assert module.SOURCE == "alice/basic"
+
+
+def test_unknown_space(hub: FakeHub, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(["alice/nothing-here"], capsys)
+    assert code == 3
+    assert "alice/nothing-here" in err and ("not found" in err or "private" in err)
+
+
+def test_private_space_needs_a_token(
+    basic_apps: RunningApps, hub: FakeHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub.add_space("alice/secret", upstream=basic_apps["basic"], private=True)
+    code, err = run(["alice/secret"], capsys)
+    assert code == 3 and "--hf-token" in err
+    target = tmp_path / "secret_client.py"
+    code, err = run(["alice/secret", "--hf-token", TOKEN, "-o", str(target)], capsys)
+    assert code == 0, err
+
+
+def test_url_that_is_not_a_gradio_app(hub: FakeHub, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run([hub.url + "/nothing/"], capsys)
+    assert code == 3 and "gradio-gen: error:" in err
