@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from gradio_gen import cli
+
 from tests.fake_hub import FakeHub
 from tests.generator._util import load_module
 from tests.servers import RunningApps
@@ -41,7 +41,7 @@ def test_url_source_generates_and_calls(
     code, _ = run([url, "-o", str(target), "--save-schema", str(saved)], capsys)
     assert code == 0
     module = load_module(target)
-    assert module.SOURCE == url
+    assert url == module.SOURCE
     assert module.BasicTestApp.__name__ == "BasicTestApp"  # from the app's title
     with module.BasicTestApp() as client:  # src defaults to the URL it was generated from
         assert client.add(1, 2.5) == 3.5
