@@ -82,9 +82,13 @@ class _Shapes:
         self.names: list[str] = names
         self.inputs: TypeAdapter[Any] = TypeAdapter(tuple[tuple(hints[n] for n in names)])  # type: ignore[misc,arg-type]
         ret = hints.get("return", type(None))
-        self.output: TypeAdapter[Any] = TypeAdapter(ret)
+        self.result_type: Any = ret
         self.tuple_output = isinstance(ret, type) and issubclass(ret, tuple)
         self.none_output = ret is type(None) or ret is None
+        fields = typing.get_type_hints(ret, include_extras=True) if self.tuple_output else {}
+        self.outputs: list[TypeAdapter[Any]] = (
+            [TypeAdapter(fields[f]) for f in ret._fields] if self.tuple_output else [TypeAdapter(ret)]
+        )
 
 
 _shapes_lock = threading.Lock()
@@ -154,15 +158,35 @@ def _keep_files(raw: Any, dumped: Any) -> Any:
     return dumped
 
 
+_UNCHANGED = object()
+
+
+def _unwrap_update(value: Any) -> Any:
+    """A component update (``gr.update(...)``/a component returned by the app) -> its value;
+    ``_UNCHANGED`` when it only changes properties (visible, interactive...)."""
+    if isinstance(value, Mapping) and value.get("__type__") == "update":
+        return value.get("value", _UNCHANGED)
+    return value
+
+
 def _shape_output(owner: type, spec: EndpointSpec, outputs: list[Any]) -> Any:
+    """Visible outputs -> the declared return type. A property-only update gives ``None``
+    (the app left that output's value as it was; there is no value to return)."""
     shapes = _shapes_of(owner)
     if shapes.none_output:
         return None
-    raw: Any = outputs if shapes.tuple_output else (outputs[0] if outputs else None)
-    try:
-        return shapes.output.validate_python(raw)
-    except ValidationError as exc:
-        raise OutputValidationError(spec.api_name, raw, str(exc)) from None
+    values = [_unwrap_update(v) for v in outputs] or [None]
+    shaped: list[Any] = []
+    for i, adapter in enumerate(shapes.outputs):
+        raw = values[i] if i < len(values) else None
+        if raw is _UNCHANGED:
+            shaped.append(None)
+            continue
+        try:
+            shaped.append(adapter.validate_python(raw))
+        except ValidationError as exc:
+            raise OutputValidationError(spec.api_name, outputs, str(exc)) from None
+    return shapes.result_type(*shaped) if shapes.tuple_output else shaped[0]
 
 
 # -- endpoints ----------------------------------------------------------------------------
