@@ -25,9 +25,10 @@ Rules (kinds are stable strings, listed in docs/contracts.md):
   label changed -> breaking when several outputs make a named tuple, else compatible.
 - how the endpoint runs: generator flag or ``connection`` (streaming inputs) changed ->
   breaking; queue flag changed -> compatible; OAuth requirement gained -> breaking.
-- wire layout (a generated client embeds it): fn_index or State slots changed -> breaking
-  (regenerate; calling code is unaffected); api_prefix / protocol changed -> breaking;
-  max_file_size lowered -> breaking, raised -> compatible.
+- wire layout (a generated client embeds it): fn_index or State slots changed -> compatible,
+  because a generated client re-routes calls to the live layout after its drift check
+  (``_drift.DriftGuard.route``; not with ``on_drift="ignore"``); api_prefix / protocol
+  changed -> breaking; max_file_size lowered -> breaking, raised -> compatible.
 """
 
 from __future__ import annotations
@@ -269,10 +270,10 @@ def _kind_changes(old: EndpointSpec, new: EndpointSpec) -> Iterator[Change]:
         yield Change(
             name,
             "fn_index_changed",
-            BREAKING,
-            f"wire index changed from {old.fn_index} to {new.fn_index}: a client generated "
-            "from the old schema would call the wrong function (regenerate it; calling code "
-            "is unaffected)",
+            COMPATIBLE,
+            f"wire index changed from {old.fn_index} to {new.fn_index} (generated clients "
+            "re-route by name after their drift check; with on_drift='ignore' they would call "
+            "the wrong function: regenerate)",
             old=old.fn_index,
             new=new.fn_index,
         )
@@ -285,9 +286,9 @@ def _kind_changes(old: EndpointSpec, new: EndpointSpec) -> Iterator[Change]:
         yield Change(
             name,
             "state_changed",
-            BREAKING,
-            "session State slots changed: a client generated from the old schema sends the "
-            "wrong data layout (regenerate it; calling code is unaffected)",
+            COMPATIBLE,
+            "session State slots changed (generated clients re-route after their drift "
+            "check; with on_drift='ignore' they would send the old layout: regenerate)",
             old=[list(old.state_inputs), list(old.state_outputs)],
             new=[list(new.state_inputs), list(new.state_outputs)],
         )

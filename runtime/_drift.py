@@ -11,6 +11,13 @@ A generated client embeds the minimal snapshot it was generated from. Before its
   on; ``"error"`` -> ``DriftError`` listing them (raised by this and every later call of the
   client); ``"ignore"`` -> no request at all.
 
+After a drift that did not raise, calls are *routed* to the live app (``DriftGuard.route``):
+the live fn_index, State slots and queue/streaming kind are used, and the validated values
+are re-mapped by parameter name (renamed parameters followed, parameters the client does not
+know sent with the app's default). So compatible changes (a new optional parameter, an
+endpoint added before this one) really are compatible for a client that was not regenerated.
+With ``on_drift="ignore"`` nothing is checked, so nothing is routed.
+
 A check that cannot run (the app is unreachable, answers garbage) is logged at WARNING and
 not retried: the call itself reports the real problem.
 """
@@ -27,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._constants import LOGGER_NAME
 from ._contract import ApiDiff, diff_snapshots
 from ._exceptions import DriftError, DriftWarning, GradioGenError, UsageError
-from ._spec import snapshot_sha256
+from ._spec import AppSpec, EndpointSpec, snapshot_sha256
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
@@ -81,6 +88,9 @@ class DriftGuard:
         self.diff: ApiDiff | None = None
         """The classified changes once checked (empty when nothing changed)."""
         self._error: DriftError | None = None
+        self._live: AppSpec | None = None
+        """The live app's spec, kept only when it differs from the embedded one."""
+        self._plans: dict[str, tuple[EndpointSpec, list[int | _Default]] | None] = {}
 
     # -- verdict (pure) --------------------------------------------------------------
     def classify(self, live: Mapping[str, Any]) -> ApiDiff:
@@ -94,10 +104,12 @@ class DriftGuard:
         """Compare a live snapshot; warn / raise per ``on_drift``. Records the verdict."""
         try:
             diff = self.classify(live)
+            live_spec = AppSpec.from_snapshot(live) if diff else None
         except GradioGenError as exc:
             self._failed(exc)
             return ApiDiff()
         self.diff = diff
+        self._live = live_spec
         self.done = True
         if not diff:
             logger.debug("%s: live app matches the generated schema", self.client)
@@ -116,6 +128,41 @@ class DriftGuard:
         logger.warning("%s", message)
         warnings.warn(message, DriftWarning, stacklevel=_caller_stacklevel())
         return diff
+
+    # -- routing ---------------------------------------------------------------------
+    def route(self, ep: EndpointSpec, values: list[Any]) -> tuple[EndpointSpec, list[Any]]:
+        """What to send after a drift: the live endpoint (fn_index, State slots, queue and
+        streaming kind) and the values re-mapped by parameter name (renamed ones followed,
+        new parameters with a default given their default). Unchanged, or not adaptable (a
+        new required parameter, a removed endpoint), -> ``ep`` and ``values`` as they are."""
+        if self._live is None:
+            return ep, values
+        if ep.api_name not in self._plans:
+            self._plans[ep.api_name] = self._plan(ep)
+        plan = self._plans[ep.api_name]
+        if plan is None:
+            return ep, values
+        target, sources = plan
+        return target, [s.value if isinstance(s, _Default) else values[s] for s in sources]
+
+    def _plan(self, ep: EndpointSpec) -> tuple[EndpointSpec, list[int | _Default]] | None:
+        assert self._live is not None and self.diff is not None
+        target = self._live.endpoints.get(ep.api_name)
+        if target is None:
+            return None
+        index = {p.name: i for i, p in enumerate(ep.parameters)}
+        for change in self.diff:
+            if change.endpoint == ep.api_name and change.kind == "parameter_renamed":
+                index[str(change.new)] = index.pop(str(change.old))
+        sources: list[int | _Default] = []
+        for p in target.parameters:
+            if p.name in index:
+                sources.append(index[p.name])
+            elif p.has_default:
+                sources.append(_Default(p.default))
+            else:
+                return None
+        return target, sources
 
     def _failed(self, exc: Exception) -> None:
         self.done = True
@@ -171,6 +218,15 @@ class DriftGuard:
         if self.done and self._error is None:
             return
         await self.acheck(lambda: afetch_live(engine))
+
+
+class _Default:
+    """A live parameter the generated client does not know: send the app's default."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 def _caller_stacklevel() -> int:

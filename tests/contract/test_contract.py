@@ -290,7 +290,7 @@ def test_output_changes(
         ({"generator": False}, {"generator": True}, ("generator_changed", "breaking")),
         ({"generator": True}, {"generator": False}, ("generator_changed", "breaking")),
         ({"connection": "sse"}, {"connection": "stream"}, ("connection_changed", "breaking")),
-        ({"state_inputs": 0}, {"state_inputs": 1}, ("state_changed", "breaking")),
+        ({"state_inputs": 0}, {"state_inputs": 1}, ("state_changed", "compatible")),
     ],
 )
 def test_kind_changes(old: dict[str, Any], new: dict[str, Any], expected: tuple[str, str]) -> None:
@@ -298,15 +298,15 @@ def test_kind_changes(old: dict[str, Any], new: dict[str, Any], expected: tuple[
     assert [(k, s) for k, s, _ in got] == [expected]
 
 
-def test_fn_index_shift_is_breaking_wire_change() -> None:
+def test_fn_index_shift_is_a_compatible_wire_change() -> None:
     ep = endpoint([param("a")])
     diff = diff_snapshots(
         snapshot({"a": ep, "b": ep}, order=["a", "b"]),
         snapshot({"a": ep, "b": ep}, order=["b", "a"]),
     )
     assert kinds(diff) == [
-        ("fn_index_changed", "breaking", None),
-        ("fn_index_changed", "breaking", None),
+        ("fn_index_changed", "compatible", None),
+        ("fn_index_changed", "compatible", None),
     ]
     assert diff.changes[0].old == 0 and diff.changes[0].new == 1
 

@@ -17,7 +17,13 @@ from typing import Any
 
 import pytest
 from gradio_gen import cli
-from gradio_gen.runtime import DriftError, DriftWarning, InputValidationError, UsageError
+from gradio_gen.runtime import (
+    AppError,
+    DriftError,
+    DriftWarning,
+    InputValidationError,
+    UsageError,
+)
 from gradio_gen.runtime._drift import DriftGuard
 
 from tests.contract.conftest import import_module_file
@@ -65,6 +71,8 @@ def test_warn_by_default_and_the_call_goes_on(
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # checked once per client: no second warning
         assert client.default(0.5) == "0.5"
+        assert client.reorder("hi", 4) == "hi 4"  # v2 swapped (t, n): routed by name
+        assert client.rename("hi", 3) == "hi 3"  # v2 renamed n -> amount: followed
 
 
 def test_error_raises_listing_breaking_changes(
@@ -92,6 +100,9 @@ def test_compatible_changes_never_raise(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert client.default(0.25) == "0.25"
+        # v3 added an optional parameter to /optional: the v1 client's call still works,
+        # routed to the live endpoint with the app's default for the new parameter
+        assert client.optional("hi") == "hi !"
     assert client._drift.diff is not None
     assert [c.kind for c in client._drift.diff] == [
         "endpoint_added",
@@ -113,6 +124,8 @@ def test_unchanged_app_and_ignore(
         assert ignoring.default(0.25) == "0.25"
     assert same._drift.diff is not None and not same._drift.diff
     assert ignoring._drift.diff is None  # never checked
+    with pytest.raises(AppError, match="reorder"):  # not routed: the old layout reaches v2
+        ignoring.reorder("hi", 4)
     with pytest.raises(UsageError, match="on_drift"):
         v1.ContractV1(contract_apps["contract_v1"], on_drift="loud")
 
@@ -198,7 +211,7 @@ def test_guard_fetches_once_under_concurrent_first_calls() -> None:
         time.sleep(0.05)
         return new
 
-    errors: list[BaseException] = []
+    errors: list[DriftError] = []
 
     def call() -> None:
         try:
@@ -214,3 +227,33 @@ def test_guard_fetches_once_under_concurrent_first_calls() -> None:
     assert len(fetches) == 1
     assert len(errors) == 8 and len({id(e) for e in errors}) == 1
     assert [c.kind for c in errors[0].changes] == ["endpoint_removed"]
+
+
+def routed(old: dict[str, Any], new: dict[str, Any], name: str, values: list[Any]) -> Any:
+    from gradio_gen.runtime._spec import AppSpec
+
+    guard = DriftGuard(old, on_drift="warn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        guard.evaluate(new)
+    ep = AppSpec.from_snapshot(old).endpoints[name]
+    target, wire = guard.route(ep, values)
+    return target.fn_index, wire, target is ep
+
+
+def test_route_follows_the_live_layout_by_name() -> None:
+    a = endpoint([param("x"), param("y", {"type": "integer"})])
+    shifted = snapshot({"a": a, "b": a}, order=["b", "a"])
+    assert routed(snapshot({"a": a}), shifted, "/a", ["s", 1]) == (1, ["s", 1], False)
+    grown = endpoint(
+        [param("x"), param("y", {"type": "integer"}), param("z", default="!", has_default=True)]
+    )
+    assert routed(snapshot({"a": a}), snapshot({"a": grown}), "/a", ["s", 1])[1] == ["s", 1, "!"]
+    swapped = endpoint([param("y", {"type": "integer"}), param("x")])
+    assert routed(snapshot({"a": a}), snapshot({"a": swapped}), "/a", ["s", 1])[1] == [1, "s"]
+    renamed = endpoint([param("x"), param("count", {"type": "integer"})])
+    assert routed(snapshot({"a": a}), snapshot({"a": renamed}), "/a", ["s", 1])[1] == ["s", 1]
+    needs = endpoint([param("x"), param("y", {"type": "integer"}), param("must")])
+    assert routed(snapshot({"a": a}), snapshot({"a": needs}), "/a", ["s", 1]) == (0, ["s", 1], True)
+    assert routed(snapshot({"a": a}), snapshot({"b": a}), "/a", ["s", 1]) == (0, ["s", 1], True)
+    assert routed(snapshot({"a": a}), snapshot({"a": a}), "/a", ["s", 1]) == (0, ["s", 1], True)
