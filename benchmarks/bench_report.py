@@ -201,11 +201,7 @@ def _ours(
 
 
 def _growth_mib(rows: list[dict[str, Any]]) -> float | None:
-    vals = [
-        (r["maxrss_kb"] - r["rss_base_kb"]) / 1024
-        for r in rows
-        if r["column"] == OURS and "maxrss_kb" in r and "rss_base_kb" in r
-    ]
+    vals = [r["rss_growth_kb"] / 1024 for r in rows if r["column"] == OURS and "rss_growth_kb" in r]
     return max(vals) if vals else None
 
 

@@ -17,6 +17,7 @@ import time
 
 _T_START = time.perf_counter()
 
+import filecmp  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
@@ -32,6 +33,16 @@ def _cpu() -> float:
 def _cpu_split() -> tuple[float, float]:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return ru.ru_utime, ru.ru_stime
+
+
+def _reset_peak() -> bool:
+    """Reset VmHWM (the kernel's peak RSS of this process) to the current RSS."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def _maxrss_kb() -> int:
@@ -320,6 +331,9 @@ def main() -> None:  # one branch per scenario, read top to bottom
         finally:
             os.unlink(small)
         _bench(url, "/__bench/reset")
+        # Reset the kernel's peak-RSS mark so VmHWM is the peak of this section alone
+        # (technique from bench_files.py); fall back to ru_maxrss where not allowed.
+        hwm_reset = _reset_peak()
         rss0 = _status("VmRSS")
         size = os.path.getsize(a.path)
         spy.start()
@@ -331,8 +345,9 @@ def main() -> None:  # one branch per scenario, read top to bottom
         local = isinstance(res, (str, os.PathLike)) and os.path.isfile(res)
         if not local:
             raise AssertionError(f"the output was not downloaded to disk: {res!r}")
-        if os.path.getsize(res) != size:
-            raise AssertionError("downloaded file has the wrong size")
+        peak = _status("VmHWM") if hwm_reset else _maxrss_kb()
+        if os.path.getsize(res) != size or not filecmp.cmp(res, a.path, shallow=False):
+            raise AssertionError("the downloaded file differs from the one sent")
         stats = _bench(url, "/__bench/stats")
         out.update(
             wall_s=t1 - t0,
@@ -341,6 +356,7 @@ def main() -> None:  # one branch per scenario, read top to bottom
             connections=stats["connections"],
             rss_base_kb=rss0,
             maxrss_kb=_maxrss_kb(),
+            rss_growth_kb=peak - rss0,
             file_mb=size / 2**20,
         )
 

@@ -593,7 +593,7 @@ def run_scenario(
 ) -> None:
     # import and connect get one discarded warm-up round (page cache); the heavier
     # scenarios warm up inside the worker
-    warm = [-1] if sc.worker in ("import", "connect") else []
+    warm = [-1] if sc.worker in ("import", "connect") and not cfg.quick else []
     for rep in warm + list(range(sc.repeats)):
         k = max(rep, 0) % len(sc.clients)
         order = sc.clients[k:] + sc.clients[:k]  # rotate: each client leads in turn
@@ -631,7 +631,7 @@ def run_scenario(
             res.update(
                 key=sc.key, rep=rep, column=column, server_cpu_s=s_cpu, load_avg=os.getloadavg()[0]
             )
-            if "maxrss_kb" in res and "rss_base_kb" in res:
+            if "maxrss_kb" in res and "rss_base_kb" in res and "rss_growth_kb" not in res:
                 res["rss_growth_kb"] = res["maxrss_kb"] - res["rss_base_kb"]
             tag = "warm-up" if rep < 0 else f"rep {rep + 1}/{sc.repeats}"
             if "error" in res:
