@@ -9,6 +9,20 @@ a new one); ``queue: false`` endpoints go through ``queue/join`` like the others
 queues anything joined; one code path, progress and State work); connect fetches
 ``/config`` then ``/info`` unless a snapshot is given, in which case nothing is requested
 before the first call (except ``/login`` for ``auth=``).
+
+More decisions:
+
+* ``submit()`` returns once the app accepted the job (the join answered), so queue-full,
+  validation and auth errors are raised by ``submit`` itself, typed; a join failure that may
+  have reached the app is raised, never retried (see ``_http`` for the retry policy).
+* ``predict()`` waits at most ``Timeout.job`` (600 s by default); on timeout (or any
+  interruption) it cancels the job on the server before raising. ``Job.result(timeout)``
+  only stops waiting: the job keeps running.
+* Cancel is precise (rules in ``_protocol._session``): cancelling one job never stops
+  another, even of the same function in the same session.
+* No ``/heartbeat`` stream is held (it costs a connection and a thread per client). The
+  server then keeps a session's ``gr.State`` until its own LRU evicts it and runs no
+  ``unload`` events for it; calls, State, streaming inputs and cancel all work without it.
 """
 
 from __future__ import annotations
