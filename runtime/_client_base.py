@@ -1,0 +1,216 @@
+"""The I/O-free half of the clients: sources, options, the spec, argument binding.
+
+``Client`` and ``AsyncClient`` (``_client.py``) subclass ``_BaseClient`` and add only what
+does I/O. Everything here runs before any request, so bad input fails fast and typed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import ssl
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from ._auth import TokenPolicy, resolve_token
+from ._constants import MAX_RETRIES, SPACE_WAKE_TIMEOUT, SUPPORTED_PROTOCOLS
+from ._exceptions import (
+    InputValidationError,
+    ProtocolError,
+    UnsupportedProtocolError,
+    UsageError,
+)
+from ._spec import AppSpec, EndpointSpec
+from ._types import NOT_GIVEN, NotGiven, Timeout
+
+R = TypeVar("R")
+_SPACE_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
+
+
+def default_transform(values: list[Any]) -> Any:
+    """gradio_client's shape: no output -> None, one -> the value, several -> a tuple."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def parse_source(src: str) -> tuple[str, str]:
+    """``("url", root_with_slash)`` or ``("space", "owner/name")``; ``UsageError`` otherwise."""
+    if not isinstance(src, str) or not src.strip():
+        raise UsageError(f"src must be a URL or a Space id 'owner/name', not {src!r}")
+    src = src.strip()
+    parts = urlsplit(src)
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            raise UsageError(f"{src!r} has no host")
+        if parts.query or parts.fragment:
+            raise UsageError(f"{src!r}: the app URL must not have a query or fragment")
+        return "url", src if src.endswith("/") else src + "/"
+    if "://" not in src and _SPACE_ID.fullmatch(src) and ".." not in src:
+        return "space", src
+    raise UsageError(
+        f"{src!r} is neither an http(s):// URL nor a Hugging Face Space id like 'owner/name'"
+    )
+
+
+def bind_arguments(ep: EndpointSpec, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[Any]:
+    """Positional and keyword (by ``parameter_name``) arguments -> visible values in order.
+
+    Missing parameters take their ``parameter_default``; errors name the parameter."""
+    params = ep.parameters
+    errors: dict[str, list[str]] = {}
+    if len(args) > len(params):
+        raise InputValidationError(
+            ep.api_name, {"*args": [f"takes {len(params)} argument(s), got {len(args)}"]}
+        )
+    values: list[Any] = list(args)
+    names = [p.name for p in params]
+    for key in kwargs:
+        if key not in names:
+            errors.setdefault(key, []).append(
+                f"unknown parameter (expected one of: {', '.join(names) or 'none'})"
+            )
+    for i, param in enumerate(params):
+        if i < len(args):
+            if param.name in kwargs:
+                errors.setdefault(param.name, []).append("given both by position and by keyword")
+            continue
+        if param.name in kwargs:
+            values.append(kwargs[param.name])
+        elif param.has_default:
+            values.append(param.default)
+        else:
+            errors.setdefault(param.name, []).append("required, no value given")
+            values.append(None)
+    if errors:
+        raise InputValidationError(ep.api_name, errors)
+    return values
+
+
+class _BaseClient:
+    """Options, spec and argument handling shared by the sync and async clients."""
+
+    def __init__(
+        self,
+        src: str,
+        *,
+        hf_token: str | NotGiven | None = NOT_GIVEN,
+        auth: tuple[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = MAX_RETRIES,
+        verify: bool | str | ssl.SSLContext = True,
+        proxy: str | None = None,
+        snapshot: Mapping[str, Any] | None = None,
+        download_dir: str | os.PathLike[str] | None = None,
+        status_callback: Callable[[Any], Any] | None = None,
+        space_timeout: float = SPACE_WAKE_TIMEOUT,
+        session_hash: str | None = None,
+    ) -> None:
+        self.src = src
+        self._kind, target = parse_source(src)
+        self.space_id: str | None = target if self._kind == "space" else None
+        self.root: str | None = target if self._kind == "url" else None
+        if auth is not None and (
+            not isinstance(auth, tuple)
+            or len(auth) != 2
+            or not all(isinstance(x, str) for x in auth)
+        ):
+            raise UsageError("auth must be a (username, password) tuple of strings")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise UsageError(f"max_retries must be a non-negative int, not {max_retries!r}")
+        if session_hash is not None and (not isinstance(session_hash, str) or not session_hash):
+            raise UsageError("session_hash must be a non-empty string")
+        try:
+            self.timeout = Timeout.coerce(timeout)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        self._auth = auth
+        self._headers = dict(headers or {})
+        self._max_retries = max_retries
+        self._verify = verify
+        self._proxy = proxy
+        self.download_dir = download_dir
+        self.status_callback = status_callback
+        self.space_timeout = space_timeout
+        self._session_hash = session_hash or uuid.uuid4().hex
+        explicit = hf_token is not NOT_GIVEN
+        self._token_policy = TokenPolicy(resolve_token(hf_token))
+        if explicit and self.root is not None:
+            self._token_policy.allow_url(self.root)  # the caller passed it for this URL
+        self._config: dict[str, Any] | None = None
+        self._info: dict[str, Any] | None = None
+        self._spec: AppSpec | None = None
+        if snapshot is not None:
+            self._load(snapshot.get("config"), snapshot.get("info"))
+
+    # -- spec ---------------------------------------------------------------------------
+    def _load(self, config: Any, info: Any) -> None:
+        if not isinstance(config, Mapping):
+            raise ProtocolError("the app's /config is not a JSON object")
+        protocol = config.get("protocol")
+        if protocol not in SUPPORTED_PROTOCOLS:
+            version = config.get("version")
+            raise UnsupportedProtocolError(
+                protocol if isinstance(protocol, str) else None,
+                version if isinstance(version, str) else None,
+            )
+        if not isinstance(info, Mapping):
+            raise ProtocolError("the app's /info is not a JSON object")
+        spec = AppSpec.from_snapshot({"config": config, "info": info})
+        self._config, self._info, self._spec = dict(config), dict(info), spec
+
+    @property
+    def spec(self) -> AppSpec:
+        if self._spec is None:
+            raise UsageError("the client is not connected yet (await client.connect())")
+        return self._spec
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The app's ``/config`` (or the snapshot's)."""
+        self.spec  # noqa: B018 - raises when not connected
+        assert self._config is not None
+        return self._config
+
+    def view_api(self) -> dict[str, Any]:
+        """The app's ``/info`` (or the snapshot's): named endpoints, parameters, returns."""
+        self.spec  # noqa: B018
+        assert self._info is not None
+        return self._info
+
+    @property
+    def session_hash(self) -> str:
+        return self._session_hash
+
+    @property
+    def api_url(self) -> str:
+        """``{root}{api_prefix}/`` of the app."""
+        assert self.root is not None
+        return (
+            self.root + self.spec.api_prefix.strip("/") + "/"
+            if self.spec.api_prefix.strip("/")
+            else self.root
+        )
+
+    def _endpoint(self, endpoint: str | int | EndpointSpec) -> EndpointSpec:
+        if isinstance(endpoint, EndpointSpec):
+            return endpoint
+        if isinstance(endpoint, bool) or not isinstance(endpoint, (str, int)):
+            raise UsageError(f"endpoint must be an api_name or fn_index, not {endpoint!r}")
+        return self.spec.endpoint(endpoint)
+
+    def _wire(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:
+        if len(values) != len(ep.parameters):
+            raise InputValidationError(
+                ep.api_name, {"*args": [f"takes {len(ep.parameters)} value(s), got {len(values)}"]}
+            )
+        return ep.to_wire(values)
+
+    def _space_token(self) -> str | None:
+        return self._token_policy.token
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.src!r}>"
