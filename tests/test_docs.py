@@ -308,3 +308,45 @@ def test_doc_blocks_run(doc: Path, doc_apps: RunningApps, tmp_path: Path) -> Non
     )
     assert proc.returncode == 0, f"{doc.name} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     assert proc.stdout.count("\n--- ") + proc.stdout.startswith("--- ") == len(steps)
+
+
+_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to dashes."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    return {
+        _slug(line.lstrip("#"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    }
+
+
+def test_slug_matches_github() -> None:
+    assert _slug(" Testing with fakes") == "testing-with-fakes"
+    assert _slug("Compared with gradio_client") == "compared-with-gradio_client"
+    assert _slug('"did not finish in time" and cancelled jobs') == (
+        "did-not-finish-in-time-and-cancelled-jobs"
+    )
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_ids(DOCS))
+def test_relative_links_resolve(doc: Path) -> None:
+    """Every relative link points to a file of the repo (and, for a Markdown #anchor, a heading)."""
+    text = doc.read_text(encoding="utf-8")
+    text = re.sub(r"```.*?```", "", text, flags=re.S)  # links inside code blocks are code
+    broken = []
+    for target in _LINK.findall(text):
+        if re.match(r"[a-z]+:", target):
+            continue  # http(s), mailto: not checked (no network)
+        file_part, _, anchor = target.partition("#")
+        path = (doc.parent / file_part).resolve() if file_part else doc
+        missing_anchor = bool(anchor) and path.suffix == ".md" and path.exists()
+        if not path.exists() or (missing_anchor and anchor not in _anchors(path)):
+            broken.append(target)
+    assert broken == []
