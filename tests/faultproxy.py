@@ -452,8 +452,19 @@ class FaultProxy:
         assert parts.hostname and parts.port, url
         return parts.hostname, parts.port
 
-    def set_upstream(self, url: str) -> None:
+    def set_upstream(self, url: str, *, cut: bool = False) -> None:
+        """Relay new connections to ``url``; ``cut`` also resets every open upstream
+        connection (the old server is gone: its sockets die with it)."""
         self.upstream = self._parse(url)
+        if cut:
+
+            def reset_all() -> None:
+                for conn in list(self._conns):
+                    if conn.up_writer is not None:
+                        _abort(conn.up_writer, rst=True)
+
+            asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self._loop).result(5)
+            self._loop.call_soon_threadsafe(reset_all)
 
     @property
     def url(self) -> str:

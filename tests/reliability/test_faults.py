@@ -93,6 +93,30 @@ def test_server_killed_mid_call(rel_apps: RunningApps, harness: Harness) -> None
         doomed.stop()
 
 
+def dead_url() -> str:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/"
+
+
+def test_server_gone_between_join_and_stream(
+    rel_apps: RunningApps, proxy: FaultProxy, harness: Harness, hbaseline: Baseline
+) -> None:
+    c = harness.open(proxy.url)
+    proxy.add(Rule(DATA, "delay", seconds=0.5))  # the stream opens after the server is gone
+    jobs = [c.submit("/hold", 1), c.submit("/slow", "x")]
+    proxy.set_upstream(dead_url(), cut=True)
+    started = time.monotonic()
+    for job in jobs:
+        assert_raises_exactly(TransportError, job.result, 20)  # the stream could not open
+    assert time.monotonic() - started < 10
+    proxy.set_upstream(rel_apps["rel_app"])
+    assert c.predict("/slow", "back") == "back"
+    close_and_check(c, proxy, hbaseline)
+
+
 # -- the session stream breaks ------------------------------------------------------------
 
 
