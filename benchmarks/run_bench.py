@@ -503,6 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.time()
     meta = machine(str(ROOT))
     meta.update(
+        argv=[Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])],
         started=time.strftime("%Y-%m-%d %H:%M", time.gmtime(t_start)),
         load_avg=list(os.getloadavg()),
         config=vars(cfg),
@@ -650,7 +651,16 @@ def run_scenario(
 def render(
     meta: dict[str, Any], scenarios: list[Scenario], results: list[dict[str, Any]], notes: list[str]
 ) -> str:
-    parts = ["## Machine", "", machine_md(meta)]
+    parts = [
+        "# gradio-gen benchmarks: ours vs gradio_client vs the floor",
+        "",
+        f"Produced by `python benchmarks/{' '.join(meta.get('argv', ['run_bench.py']))}` "
+        "(see README.md for the method).",
+        "",
+        "## Machine",
+        "",
+        machine_md(meta),
+    ]
     if notes:
         parts += ["Notes:", "", *[f"- {n}" for n in notes], ""]
     parts += [
