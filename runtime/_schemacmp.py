@@ -28,56 +28,17 @@ from typing import Any, Literal
 Tri = bool | None
 Relation = Literal["same", "widened", "narrowed", "changed", "unknown"]
 
-ANNOTATIONS = frozenset(
-    {
-        "title",
-        "description",
-        "default",
-        "examples",
-        "example",
-        "additional_description",
-        "$defs",
-        "definitions",
-        "$schema",
-        "$id",
-        "$comment",
-        "readOnly",
-        "writeOnly",
-        "deprecated",
-        "discriminator",
-    }
-)
-_TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
-_HANDLED = frozenset(
-    {
-        "type",
-        "enum",
-        "const",
-        "anyOf",
-        "oneOf",
-        "allOf",
-        "nullable",
-        "$ref",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "format",
-        "items",
-        "prefixItems",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "additionalItems",
-        "properties",
-        "required",
-        "additionalProperties",
-    }
-)
+ANNOTATIONS = frozenset([
+    "title", "description", "default", "examples", "example", "additional_description",
+    "$defs", "definitions", "$schema", "$id", "$comment", "readOnly", "writeOnly",
+    "deprecated", "discriminator",
+])  # fmt: skip
+_HANDLED = frozenset([
+    "type", "enum", "const", "anyOf", "oneOf", "allOf", "nullable", "$ref", "minimum",
+    "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength",
+    "pattern", "format", "items", "prefixItems", "minItems", "maxItems", "uniqueItems",
+    "additionalItems", "properties", "required", "additionalProperties",
+])  # fmt: skip
 _MAX_DEPTH = 64
 
 
