@@ -126,3 +126,13 @@ def test_false_means_a_counterexample_exists(a: dict[str, Any], b: dict[str, Any
     candidates += list(a.get("enum", []))
     own = [v for v in candidates if accepts(a, v) is True]
     assert any(accepts(b, v) is False for v in own), (a, b)
+
+
+MIRROR = {"same": "same", "widened": "narrowed", "narrowed": "widened", "changed": "changed"}
+
+
+@settings(max_examples=int(os.environ.get("CONTRACT_EXAMPLES", "300")), deadline=None)
+@given(schemas(), schemas())
+def test_relation_is_antisymmetric(a: dict[str, Any], b: dict[str, Any]) -> None:
+    forward, backward = relation(a, b), relation(b, a)
+    assert MIRROR.get(forward, "unknown") == backward, (a, b, forward, backward)
