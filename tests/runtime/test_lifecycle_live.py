@@ -66,3 +66,13 @@ def test_async_close_leaves_no_task_or_socket(rt_apps: RunningApps) -> None:
         assert connections_to(url) == 0
 
     asyncio.run(main())
+
+
+def test_plain_http_never_builds_a_verified_tls_context(rt_apps: RunningApps) -> None:
+    from gradio_gen.runtime._http import _SyncSchemeTransport
+
+    with Client(rt_apps["basic"]) as c:
+        assert c.predict("/add", 1, 1) == 2
+        transport = c._http._transport
+        assert isinstance(transport, _SyncSchemeTransport)
+        assert transport._plain is not None and transport._tls is None  # CA bundle never loaded

@@ -314,3 +314,11 @@ def test_app_error_names_the_endpoint(flavor: str) -> None:
     (result,) = predict(flavor, fake, ("/echo", "x"))
     assert isinstance(result, AppError) and result.endpoint == "/echo"
     assert str(result) == "App error in /echo: Oops: nope"
+
+
+def test_custom_headers_on_every_request(flavor: str) -> None:
+    fake = FakeGradio()
+    predict(flavor, fake, ("/echo", "x"), headers={"x-team": "qa"})
+    assert len(fake.requests) == 4
+    assert all(r.headers.get("x-team") == "qa" for r in fake.requests)
+    assert all(r.headers["user-agent"].startswith("gradio-gen/") for r in fake.requests)
