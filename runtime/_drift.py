@@ -90,7 +90,7 @@ class DriftGuard:
         self._error: DriftError | None = None
         self._live: AppSpec | None = None
         """The live app's spec, kept only when it differs from the embedded one."""
-        self._plans: dict[str, tuple[EndpointSpec, list[int | _Default]] | None] = {}
+        self._plans: dict[str, _Plan | DriftError] = {}
 
     # -- verdict (pure) --------------------------------------------------------------
     def classify(self, live: Mapping[str, Any]) -> ApiDiff:
@@ -133,26 +133,34 @@ class DriftGuard:
     def route(self, ep: EndpointSpec, values: list[Any]) -> tuple[EndpointSpec, list[Any]]:
         """What to send after a drift: the live endpoint (fn_index, State slots, queue and
         streaming kind) and the values re-mapped by parameter name (renamed ones followed,
-        new parameters with a default given their default). Unchanged, or not adaptable (a
-        new required parameter, a removed endpoint), -> ``ep`` and ``values`` as they are."""
+        new parameters with a default given their default). Before any drift check, or
+        without drift, -> ``ep`` and ``values`` unchanged. A call that cannot work any more
+        (the endpoint is gone, or it now requires a parameter this client does not know)
+        raises ``DriftError`` for that call, instead of reaching another function or
+        failing on the server."""
         if self._live is None:
             return ep, values
-        if ep.api_name not in self._plans:
-            self._plans[ep.api_name] = self._plan(ep)
-        plan = self._plans[ep.api_name]
+        plan = self._plans.get(ep.api_name)
         if plan is None:
-            return ep, values
+            plan = self._plans[ep.api_name] = self._plan(ep)
+        if isinstance(plan, DriftError):
+            raise plan
         target, sources = plan
         return target, [s.value if isinstance(s, _Default) else values[s] for s in sources]
 
-    def _plan(self, ep: EndpointSpec) -> tuple[EndpointSpec, list[int | _Default]] | None:
+    def _plan(self, ep: EndpointSpec) -> _Plan | DriftError:
         assert self._live is not None and self.diff is not None
-        target = self._live.endpoints.get(ep.api_name)
+        name = ep.api_name
+        changes = [c for c in self.diff if c.endpoint == name]
+        target = self._live.endpoints.get(name)
         if target is None:
-            return None
+            return DriftError(
+                f"{self.client}: {name} no longer exists on the live app; regenerate the client",
+                changes,
+            )
         index = {p.name: i for i, p in enumerate(ep.parameters)}
-        for change in self.diff:
-            if change.endpoint == ep.api_name and change.kind == "parameter_renamed":
+        for change in changes:
+            if change.kind == "parameter_renamed":
                 index[str(change.new)] = index.pop(str(change.old))
         sources: list[int | _Default] = []
         for p in target.parameters:
@@ -161,7 +169,11 @@ class DriftGuard:
             elif p.has_default:
                 sources.append(_Default(p.default))
             else:
-                return None
+                return DriftError(
+                    f"{self.client}: {name} now requires parameter {p.name!r}, which this "
+                    "client does not know; regenerate the client",
+                    changes,
+                )
         return target, sources
 
     def _failed(self, exc: Exception) -> None:
@@ -218,6 +230,9 @@ class DriftGuard:
         if self.done and self._error is None:
             return
         await self.acheck(lambda: afetch_live(engine))
+
+
+_Plan = tuple[EndpointSpec, list["int | _Default"]]
 
 
 class _Default:

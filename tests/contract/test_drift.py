@@ -73,6 +73,10 @@ def test_warn_by_default_and_the_call_goes_on(
         assert client.default(0.5) == "0.5"
         assert client.reorder("hi", 4) == "hi 4"  # v2 swapped (t, n): routed by name
         assert client.rename("hi", 3) == "hi 3"  # v2 renamed n -> amount: followed
+        with pytest.raises(DriftError, match="/removed_ep no longer exists"):
+            client.removed_ep("hi")  # refused before reaching whatever runs there now
+        with pytest.raises(DriftError, match="/required now requires parameter 'must'"):
+            client.required("hi")
 
 
 def test_error_raises_listing_breaking_changes(
@@ -254,6 +258,8 @@ def test_route_follows_the_live_layout_by_name() -> None:
     renamed = endpoint([param("x"), param("count", {"type": "integer"})])
     assert routed(snapshot({"a": a}), snapshot({"a": renamed}), "/a", ["s", 1])[1] == ["s", 1]
     needs = endpoint([param("x"), param("y", {"type": "integer"}), param("must")])
-    assert routed(snapshot({"a": a}), snapshot({"a": needs}), "/a", ["s", 1]) == (0, ["s", 1], True)
-    assert routed(snapshot({"a": a}), snapshot({"b": a}), "/a", ["s", 1]) == (0, ["s", 1], True)
+    with pytest.raises(DriftError, match="/a now requires parameter 'must'"):
+        routed(snapshot({"a": a}), snapshot({"a": needs}), "/a", ["s", 1])
+    with pytest.raises(DriftError, match="/a no longer exists"):
+        routed(snapshot({"a": a}), snapshot({"b": a}), "/a", ["s", 1])
     assert routed(snapshot({"a": a}), snapshot({"a": a}), "/a", ["s", 1]) == (0, ["s", 1], True)
