@@ -176,16 +176,12 @@ def _accept_outputs_as_inputs(endpoints: list[Endpoint], eps: list[EndpointSpec]
         params = []
         for p, pspec in zip(ep.params, spec.parameters, strict=True):
             twin = outputs.get(canonical_json(dict(pspec.schema)))
-            base, _, rest = p.annotation.partition(" | ")
-            if (
-                twin is not None
-                and base.isidentifier()
-                and base not in ("Any", "FileInput")
-                and twin.isidentifier()
-                and twin not in ("Any", base)
-            ):
-                annotation = f"{base} | {twin}" + (f" | {rest}" if rest else "")
-                p = dataclasses.replace(p, annotation=annotation)
+            base, rest = p.annotation, ""
+            for suffix in (" | None", " | NotGiven"):
+                if base.endswith(suffix):
+                    base, rest = base[: -len(suffix)], suffix
+            if twin is not None and twin not in ("Any", base) and base not in ("Any", "FileInput"):
+                p = dataclasses.replace(p, annotation=f"{base} | {twin}{rest}")
             params.append(p)
         result.append(dataclasses.replace(ep, params=tuple(params)))
     return result

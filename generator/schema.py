@@ -57,17 +57,28 @@ def _union(parts: list[str]) -> str:
     return " | ".join(seen)
 
 
-def inline_type(schema: Any, side: Side, depth: int = 0) -> str | None:
+def inline_type(
+    schema: Any, side: Side, depth: int = 0, defs: Mapping[str, Any] | None = None
+) -> str | None:
     """A Python type expression for a schema without objects or references, else ``None``.
 
-    File nodes are allowed (they map to the runtime's file types)."""
+    File nodes are allowed (they map to the runtime's file types), also behind a local
+    ``$ref`` (``{"items": {"$ref": "#/$defs/FileData"}}`` is ``list[FileInput]``)."""
     if depth > 20:
         return None
     if not isinstance(schema, Mapping):
         return "Any" if schema is True or schema is None else None
+    if depth == 0:
+        found = schema.get("$defs")
+        defs = found if isinstance(found, Mapping) else {}
     if is_file_schema(schema):
         return FILE_TYPE[side]
-    if "$ref" in schema or "properties" in schema or "additionalProperties" in schema:
+    if "$ref" in schema:
+        target = _ref_target(schema["$ref"])
+        if defs and target in defs and is_file_schema(defs[target]) and len(schema) == 1:
+            return FILE_TYPE[side]
+        return None
+    if "properties" in schema or "additionalProperties" in schema:
         return None
     if "const" in schema:
         lit = _literal(schema["const"])
@@ -82,7 +93,7 @@ def inline_type(schema: Any, side: Side, depth: int = 0) -> str | None:
     for key in ("anyOf", "oneOf"):
         variants = schema.get(key)
         if isinstance(variants, list) and variants:
-            parts = [inline_type(v, side, depth + 1) for v in variants]
+            parts = [inline_type(v, side, depth + 1, defs) for v in variants]
             if any(p is None for p in parts):
                 return None
             return _union([p for p in parts if p is not None])
@@ -90,7 +101,7 @@ def inline_type(schema: Any, side: Side, depth: int = 0) -> str | None:
         return None
     typ = schema.get("type")
     if isinstance(typ, list):
-        parts = [inline_type({**schema, "type": t}, side, depth + 1) for t in typ]
+        parts = [inline_type({**schema, "type": t}, side, depth + 1, defs) for t in typ]
         if any(p is None for p in parts):
             return None
         return _union([p for p in parts if p is not None])
@@ -104,7 +115,7 @@ def inline_type(schema: Any, side: Side, depth: int = 0) -> str | None:
         items = schema.get("items")
         if items is None or items is True or items == {}:
             return "list[Any]"
-        inner = inline_type(items, side, depth + 1)
+        inner = inline_type(items, side, depth + 1, defs)
         return f"list[{inner}]" if inner is not None else None
     if typ == "object":
         return "dict[str, Any]"

@@ -30,7 +30,7 @@ from gradio_gen.runtime._generated import (
     FileInput,
     OnDrift,
 )
-from typing_extensions import TypeAliasType, Unpack
+from typing_extensions import Unpack
 
 if TYPE_CHECKING:
     from gradio_gen.runtime._generated import AsyncJob, Job
@@ -57,13 +57,6 @@ GENERATOR_VERSION = "0.1.0"
 
 # -- models (datamodel-code-generator) ------------------------------------------------------
 
-Lambda1SInput = TypeAliasType("Lambda1SInput", list[FileInput])
-Lambda1UploadMultipleFilesOutput = TypeAliasType("Lambda1UploadMultipleFilesOutput", list[File])
-Lambda2SInput = TypeAliasType("Lambda2SInput", list[FileInput])
-Lambda2UploadMultipleFilesOutputImageVideoOutput = TypeAliasType(
-    "Lambda2UploadMultipleFilesOutputImageVideoOutput", list[File]
-)
-
 
 # -- results of endpoints with several outputs --------------------------------------------
 
@@ -86,7 +79,7 @@ class Lambda1Result(NamedTuple):
     load_upload_multiple_files: Number '# Load Upload Multiple Files'
     """
 
-    upload_multiple_files_output: Lambda1UploadMultipleFilesOutput
+    upload_multiple_files_output: list[File]
     load_upload_multiple_files: float
 
 
@@ -97,7 +90,7 @@ class Lambda2Result(NamedTuple):
     load_upload_multiple_files_image_video: Number '# Load Upload Multiple Files Image/Video'
     """
 
-    upload_multiple_files_output_image_video: Lambda2UploadMultipleFilesOutputImageVideoOutput
+    upload_multiple_files_output_image_video: list[File]
     load_upload_multiple_files_image_video: float
 
 
@@ -195,9 +188,7 @@ class _AsyncLambdaEndpoint(AsyncEndpoint[LambdaResult]):
 class _Lambda1Endpoint(Endpoint[Lambda1Result]):
     """``/lambda_1``: call it, or ``.submit(...)`` for a ``Job``."""
 
-    def __call__(
-        self, s: Lambda1SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
-    ) -> Lambda1Result:
+    def __call__(self, s: list[FileInput] | list[File], n: float = 0.0) -> Lambda1Result:
         """Call ``/lambda_1``.
 
         Args:
@@ -211,9 +202,7 @@ class _Lambda1Endpoint(Endpoint[Lambda1Result]):
         """
         return self._call((s, n))
 
-    def submit(
-        self, s: Lambda1SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
-    ) -> Job[Lambda1Result]:
+    def submit(self, s: list[FileInput] | list[File], n: float = 0.0) -> Job[Lambda1Result]:
         """Submit ``/lambda_1`` and return its ``Job`` at once (same arguments)."""
         return self._submit((s, n))
 
@@ -221,9 +210,7 @@ class _Lambda1Endpoint(Endpoint[Lambda1Result]):
 class _AsyncLambda1Endpoint(AsyncEndpoint[Lambda1Result]):
     """``/lambda_1``: await it, or ``await .submit(...)`` for an ``AsyncJob``."""
 
-    async def __call__(
-        self, s: Lambda1SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
-    ) -> Lambda1Result:
+    async def __call__(self, s: list[FileInput] | list[File], n: float = 0.0) -> Lambda1Result:
         """Call ``/lambda_1``.
 
         Args:
@@ -238,7 +225,7 @@ class _AsyncLambda1Endpoint(AsyncEndpoint[Lambda1Result]):
         return await self._call((s, n))
 
     async def submit(
-        self, s: Lambda1SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
+        self, s: list[FileInput] | list[File], n: float = 0.0
     ) -> AsyncJob[Lambda1Result]:
         """Submit ``/lambda_1`` and return its ``AsyncJob`` at once (same arguments)."""
         return await self._submit((s, n))
@@ -247,9 +234,7 @@ class _AsyncLambda1Endpoint(AsyncEndpoint[Lambda1Result]):
 class _Lambda2Endpoint(Endpoint[Lambda2Result]):
     """``/lambda_2``: call it, or ``.submit(...)`` for a ``Job``."""
 
-    def __call__(
-        self, s: Lambda2SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
-    ) -> Lambda2Result:
+    def __call__(self, s: list[FileInput] | list[File], n: float = 0.0) -> Lambda2Result:
         """Call ``/lambda_2``.
 
         Args:
@@ -263,9 +248,7 @@ class _Lambda2Endpoint(Endpoint[Lambda2Result]):
         """
         return self._call((s, n))
 
-    def submit(
-        self, s: Lambda2SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
-    ) -> Job[Lambda2Result]:
+    def submit(self, s: list[FileInput] | list[File], n: float = 0.0) -> Job[Lambda2Result]:
         """Submit ``/lambda_2`` and return its ``Job`` at once (same arguments)."""
         return self._submit((s, n))
 
@@ -273,9 +256,7 @@ class _Lambda2Endpoint(Endpoint[Lambda2Result]):
 class _AsyncLambda2Endpoint(AsyncEndpoint[Lambda2Result]):
     """``/lambda_2``: await it, or ``await .submit(...)`` for an ``AsyncJob``."""
 
-    async def __call__(
-        self, s: Lambda2SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
-    ) -> Lambda2Result:
+    async def __call__(self, s: list[FileInput] | list[File], n: float = 0.0) -> Lambda2Result:
         """Call ``/lambda_2``.
 
         Args:
@@ -290,7 +271,7 @@ class _AsyncLambda2Endpoint(AsyncEndpoint[Lambda2Result]):
         return await self._call((s, n))
 
     async def submit(
-        self, s: Lambda2SInput | Lambda1UploadMultipleFilesOutput, n: float = 0.0
+        self, s: list[FileInput] | list[File], n: float = 0.0
     ) -> AsyncJob[Lambda2Result]:
         """Submit ``/lambda_2`` and return its ``AsyncJob`` at once (same arguments)."""
         return await self._submit((s, n))
