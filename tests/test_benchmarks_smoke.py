@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ COLUMNS = ("floor", "gradio_client", "ours")
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:  # type: ignore[type-arg]
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
     out = tmp_path_factory.mktemp("bench")
     raw, md = out / "raw.json", out / "report.md"
     proc = subprocess.Popen(
@@ -48,7 +49,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:  # 
 
 
 @pytest.mark.timeout(180)
-def test_every_scenario_ran_for_every_client(quick_run: tuple[str, dict]) -> None:  # type: ignore[type-arg]
+def test_every_scenario_ran_for_every_client(quick_run: tuple[str, dict[str, Any]]) -> None:
     _, raw = quick_run
     results = raw["results"]
     assert not [r for r in results if "error" in r]
@@ -76,7 +77,7 @@ def _tables(report: str) -> list[list[list[str]]]:
 
 
 @pytest.mark.timeout(180)
-def test_report_has_all_columns_and_targets(quick_run: tuple[str, dict]) -> None:  # type: ignore[type-arg]
+def test_report_has_all_columns_and_targets(quick_run: tuple[str, dict[str, Any]]) -> None:
     report, _ = quick_run
     assert "## Machine" in report and "## Targets" in report
     tables = _tables(report)
