@@ -10,6 +10,7 @@ gradio app (the bundled demo app) is served by the main venv.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,11 @@ from tests.servers import RunningApps, launch
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_APP = ROOT / "generated_examples" / "demo_app" / "app.py"
+_REQUIRES = re.search(
+    r'^requires-python = ">=(\d+\.\d+)"$', (ROOT / "pyproject.toml").read_text(), re.M
+)
+assert _REQUIRES is not None, "pyproject.toml: requires-python not found"
+MINIMUM_PYTHON = _REQUIRES.group(1)  # the oldest Python the package claims to support
 SOURCES = ["pyproject.toml", "README.md", "LICENSE", "generator", "runtime", "templates"]
 
 pytestmark = pytest.mark.timeout(300)
@@ -70,14 +76,43 @@ def wheel(dist: Path) -> Path:
     return found
 
 
-@pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
-    """A fresh venv with only the wheel (and its declared dependencies) installed."""
-    root = tmp_path_factory.mktemp("venv")
-    _run([sys.executable, "-m", "venv", str(root / "v")], cwd=root)
+def _fresh_venv(python: str, root: Path, wheel: Path) -> Path:
+    """A new venv made by ``python`` with only the wheel (and its declared dependencies)."""
+    _run([python, "-m", "venv", str(root / "v")], cwd=root)
     py = root / "v" / "bin" / "python"
     _run([str(py), "-m", "pip", "install", "-q", str(wheel)], cwd=root, timeout=240)
     return root / "v"
+
+
+def _minimum_python() -> str | None:
+    """A working interpreter of the oldest Python the package supports, if the machine has one."""
+    candidates = [shutil.which(f"python{MINIMUM_PYTHON}")]
+    candidates += sorted(Path.home().glob(f".pyenv/versions/{MINIMUM_PYTHON}.*/bin/python"))
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [str(candidate), "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == MINIMUM_PYTHON:
+            return str(candidate)
+    return None
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
+    """A fresh venv of the interpreter running the tests."""
+    return _fresh_venv(sys.executable, tmp_path_factory.mktemp("venv"), wheel)
+
+
+@pytest.fixture(scope="module")
+def venv_minimum(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
+    """A fresh venv of the oldest supported Python."""
+    python = _minimum_python()
+    if python is None:
+        pytest.skip(f"no python{MINIMUM_PYTHON} on this machine")
+    return _fresh_venv(python, tmp_path_factory.mktemp("venv_min"), wheel)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +147,7 @@ def test_sdist_and_wheel_contents(dist: Path, wheel: Path) -> None:
     tops = {n.split("/")[0] for n in names}
     assert tops == {"gradio_gen", f"gradio_gen-{version}.dist-info"}, tops
     meta = zipfile.ZipFile(wheel).read(f"gradio_gen-{version}.dist-info/METADATA").decode()
-    assert "Requires-Python: >=3.10" in meta
+    assert f"Requires-Python: >={MINIMUM_PYTHON}" in meta
     required_dists = {
         line.split(":", 1)[1].strip().split(";")[0]
         for line in meta.splitlines()
@@ -161,7 +196,20 @@ def test_console_script_and_module_agree(venv: Path, work: Path) -> None:
 
 
 def test_generate_from_live_app_and_call_it(venv: Path, work: Path, demo_app: RunningApps) -> None:
-    url = demo_app.url
+    _generate_and_use(venv, work, demo_app.url)
+
+
+def test_the_oldest_supported_python_works_too(
+    venv_minimum: Path, work: Path, demo_app: RunningApps
+) -> None:
+    version = _run([str(venv_minimum / "bin" / "python"), "--version"], cwd=work).stdout
+    assert version.startswith(f"Python {MINIMUM_PYTHON}."), version
+    _generate_and_use(venv_minimum, work, demo_app.url)
+
+
+def _generate_and_use(venv: Path, work: Path, url: str) -> None:
+    """The installed console script generates a client from the live app; user code in the
+    same venv imports and calls it (sync, streamed job, async) with no generator module loaded."""
     _run([str(venv / "bin" / "gradio-gen"), url, "-o", "demo_client.py"], cwd=work)
     text = (work / "demo_client.py").read_text(encoding="utf-8")
     assert f'SOURCE = "{url}"' in text
