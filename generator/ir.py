@@ -99,9 +99,12 @@ class NoEndpointsError(Exception):
 
 
 def default_class_name(spec: AppSpec, source: str, hint: str = "") -> ClassName:
-    """From the app title (unless it is gradio's default), the Space, the source, a hint."""
-    for text in (spec.title, spec.space_id, source.rstrip("/").rsplit("/", 1)[-1], hint):
-        if text and pascal(text) and text.strip().lower() != "gradio" and "://" not in text:
+    """From the app title (unless it is gradio's default), the Space's name, a hint (the
+    snapshot file's name), else ``GradioApp``. A URL's host is never used."""
+    space = spec.space_id or ("" if "://" in source else source)
+    space_name = space.rsplit("/", 1)[-1] if "/" in space else ""
+    for text in (spec.title, space_name, hint):
+        if text and pascal(text) and text.strip().lower() != "gradio":
             return ClassName(text, prefix="App")
     return ClassName("GradioApp")
 

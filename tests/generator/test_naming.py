@@ -80,3 +80,18 @@ def test_identifiers_sanitise_anything(text: str) -> None:
     assert ident.isidentifier() and ident.isascii() and not keyword.iskeyword(ident)
     cls = ClassName(text)
     assert cls.isidentifier() and cls.isascii() and not keyword.iskeyword(cls)
+
+
+def test_default_class_name() -> None:
+    from gradio_gen.ir import default_class_name
+    from gradio_gen.runtime._spec import AppSpec
+
+    def spec(title: str | None, space: str | None = None) -> AppSpec:
+        return AppSpec(None, "sse_v3", "/gradio_api", None, space, title, False)
+
+    assert default_class_name(spec("My Chat App"), "http://127.0.0.1:7860/") == "MyChatApp"
+    assert default_class_name(spec("Gradio"), "http://127.0.0.1:7860/") == "GradioApp"
+    assert default_class_name(spec("Gradio"), "abidlabs/whisper-large") == "WhisperLarge"
+    assert default_class_name(spec("Gradio", "me/tts"), "http://x/") == "Tts"
+    assert default_class_name(spec("Gradio"), "snap.json", hint="demo__hello") == "DemoHello"
+    assert default_class_name(spec("3d viewer"), "x.json") == "App3dViewer"
