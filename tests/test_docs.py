@@ -104,6 +104,51 @@ def extract(text: str, path: str = "<doc>") -> list[Block]:
     return blocks
 
 
+_LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s")
+
+
+def indented_blocks(text: str, path: str = "<doc>") -> list[Block]:
+    """Indented (4-space) code blocks outside fences: they have no language, so they must carry
+    a skip marker like any other block that is not run. List continuations are not blocks."""
+    found: list[Block] = []
+    lines = text.splitlines()
+    fence = ""
+    previous = ""
+    for i, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if match and not fence:
+            fence = match["fence"]
+            continue
+        if fence:
+            closing = line.strip()
+            if closing.startswith(fence) and not closing.strip(fence[0]):
+                fence = ""
+                previous = line
+            continue
+        starts_block = (
+            line.startswith("    ")
+            and line.strip()
+            and i > 0
+            and not lines[i - 1].strip()
+            and not (_LIST_ITEM.match(previous) or previous.startswith(" "))
+        )
+        if starts_block:
+            marker = _MARKER.match(previous)
+            found.append(
+                Block(
+                    path=path,
+                    line=i + 1,
+                    lang="",
+                    code=line.strip() + "\n",
+                    marker=marker["kind"] if marker else "",
+                    arg=marker["arg"] if marker else "",
+                )
+            )
+        if line.strip():
+            previous = line
+    return found
+
+
 def problems(block: Block) -> list[str]:
     """Why a block breaks the rules (empty when it is fine)."""
     if block.marker == "skip":
@@ -231,8 +276,22 @@ def test_the_docs_exist() -> None:
 
 @pytest.mark.parametrize("doc", DOCS, ids=_ids(DOCS))
 def test_every_block_is_run_or_excused(doc: Path) -> None:
-    found = [p for b in _doc_blocks(doc) for p in problems(b)]
+    text = doc.read_text(encoding="utf-8")
+    indented = indented_blocks(text, str(doc.relative_to(ROOT)))
+    found = [p for b in [*_doc_blocks(doc), *indented] for p in problems(b)]
     assert found == []
+
+
+def test_indented_blocks_are_found() -> None:
+    text = (
+        "Intro.\n\n    gradio-gen x\n\n- item\n\n    continuation\n\n"
+        "<!-- docs-test: skip a diagram -->\n\n    A -> B\n\n```text\n\n    inside\n```\n"
+    )
+    blocks = indented_blocks(text, "i.md")
+    assert [(b.line, b.marker) for b in blocks] == [(3, ""), (11, "skip")]
+    assert [p for b in blocks for p in problems(b)] == [
+        "i.md:3: a 'plain' block must be run or carry a marker"
+    ]
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=_ids(DOCS))
