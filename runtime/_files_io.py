@@ -15,6 +15,7 @@ ffprobe on the server and only answers once the stream has ended.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import posixpath
@@ -30,10 +31,16 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import anyio
 import httpx
 
-from ._constants import DEFAULT_API_PREFIX, DOWNLOAD_CHUNK_SIZE, LOGGER_NAME
+from ._constants import (
+    DEFAULT_API_PREFIX,
+    DOWNLOAD_CHUNK_SIZE,
+    LOGGER_NAME,
+    MAX_RETRIES,
+    RETRY_STATUS_CODES,
+)
 from ._exceptions import ProtocolError, ReadTimeout, UsageError
 from ._files import File, is_url
-from ._http import map_transport_error, status_error
+from ._http import backoff, map_transport_error, retry_after, status_error
 
 log = logging.getLogger(LOGGER_NAME)
 
@@ -45,6 +52,10 @@ MAX_NAME_BYTES = 200
 
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$", re.I)
 _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+
+def _retry(response: httpx.Response, attempt: int) -> bool:
+    return response.status_code in RETRY_STATUS_CODES and attempt < MAX_RETRIES
 
 
 # -- names --------------------------------------------------------------------------------
@@ -184,14 +195,25 @@ class FileTransfer:
             yield client
 
     def _get(self, client: httpx.Client, url: str, chunk_size: int) -> Iterator[bytes]:
-        try:
-            with client.stream("GET", url, follow_redirects=True) as response:
-                if not response.is_success:
+        """GET ``url`` streamed; retried (a download is idempotent) on connect errors and
+        429/502/503/504 while no byte has been given out yet."""
+        for attempt in itertools.count():
+            started = False
+            try:
+                with client.stream("GET", url, follow_redirects=True) as response:
+                    if response.is_success:
+                        started = True
+                        yield from response.iter_bytes(chunk_size)
+                        return
                     response.read()
-                    raise status_error(response, f"download {url}")
-                yield from response.iter_bytes(chunk_size)
-        except httpx.TransportError as exc:
-            raise map_transport_error(exc, f"download {url}") from exc
+                    if not _retry(response, attempt):
+                        raise status_error(response, f"download {url}")
+                    delay = backoff(attempt, retry_after(response))
+            except httpx.TransportError as exc:
+                if started or attempt >= MAX_RETRIES:
+                    raise map_transport_error(exc, f"download {url}") from exc
+                delay = backoff(attempt)
+            time.sleep(delay)
 
     def _get_text(self, client: httpx.Client, url: str) -> str:
         return b"".join(self._get(client, url, DOWNLOAD_CHUNK_SIZE)).decode("utf-8", "replace")
@@ -254,15 +276,24 @@ class FileTransfer:
     async def _aget(
         self, client: httpx.AsyncClient, url: str, chunk_size: int
     ) -> AsyncIterator[bytes]:
-        try:
-            async with client.stream("GET", url, follow_redirects=True) as response:
-                if not response.is_success:
+        for attempt in itertools.count():  # retried like ``_get``
+            started = False
+            try:
+                async with client.stream("GET", url, follow_redirects=True) as response:
+                    if response.is_success:
+                        started = True
+                        async for chunk in response.aiter_bytes(chunk_size):
+                            yield chunk
+                        return
                     await response.aread()
-                    raise status_error(response, f"download {url}")
-                async for chunk in response.aiter_bytes(chunk_size):
-                    yield chunk
-        except httpx.TransportError as exc:
-            raise map_transport_error(exc, f"download {url}") from exc
+                    if not _retry(response, attempt):
+                        raise status_error(response, f"download {url}")
+                    delay = backoff(attempt, retry_after(response))
+            except httpx.TransportError as exc:
+                if started or attempt >= MAX_RETRIES:
+                    raise map_transport_error(exc, f"download {url}") from exc
+                delay = backoff(attempt)
+            await anyio.sleep(delay)
 
     async def _aget_text(self, client: httpx.AsyncClient, url: str) -> str:
         data = b"".join([c async for c in self._aget(client, url, DOWNLOAD_CHUNK_SIZE)])
