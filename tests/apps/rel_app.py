@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import tempfile
+from pathlib import Path
 
 import gradio as gr
 
@@ -53,6 +55,12 @@ async def digest(path: str) -> str:
     return f"{len(data)}:{hashlib.sha256(data).hexdigest()}"
 
 
+async def make_file(size: float) -> str:
+    path = Path(tempfile.mkdtemp()) / "made.bin"
+    path.write_bytes(bytes(range(256)) * (int(size) // 256))
+    return str(path)
+
+
 with gr.Blocks(title="Reliability App") as demo:
     t_in = gr.Textbox(label="text")
     t_out = gr.Textbox(label="out")
@@ -68,3 +76,4 @@ with gr.Blocks(title="Reliability App") as demo:
     btn.click(gen_then_fail, n_in, t_out, api_name="gen_then_fail")
     btn.click(big, num, t_out, api_name="big")
     btn.click(digest, f_in, t_out, api_name="digest")
+    btn.click(make_file, num, gr.File(label="made"), api_name="make_file")

@@ -371,3 +371,32 @@ def test_upload_stalled_midway_times_out(
     assert time.monotonic() - started < 10
     assert c.predict("/digest", str(path)) == digest
     close_and_check(c, proxy, baseline)
+
+
+# -- downloads ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [502, 503, 429])
+def test_download_gateway_error_is_retried(
+    proxy: FaultProxy, baseline: Baseline, tmp_path: Path, status: int
+) -> None:
+    # a download is idempotent: a transient gateway error must not lose the result
+    proxy.add(Rule(r"/file=", "status", status=status, retry_after="0.1"))
+    c = Client(proxy.url, download_dir=tmp_path)
+    out = c.predict("/make_file", 256 * 1000)
+    assert out.local_path.read_bytes() == bytes(range(256)) * 1000
+    assert [e.status for e in proxy.requests(r"/file=")] == [status, 200]
+    close_and_check(c, proxy, baseline)
+
+
+def test_download_reset_midway_is_a_transport_error(
+    proxy: FaultProxy, baseline: Baseline, tmp_path: Path
+) -> None:
+    proxy.add(Rule(r"/file=", "reset", point="response", after_bytes=100_000, times=None))
+    c = Client(proxy.url)
+    made = c.predict("/make_file", 256 * 4000)
+    assert_raises_exactly(TransportError, made.read_bytes)
+    proxy.clear()
+    assert made.read_bytes() == bytes(range(256)) * 4000
+    assert not list(tmp_path.iterdir())
+    close_and_check(c, proxy, baseline)
