@@ -219,6 +219,7 @@ def check_module_shape(text: str) -> None:
 _counter = iter(range(10**9))
 
 
+@pytest.mark.timeout(900)
 @given(snapshot=hostile_snapshot())
 @settings(
     max_examples=int(os.environ.get("GG_HOSTILE_EXAMPLES", "100")),
