@@ -1,0 +1,73 @@
+"""What a user's type checker sees: correct calls pass ``mypy --strict``, wrong ones fail on
+the line we expect (the generated demo client, used as a user would)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from tests.generator._util import EXAMPLES, mypy_strict
+
+GOOD = """
+import asyncio
+from typing import assert_type
+from demo_client import AsyncDemoApp, DemoApp, TextStatsResult, TotalTableInput
+from gradio_gen.runtime import InputValidationError
+
+def use(app: DemoApp) -> None:
+    assert_type(app.greet("Ann"), str)
+    assert_type(app.greet("Ann", "pirate", 2), str)
+    assert_type(app.greet(name="Ann", style="formal"), str)
+    stats = app.text_stats("a b")
+    assert_type(stats, TextStatsResult)
+    words, chars, longest = stats
+    assert_type(longest, str)
+    assert_type(stats.words, float)
+    job = app.countdown.submit(3)
+    for partial in job:
+        assert_type(partial, str)
+    assert_type(job.result(), str)
+    assert_type(app.total(TotalTableInput(headers=["a"], data=[[1]])), float)
+    same = app.endpoint("/greet")
+    try:
+        app.greet("x")
+    except InputValidationError as exc:
+        assert_type(exc.errors, dict[str, list[str]])
+
+async def use_async() -> None:
+    async with AsyncDemoApp("http://127.0.0.1:7860/", timeout=5.0, hf_token=None) as app:
+        assert_type(await app.greet("Ann"), str)
+        job = await app.countdown.submit()
+        assert_type(await job.result(), str)
+
+with DemoApp(headers={"x": "y"}, max_retries=1) as client:
+    use(client)
+asyncio.run(use_async())
+"""
+
+BAD = """
+from demo_client import DemoApp
+
+app = DemoApp()
+app.greet("Ann", style="rude")  # BAD: not one of the choices
+app.greet(3)  # BAD: name is a str
+n: int = app.greet("Ann")  # BAD: returns str
+app.text_stats("x").nope  # BAD: no such output field
+app.no_such_endpoint()  # BAD: no such endpoint
+DemoApp(timeout="soon")  # BAD: not a runtime option type
+DemoApp(no_such_option=1)  # BAD: unknown option
+app.countdown.submit(3).result().nope  # BAD: str has no attribute
+"""
+
+
+def test_user_code_type_checks(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLES / "demo_app" / "client.py", tmp_path / "demo_client.py")
+    (tmp_path / "good.py").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "bad.py").write_text(BAD, encoding="utf-8")
+    good = mypy_strict([tmp_path / "good.py"], tmp_path)
+    assert good.returncode == 0, good.stdout
+    bad = mypy_strict([tmp_path / "bad.py"], tmp_path)
+    flagged = {int(m) for m in re.findall(r"^bad\.py:(\d+): error", bad.stdout, re.M)}
+    expected = {i + 1 for i, line in enumerate(BAD.split("\n")) if "# BAD" in line}
+    assert expected <= flagged, bad.stdout
