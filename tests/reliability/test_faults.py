@@ -396,7 +396,8 @@ def test_download_reset_midway_is_a_transport_error(
     c = Client(proxy.url)
     made = c.predict("/make_file", 256 * 4000)
     assert_raises_exactly(TransportError, made.read_bytes)
+    assert_raises_exactly(TransportError, made.download, tmp_path)
+    assert not list(tmp_path.iterdir()), "a partial download was left behind"
     proxy.clear()
     assert made.read_bytes() == bytes(range(256)) * 4000
-    assert not list(tmp_path.iterdir())
     close_and_check(c, proxy, baseline)

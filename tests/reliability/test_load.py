@@ -16,9 +16,8 @@ from tests.servers import RunningApps
 
 from ._health import Baseline
 
-MAX_CLIENT_THREADS = 2
-"""Threads one client may add while busy (the sync client's stream reader, at most one per
-session; the async client none)."""
+SYNC_THREADS = 1
+"""Threads a busy sync client adds: its one session stream reader (the async client adds none)."""
 
 
 def client_threads(baseline: Baseline) -> int:
@@ -41,7 +40,7 @@ def test_1000_concurrent_calls_on_one_async_client(rel_apps: RunningApps) -> Non
     started = time.monotonic()
     results, peak = asyncio.run(asyncio.wait_for(main(), 100))
     assert results == [f"a{i}" for i in range(n)]
-    assert peak <= MAX_CLIENT_THREADS, peak
+    assert peak == 0, peak
     assert time.monotonic() - started < 100
     baseline.check()
 
@@ -61,7 +60,7 @@ def test_200_concurrent_calls_on_one_sync_client(rel_apps: RunningApps) -> None:
             time.sleep(0.05)
         results = [f.result(timeout=1) for f in futures]
     assert results == [f"s{i}" for i in range(n)]
-    assert 1 <= peak <= MAX_CLIENT_THREADS, peak
+    assert peak == SYNC_THREADS, peak
     baseline.check()
 
 
