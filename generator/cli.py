@@ -13,9 +13,12 @@ User-facing problems are printed as one ``gradio-gen: error: ...`` message; no t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import logging
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -93,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return diff.main(argv[1:])
     args = build_parser().parse_args(argv)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("gradio-gen: %(levelname)s: %(message)s"))
+    log.addHandler(handler)
+    log.propagate = False
     try:
         return _run(args)
     except _UserError as exc:
@@ -101,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gradio-gen: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug: say so briefly, keep the traceback for --debug users
+    except Exception as exc:  # a bug: say so briefly (the traceback is logged at debug level)
         log.debug("internal error", exc_info=True)
         print(
             f"gradio-gen: internal error: {type(exc).__name__}: {exc}\n"
@@ -110,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        log.removeHandler(handler)
+        log.propagate = True
 
 
 class _UserError(Exception):
@@ -168,13 +178,33 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return EXIT_OK
     try:
-        output.write_text(text, encoding="utf-8")
+        _write_atomically(output, text)
     except OSError as exc:
         raise _UserError(f"{args.output}: cannot write: {exc}", EXIT_USAGE) from None
     if not args.quiet:
         elapsed = time.perf_counter() - started
         print(f"gradio-gen: wrote {args.output} ({elapsed:.2f} s)", file=sys.stderr)
     return EXIT_OK
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write next to ``path`` then rename, so an interrupted run never leaves half a module."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _check(output: Path, text: str, snap: dict[str, Any], quiet: bool) -> int:

@@ -33,6 +33,8 @@ def test_stdout_and_file_are_identical(tmp_path: Path, capsys: pytest.CaptureFix
     code, _, err = run([str(SNAP), "-o", str(target)], capsys)
     assert code == 0 and "wrote" in err
     assert target.read_text(encoding="utf-8") == out
+    assert target.stat().st_mode & 0o044  # readable like any file the user writes
+    assert [p.name for p in tmp_path.iterdir()] == ["client.py"]  # no temporary left behind
 
 
 def test_key_order_does_not_change_a_byte(
