@@ -401,3 +401,14 @@ def test_download_reset_midway_is_a_transport_error(
     proxy.clear()
     assert made.read_bytes() == bytes(range(256)) * 4000
     close_and_check(c, proxy, baseline)
+
+
+def test_slow_stream_is_not_idle(proxy: FaultProxy, harness: Harness, hbaseline: Baseline) -> None:
+    # stream_idle bounds silence, not the whole transfer: a 4 MB answer dripping at 1 MB/s
+    # for ~4 s passes with a 1 s idle bound
+    c = harness.open(proxy.url, timeout=Timeout(stream_idle=1.0))
+    proxy.add(Rule(DATA, "throttle", point="response", rate=1 << 20))
+    started = time.monotonic()
+    assert len(c.predict("/big", 4 << 20)) == 4 << 20
+    assert time.monotonic() - started > 3, "the stream was not throttled"
+    close_and_check(c, proxy, hbaseline)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from gradio_gen.runtime import AsyncClient, CancelledError, Client
+from gradio_gen.runtime import AsyncClient, CancelledError, Client, UsageError
 
 from tests.servers import RunningApps
 
@@ -167,4 +167,49 @@ def test_cancel_right_after_submit_never_hangs(rel_apps: RunningApps, where: str
             with pytest.raises(CancelledError):
                 job.result(timeout=10)
         assert client.predict("/hold", 0.05) == 0.05
+    baseline.check()
+
+
+def test_close_while_many_calls_wait_sync(rel_apps: RunningApps) -> None:
+    baseline = Baseline()
+    client = Client(rel_apps["rel_app"])
+    with ThreadPoolExecutor(50, thread_name_prefix="caller") as pool:
+        futures = [pool.submit(client.predict, "/hold", 5) for _ in range(50)]
+        deadline = time.monotonic() + 20
+        while not client._session or len(client._session.core._records) < 50:
+            assert time.monotonic() < deadline, "the calls did not start"
+            time.sleep(0.02)
+        started = time.monotonic()
+        client.close()
+        errors = [f.exception(timeout=10) for f in futures]
+    assert time.monotonic() - started < 5, "waiting callers were not released promptly"
+    assert all(type(e) is CancelledError for e in errors), errors
+    with pytest.raises(UsageError, match="closed"):
+        client.submit("/hold", 0.1)
+    baseline.check()
+
+
+def test_close_while_many_calls_wait_async(rel_apps: RunningApps) -> None:
+    baseline = Baseline()
+
+    async def main() -> list[BaseException | None]:
+        client = AsyncClient(rel_apps["rel_app"])
+        await client.connect()
+        tasks = [asyncio.ensure_future(client.predict("/hold", 5)) for _ in range(100)]
+        for _ in range(400):
+            if client._session is not None and len(client._session.core._records) == 100:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the calls did not start")
+        started = time.monotonic()
+        await client.aclose()
+        _, pending = await asyncio.wait(tasks, timeout=5)
+        assert not pending and time.monotonic() - started < 5
+        with pytest.raises(UsageError, match="closed"):
+            await client.submit("/hold", 0.1)
+        return [t.exception() for t in tasks]
+
+    errors = asyncio.run(asyncio.wait_for(main(), 60))
+    assert all(type(e) is CancelledError for e in errors), errors
     baseline.check()
