@@ -170,7 +170,8 @@ def _unwrap_update(value: Any) -> Any:
 
 
 def _shape_output(owner: type, spec: EndpointSpec, outputs: list[Any]) -> Any:
-    """Visible outputs -> the declared return type. A property-only update gives ``None``
+    """Visible outputs -> the declared return type. ``None`` stays ``None`` (an app may
+    return None for any output: no image, empty gallery), and so does a property-only update
     (the app left that output's value as it was; there is no value to return)."""
     shapes = _shapes_of(owner)
     if shapes.none_output:
@@ -179,8 +180,8 @@ def _shape_output(owner: type, spec: EndpointSpec, outputs: list[Any]) -> Any:
     shaped: list[Any] = []
     for i, adapter in enumerate(shapes.outputs):
         raw = values[i] if i < len(values) else None
-        if raw is _UNCHANGED:
-            shaped.append(None)
+        if raw is _UNCHANGED or raw is None:
+            shaped.append(None)  # left as it was / empty (an app may return None for any output)
             continue
         try:
             shaped.append(adapter.validate_python(raw))

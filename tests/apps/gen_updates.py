@@ -24,3 +24,5 @@ with gr.Blocks(title="Updates") as demo:
     gr.Button("a").click(as_update, inp, out, api_name="as_update")
     gr.Button("b").click(as_component, inp, [out, num], api_name="as_component")
     gr.Button("c").click(only_props, inp, out, api_name="only_props")
+    image = gr.Image(label="Picture")
+    gr.Button("d").click(lambda text: None, inp, image, api_name="nothing")

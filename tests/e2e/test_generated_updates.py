@@ -34,3 +34,7 @@ def test_update_with_a_value_gives_the_value(client_module: object) -> None:
 
 def test_property_only_update_gives_none(client_module: object) -> None:
     assert client_module.only_props("x") is None  # type: ignore[attr-defined]
+
+
+def test_empty_output_gives_none(client_module: object) -> None:
+    assert client_module.nothing("x") is None  # type: ignore[attr-defined]
