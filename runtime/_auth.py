@@ -8,13 +8,14 @@ Host rule: the token is attached only to requests whose host is allowed: the Hub
 (``HF_ENDPOINT``'s host), the Space host the Hub reported, any ``https://*.hf.space`` host,
 and, when the caller passed the token explicitly, the host of the URL they connect to.
 It is attached per request (httpx request hook, which also runs for every redirect hop)
-and removed from any request to another host, so a redirect never carries it away.
+and removed from any request to another host, so a redirect never carries it away. The
+caller's extra ``headers`` follow the same rule, and always go to the app's own host.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -65,6 +66,23 @@ class TokenPolicy:
         self.token = token
         self._hub = _host(hf_endpoint())
         self._hosts = {h.lower() for h in extra_hosts if h}
+        self._scoped: dict[str, str] = {}
+        self._app_host = ""
+
+    def scope_headers(self, headers: Mapping[str, str], app_url: str | None) -> None:
+        """The caller's extra ``headers`` (client-wide defaults) may go only to the app's
+        host and to hosts the token may go to; ``apply`` strips them from any other request
+        (a redirect hop, a file URL named by the server)."""
+        self._scoped = {k.lower(): v for k, v in headers.items()}
+        self._app_host = _host(app_url) if app_url else ""
+
+    def _trusted(self, url: httpx.URL) -> bool:
+        host = (url.host or "").lower()
+        return (
+            host in (self._app_host, self._hub)
+            or host in self._hosts
+            or (url.scheme == "https" and host.endswith(".hf.space"))
+        )
 
     def allow_url(self, url: str) -> None:
         """Allow the host of ``url`` (an explicit token's URL, or a Hub-reported Space host)."""
@@ -91,6 +109,10 @@ class TokenPolicy:
                 del request.headers[name]  # carried over by a redirect: strip it
         if header is not None:
             request.headers[header] = value
+        if self._scoped and not self._trusted(request.url):
+            for name, scoped in self._scoped.items():
+                if request.headers.get(name) == scoped:
+                    del request.headers[name]
 
     def sync_hook(self, request: httpx.Request) -> None:
         self.apply(request)

@@ -140,6 +140,7 @@ class _BaseClient:
         self._token_policy = TokenPolicy(resolve_token(hf_token))
         if explicit and self.root is not None:
             self._token_policy.allow_url(self.root)  # the caller passed it for this URL
+        self._token_policy.scope_headers(self._headers, self.root)
         self._config: dict[str, Any] | None = None
         self._info: dict[str, Any] | None = None
         self._spec: AppSpec | None = None
