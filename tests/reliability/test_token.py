@@ -134,3 +134,24 @@ def test_no_token_without_one(app: Recorder, elsewhere: Recorder) -> None:
         )
         assert file.read_bytes() == b"payload"
     assert all("authorization" not in "".join(h) for _, h in app.seen + elsewhere.seen)
+
+
+SECRET_HEADERS = {"x-api-key": "key-" + TOKEN, "authorization": "Bearer other-" + TOKEN}
+
+
+def test_caller_headers_stay_on_the_app_host(app: Recorder, elsewhere: Recorder) -> None:
+    root = f"http://127.0.0.1:{app.port}/"
+    with Client(root, headers=SECRET_HEADERS, snapshot=snapshot()) as client:
+        transfer = client._files.transfer
+        redirected = File.from_data(
+            {"path": "/a", "url": f"{root}gradio_api/file=/a"}, transfer=transfer
+        )
+        assert redirected.read_bytes() == b"payload"
+        named = File.from_data({"path": f"http://localhost:{elsewhere.port}/b"}, transfer=transfer)
+        assert named.read_bytes() == b"payload"  # a file URL chosen by the server
+    assert sorted(app.tokens()) == [
+        "/gradio_api/file=/a: authorization",
+        "/gradio_api/file=/a: x-api-key",
+    ]
+    assert [path for path, _ in elsewhere.seen] == ["/gradio_api/file=/a", "/b"]
+    assert elsewhere.tokens() == [], "caller headers reached another host"
