@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from gradio_gen.runtime._exceptions import ProtocolError
 from gradio_gen.runtime._spec import AppSpec
@@ -31,8 +32,21 @@ class SourceError(Exception):
         super().__init__(message)
 
 
+_SPACE_PAGE = re.compile(
+    r"^https?://(?:www\.)?huggingface\.co/spaces/([\w.-]+/[\w.-]+)/?(?:[?#].*)?$", re.I
+)
+
+
+def space_of(source: str) -> str | None:
+    """The Space id of a Space page URL (``https://huggingface.co/spaces/owner/name``)."""
+    match = _SPACE_PAGE.match(source)
+    return match.group(1) if match else None
+
+
 def kind_of(source: str) -> str:
     """``"url"``, ``"file"`` or ``"space"``."""
+    if space_of(source):
+        return "space"
     if re.match(r"^https?://", source, re.I):
         return "url"
     if os.path.exists(source) or source.endswith(".json"):
@@ -83,7 +97,8 @@ def fetch_url(url: str, *, hf_token: str | None = None) -> dict[str, Any]:
     import httpx
     from gradio_gen.runtime._auth import TokenPolicy
 
-    root = url.rstrip("/") + "/"
+    parts = urlsplit(url)  # the app root: no query or fragment
+    root = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/", "", ""))
     headers = {"user-agent": f"gradio-gen/{__version__}"}
     policy = TokenPolicy(hf_token)  # the token goes to this host only, never along a redirect
     policy.allow_url(root)
@@ -183,14 +198,16 @@ def load(
         from gradio_gen.runtime._auth import resolve_token
 
         token = hf_token if hf_token is not None else resolve_token()
-        return fetch_space(source, hf_token=token, status_callback=status_callback)
+        return fetch_space(
+            space_of(source) or source, hf_token=token, status_callback=status_callback
+        )
     return load_file(source)
 
 
 def default_source(snapshot: Mapping[str, Any], given: str) -> str:
     """What the generated client connects to by default."""
     if kind_of(given) in ("url", "space"):
-        return given
+        return space_of(given) or given
     meta = snapshot.get("source")
     if isinstance(meta, str) and kind_of(meta) in ("url", "space") and not os.path.exists(meta):
         return meta

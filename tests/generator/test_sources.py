@@ -82,3 +82,17 @@ def test_private_space_needs_a_token(
 def test_url_that_is_not_a_gradio_app(hub: FakeHub, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run([hub.url + "/nothing/"], capsys)
     assert code == 3 and "gradio-gen: error:" in err
+
+
+def test_url_with_query_and_space_page_urls(
+    basic_apps: RunningApps, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gradio_gen.snapshot import default_source, kind_of, space_of
+
+    target = tmp_path / "q_client.py"
+    code, err = run([basic_apps["basic"] + "?__theme=dark", "-o", str(target)], capsys)
+    assert code == 0, err
+    page = "https://huggingface.co/spaces/abidlabs/whisper"
+    assert (kind_of(page), space_of(page)) == ("space", "abidlabs/whisper")
+    assert default_source({}, page + "/") == "abidlabs/whisper"
+    assert kind_of("owner/name") == "space" and kind_of("snap.json") == "file"
