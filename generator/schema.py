@@ -75,7 +75,13 @@ def inline_type(
         return FILE_TYPE[side]
     if "$ref" in schema:
         target = _ref_target(schema["$ref"])
-        if defs and target in defs and is_file_schema(defs[target]) and len(schema) == 1:
+        if (
+            defs
+            and target is not None
+            and target in defs
+            and is_file_schema(defs[target])
+            and len(schema) == 1
+        ):
             return FILE_TYPE[side]
         return None
     if "properties" in schema or "additionalProperties" in schema:
