@@ -409,3 +409,23 @@ def test_relative_links_resolve(doc: Path) -> None:
         if not path.exists() or (missing_anchor and anchor not in _anchors(path)):
             broken.append(target)
     assert broken == []
+
+
+def test_the_runner_fails_on_a_broken_block(tmp_path: Path) -> None:
+    """Control for test_doc_blocks_run: a failing python or shell block fails the run, named."""
+    for lang, code in (("python", "x = 1\nassert x == 2\n"), ("bash", "true\nfalse\necho no\n")):
+        steps = [
+            {"where": "ok.md:1", "lang": "python", "code": "y = 1\n"},
+            {"where": "bad.md:7", "lang": lang, "code": code},
+        ]
+        (tmp_path / "steps.json").write_text(json.dumps(steps), encoding="utf-8")
+        proc = subprocess.run(
+            [sys.executable, "-c", _DRIVER, "steps.json"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode != 0
+        assert "bad.md:7" in proc.stderr
+        assert "no" not in proc.stdout.split("bad.md:7")[-1]  # stopped at the failing line
