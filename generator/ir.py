@@ -16,12 +16,14 @@ from typing import Any, Literal
 
 from gradio_gen.models import ModelBlock, build_models
 from gradio_gen.naming import (
+    MODULE_RESERVED,
     ClassName,
     PythonIdentifier,
     endpoint_attribute_names,
     field_names,
     parameter_names,
     pascal,
+    unique,
 )
 from gradio_gen.runtime._spec import (
     AppSpec,
@@ -122,23 +124,23 @@ def build(
     eps = sorted(spec.public_endpoints, key=lambda e: (e.fn_index, e.api_name))
     if not eps:
         raise NoEndpointsError("the app has no named public endpoints")
-    cls = (
+    cls = _client_name(
         ClassName(class_name, prefix="App")
         if class_name
         else default_class_name(spec, source, name_hint)
     )
     async_cls = ClassName("Async" + cls)
     doc = Document()
-    for reserved in (cls, async_cls):
+    for reserved in (cls, async_cls, "Fake" + cls, "AsyncFake" + cls):
         doc.reserve(reserved)
     attrs = endpoint_attribute_names([e.api_name for e in eps])
-    plans = []
+    bases: set[str] = set()
+    endpoints = []
     for ep in eps:
-        base = pascal(attrs[ep.api_name]) or "Endpoint"
-        for suffix in ("Result",):
-            doc.reserve(ClassName(base + suffix))
-        plans.append((ep, base))
-    endpoints = [_endpoint(ep, attrs[ep.api_name], base, doc) for ep, base in plans]
+        # the private endpoint classes are _<Base>Endpoint: bases must differ (count_up_2 and
+        # count_up2 both PascalCase to CountUp2)
+        base = unique(pascal(attrs[ep.api_name]) or "Endpoint", bases)
+        endpoints.append(_endpoint(ep, attrs[ep.api_name], base, doc))
     endpoints = _accept_outputs_as_inputs(endpoints, eps)
     expected = [n for n in doc.roots]
     models = build_models(doc.document(), expected)
@@ -157,12 +159,19 @@ def build(
     )
 
 
+def _client_name(name: ClassName) -> ClassName:
+    """The client class name and its Async/Fake variants must not shadow a module name."""
+    variants = (name, "Async" + name, "Fake" + name, "AsyncFake" + name)
+    if any(v in MODULE_RESERVED for v in variants):
+        return ClassName(name + "App")
+    return name
+
+
 def _type_for(schema: Mapping[str, Any], side: Side, root_name: str, doc: Document) -> str:
     simple = inline_type(schema, side)
     if simple is not None:
         return simple
-    name = ClassName(root_name)
-    doc.reserve(name)
+    name = doc.claim(ClassName(root_name))  # unique: aB and a_b both PascalCase to AB
     doc.add_root(name, schema, side)
     return name
 
@@ -227,7 +236,7 @@ def _endpoint(ep: EndpointSpec, attr: PythonIdentifier, base: str, doc: Document
     elif len(outputs) == 1:
         result_type = outputs[0].annotation
     else:
-        result_class = ClassName(base + "Result")
+        result_class = ClassName(doc.claim(ClassName(base + "Result")))
         result_type = result_class
     return Endpoint(
         api_name=ep.api_name,

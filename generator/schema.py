@@ -145,6 +145,10 @@ class Document:
     def reserve(self, name: str) -> None:
         self.taken.add(name)
 
+    def claim(self, wanted: str) -> str:
+        """``wanted`` if no definition or reserved name has it, else a unique variant."""
+        return self._name(wanted, [])
+
     def _name(self, wanted: str, alternatives: list[str]) -> str:
         for cand in [wanted, *alternatives]:
             if cand not in self.taken:

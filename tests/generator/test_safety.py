@@ -14,7 +14,7 @@ from gradio_gen.render import docstring
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.generator._util import generate, load_module, minimal_app, param, ret
+from tests.generator._util import generate, load_module, minimal_app, mypy_strict, param, ret
 
 HOSTILE = [
     '"""',
@@ -314,3 +314,59 @@ def test_deep_nesting_degrades_instead_of_failing(depth: int, tmp_path: Path) ->
     path = tmp_path / "deep.py"
     path.write_text(text, encoding="utf-8")
     load_module(path)
+
+
+def test_hostile_modules_pass_mypy_strict(tmp_path: Path) -> None:
+    """Whatever the names and strings, the module still type-checks."""
+    paths: list[Path] = []
+
+    @given(hostile_snapshot())
+    @settings(
+        max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def collect(snapshot: dict[str, Any]) -> None:
+        path = tmp_path / f"hostile_mypy_{len(paths)}.py"
+        path.write_text(generate(snapshot), encoding="utf-8")
+        paths.append(path)
+
+    collect()
+    proc = mypy_strict(paths, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+
+
+def test_name_collisions_are_resolved(tmp_path: Path) -> None:
+    obj = {"type": "object", "properties": {"v": {"type": "integer"}}}
+    other = {"type": "object", "properties": {"w": {"type": "string"}}}
+    snap = minimal_app(
+        {
+            "/count-up": {
+                "parameters": [param("aB", obj), param("a_b", other)],
+                "returns": [ret("r", obj), ret("s", obj)],
+            },
+            "/count-up!": {"parameters": [], "returns": [ret("r", other)]},
+            "/count_up2": {"parameters": [], "returns": [ret("r", obj), ret("t", other)]},
+            "/predict": {
+                "parameters": [],
+                "returns": [ret("x", {"type": "string"}), ret("y", {"type": "string"})],
+            },
+        },
+        title="Any",
+    )
+    text = generate(snap)
+    path = tmp_path / "collide.py"
+    path.write_text(text, encoding="utf-8")
+    proc = mypy_strict([path], tmp_path)
+    assert proc.returncode == 0, proc.stdout
+    module = load_module(path)
+    import typing
+
+    hints = typing.get_type_hints(module._CountUpEndpoint.__call__)
+    assert hints["aB"] is not hints["a_b"]
+    assert "AnyApp" in module.__all__
+    for title in ("Job", "Endpoint", "File", "PredictResult"):
+        text = generate({**snap, "config": {**snap["config"], "title": title}})
+        compile(text, "x.py", "exec")
+        assert f"class {title}(AppClient)" not in text or title == "PredictResult"
+        tree = ast.parse(text)
+        names = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+        assert len(names) == len(set(names)), title
