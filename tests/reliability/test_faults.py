@@ -8,13 +8,16 @@ thread, socket or descriptor behind.
 from __future__ import annotations
 
 import hashlib
+import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gradio_gen.runtime import (
     AppError,
+    CancelledError,
     Client,
     HTTPStatusError,
     QueueFullError,
@@ -411,4 +414,70 @@ def test_slow_stream_is_not_idle(proxy: FaultProxy, harness: Harness, hbaseline:
     started = time.monotonic()
     assert len(c.predict("/big", 4 << 20)) == 4 << 20
     assert time.monotonic() - started > 3, "the stream was not throttled"
+    close_and_check(c, proxy, hbaseline)
+
+
+# -- everything at once -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_chaos(proxy: FaultProxy, harness: Harness, hbaseline: Baseline, seed: int) -> None:
+    """Submits, cancels and faults interleaved: every job ends in time with its own value or
+    an allowed error; the client works afterwards and leaks nothing."""
+    rng = random.Random(seed)
+    c = harness.open(proxy.url)
+    proxy.add(
+        # session streams, in the order they are opened
+        Rule(DATA, "reset", point="events", after_msg="process_completed"),
+        Rule(DATA, "status", status=502, retry_after="0.05"),  # retried
+        Rule(DATA, "close", point="events", after_events=10),
+        # joins
+        Rule(JOIN, "status", status=429, retry_after="0.05", skip=25, times=2),  # retried
+        Rule(JOIN, "status", status=503, skip=30, times=2),
+        Rule(JOIN, "delay", seconds=0.2, skip=35, times=5),
+    )
+    jobs: list[tuple[Any, float, bool]] = []
+    refused = 0
+
+    def phase(n: int, pause: float, values: list[float], cancel_rate: float) -> None:
+        nonlocal refused
+        for _ in range(n):
+            value = rng.choice(values) + len(jobs) / 10_000
+            try:
+                job = c.submit("/hold", value)
+            except HTTPStatusError as exc:  # the injected 503 on a join (a 429 is retried)
+                assert type(exc) is HTTPStatusError and exc.status_code == 503
+                refused += 1
+                continue
+            cancelled = rng.random() < cancel_rate and job.cancel()
+            jobs.append((job, value, cancelled))
+            time.sleep(rng.uniform(0, pause))
+
+    def settle(batch: list[tuple[Any, float, bool]]) -> int:
+        lost = 0
+        started = time.monotonic()
+        for job, value, cancelled in batch:
+            try:
+                got = job.result(timeout=30)
+            except CancelledError:
+                assert cancelled
+                continue
+            except StreamLostError:
+                lost += 1
+                continue
+            assert not cancelled and got == value
+        assert time.monotonic() - started < 30
+        return lost
+
+    phase(20, 0.0, [1.0, 1.5], 0.0)  # the first stream is reset after the first result
+    assert settle(jobs) > 0
+    first = len(jobs)
+    # 502 on opening the next stream, which is cut after 10 events; 429s, 503s, slow joins
+    phase(25, 0.03, [0.3, 0.6, 1.0], 0.2)
+    assert settle(jobs[first:]) > 0
+    assert refused == 2
+    injected = [e.injected for e in proxy.log if e.injected]
+    assert injected.count("status") == 5 and "reset" in injected and "close" in injected
+    proxy.clear()
+    assert c.predict("/hold", 0.05) == 0.05
     close_and_check(c, proxy, hbaseline)
