@@ -93,6 +93,8 @@ class SyncSession:
         self._reader: threading.Thread | None = None
         self._response: httpx.Response | None = None
         self._closed = False
+        self._stopped = threading.Event()
+        """Set by ``close``: cuts short the reader's backoff between stream-open attempts."""
 
     # -- calls ------------------------------------------------------------------------
     def join(
@@ -206,7 +208,7 @@ class SyncSession:
             except httpx.TransportError as exc:
                 if attempt >= self.max_retries or isinstance(exc, httpx.ReadTimeout):
                     raise map_transport_error(exc, "opening the session stream") from exc
-                time.sleep(backoff(attempt))
+                self._pause(backoff(attempt))
                 attempt += 1
                 continue
             if response.is_success:
@@ -214,10 +216,15 @@ class SyncSession:
             response.read()
             response.close()
             if response.status_code in RETRY_STATUS_CODES and attempt < self.max_retries:
-                time.sleep(backoff(attempt, retry_after(response)))
+                self._pause(backoff(attempt, retry_after(response)))
                 attempt += 1
                 continue
             raise status_error(response, "opening the session stream")
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep between attempts, unless ``close`` comes first."""
+        if self._stopped.wait(seconds):
+            raise StreamLostError("the client was closed")
 
     def _read_loop(self) -> None:
         while True:
@@ -277,6 +284,7 @@ class SyncSession:
     def close(self, timeout: float = 5.0) -> None:
         with self.lock:
             self._closed = True
+            self._stopped.set()
             self._wake(self.core.close(CancelledError("the client was closed")))
             reader = self._reader
             shutdown_response(self._response)
