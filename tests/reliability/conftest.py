@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.faultproxy import FaultProxy
+from tests.runtime._bridge import Harness, make_harness
 from tests.servers import RunningApps, launch
 
 from ._health import Baseline
@@ -30,3 +31,18 @@ def baseline(proxy: FaultProxy) -> Baseline:
     """Taken after the proxy started: ``check()`` after closing the client proves the client
     left no thread, socket or descriptor behind."""
     return Baseline()
+
+
+@pytest.fixture(params=["sync", "async"])
+def harness(request: pytest.FixtureRequest, proxy: FaultProxy) -> Iterator[Harness]:
+    """Drives a ``Client`` or an ``AsyncClient`` through one blocking API."""
+    h = make_harness(str(request.param))
+    try:
+        yield h
+    finally:
+        h.close()
+
+
+@pytest.fixture
+def hbaseline(harness: Harness) -> Baseline:
+    return Baseline()  # after the harness' loop thread exists
