@@ -1,6 +1,6 @@
 """Benchmark gradio-gen's client against gradio_client 2.7.2 and the floor, on a local app.
 
-    python benchmarks/run_bench.py                     # full run (~20 min on 2 busy cores)
+    python benchmarks/run_bench.py                     # full run (8-10 min on 2 cores)
     python benchmarks/run_bench.py --quick             # smoke run with tiny sizes (< 1 min)
     python benchmarks/run_bench.py --only seq,stream --repeats 3
     python benchmarks/run_bench.py --only conc1000 --clients ours --repeats 20   # lost calls
