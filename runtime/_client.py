@@ -179,6 +179,8 @@ class Client(_BaseClient):
 
     def _decode_outputs(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:
         """FileData outputs -> ``File`` (no I/O: this runs under the session lock)."""
+        if not ep.outputs_have_files:
+            return list(values)
         return self._files.wrap_outputs(ep, values)
 
     @functools.cached_property
@@ -385,6 +387,8 @@ class AsyncClient(_BaseClient):
 
     def _decode_outputs(self, ep: EndpointSpec, values: list[Any]) -> list[Any]:
         """FileData outputs -> ``File`` (no I/O here: ``await file.adownload(dir)``)."""
+        if not ep.outputs_have_files:
+            return list(values)
         return self._files.wrap_outputs(ep, values)
 
     @functools.cached_property

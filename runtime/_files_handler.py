@@ -89,6 +89,8 @@ class FileHandler:
         """FileData dicts at file positions -> ``File`` objects. No I/O: safe inside the
         engine's locks and in async code. With ``download_dir`` (sync transfer) each File
         saves itself there on first use of ``local_path``."""
+        if not ep.outputs_have_files:
+            return list(data)  # no file position in any output schema: nothing to wrap
         schemas = _aligned(
             [o.schema for o in ep.outputs], ep.output_slots, ep.state_outputs, len(data)
         )

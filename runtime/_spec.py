@@ -12,6 +12,7 @@ space and unused keys do not change the hash).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -106,6 +107,13 @@ class EndpointSpec:
         it = iter(values)
         states = set(self.state_inputs)
         return [None if i in states else next(it) for i in range(self.input_slots)]
+
+    @functools.cached_property
+    def outputs_have_files(self) -> bool:
+        """Whether any output schema holds a FileData node anywhere (``$defs`` included, so
+        every ``$ref`` target is covered). Computed once; when False, outputs need no file
+        walk (``FileHandler.wrap_outputs`` returns them as they are)."""
+        return any(contains_file_schema(o.schema) for o in self.outputs)
 
     def from_wire(self, data: list[Any]) -> list[Any]:
         """The wire output array -> the visible outputs (State removed)."""
@@ -322,6 +330,20 @@ def is_file_schema(schema: Any) -> bool:
         and isinstance(inner.get("_type"), Mapping)
         and (inner["_type"].get("const") == FILE_DATA_TYPE)
     )
+
+
+def contains_file_schema(schema: Any, depth: int = 0) -> bool:
+    """True if ``is_file_schema`` holds for ``schema`` or any node below it (a conservative
+    scan of every value, ``$defs`` included: a ``$ref`` can only point inside them)."""
+    if depth > 256:
+        return True  # pathological nesting: let the schema-guided walk decide
+    if isinstance(schema, Mapping):
+        if is_file_schema(schema):
+            return True
+        return any(contains_file_schema(v, depth + 1) for v in schema.values())
+    if isinstance(schema, list):
+        return any(contains_file_schema(v, depth + 1) for v in schema)
+    return False
 
 
 def minimal_snapshot(snapshot: Mapping[str, Any]) -> dict[str, Any]:
