@@ -33,7 +33,6 @@ import httpx
 
 from ._constants import (
     DEFAULT_API_PREFIX,
-    DOWNLOAD_CHUNK_SIZE,
     LOGGER_NAME,
     MAX_RETRIES,
     RETRY_STATUS_CODES,
@@ -194,8 +193,9 @@ class FileTransfer:
         with httpx.Client(headers=headers, cookies=cookies) as client:
             yield client
 
-    def _get(self, client: httpx.Client, url: str, chunk_size: int) -> Iterator[bytes]:
-        """GET ``url`` streamed; retried (a download is idempotent) on connect errors and
+    def _get(self, client: httpx.Client, url: str, chunk_size: int | None) -> Iterator[bytes]:
+        """GET ``url`` streamed (``chunk_size`` None: chunks as they arrive, no re-chunking
+        copy); retried (a download is idempotent) on connect errors and
         429/502/503/504 while no byte has been given out yet."""
         for attempt in itertools.count():
             started = False
@@ -216,9 +216,9 @@ class FileTransfer:
             time.sleep(delay)
 
     def _get_text(self, client: httpx.Client, url: str) -> str:
-        return b"".join(self._get(client, url, DOWNLOAD_CHUNK_SIZE)).decode("utf-8", "replace")
+        return b"".join(self._get(client, url, None)).decode("utf-8", "replace")
 
-    def iter_bytes(self, file: File, chunk_size: int = DOWNLOAD_CHUNK_SIZE) -> Iterator[bytes]:
+    def iter_bytes(self, file: File, chunk_size: int | None = None) -> Iterator[bytes]:
         url = self.file_url(file)
         with self._client() as client:
             if not file.is_stream:
@@ -274,7 +274,7 @@ class FileTransfer:
             yield client
 
     async def _aget(
-        self, client: httpx.AsyncClient, url: str, chunk_size: int
+        self, client: httpx.AsyncClient, url: str, chunk_size: int | None
     ) -> AsyncIterator[bytes]:
         for attempt in itertools.count():  # retried like ``_get``
             started = False
@@ -296,12 +296,10 @@ class FileTransfer:
             await anyio.sleep(delay)
 
     async def _aget_text(self, client: httpx.AsyncClient, url: str) -> str:
-        data = b"".join([c async for c in self._aget(client, url, DOWNLOAD_CHUNK_SIZE)])
+        data = b"".join([c async for c in self._aget(client, url, None)])
         return data.decode("utf-8", "replace")
 
-    async def aiter_bytes(
-        self, file: File, chunk_size: int = DOWNLOAD_CHUNK_SIZE
-    ) -> AsyncIterator[bytes]:
+    async def aiter_bytes(self, file: File, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         url = self.file_url(file)
         async with self._aclient() as client:
             if not file.is_stream:
