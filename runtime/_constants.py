@@ -28,8 +28,8 @@ RETRY_JITTER = 0.25
 RETRY_STATUS_CODES = frozenset({429, 502, 503, 504})
 
 # -- connection pool ------------------------------------------------------------------
-MAX_CONNECTIONS = 20
-MAX_KEEPALIVE_CONNECTIONS = 20
+MAX_CONNECTIONS = 10
+MAX_KEEPALIVE_CONNECTIONS = 10
 
 # -- protocol -------------------------------------------------------------------------
 SUPPORTED_PROTOCOLS = frozenset({"sse_v3"})
