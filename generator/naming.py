@@ -34,6 +34,7 @@ _UNDERSCORES = re.compile(r"_+")
 CLIENT_RESERVED = frozenset(
     {
         "aclose",
+        "check_drift",
         "close",
         "connect",
         "duplicate",

@@ -1,19 +1,54 @@
 """gradio-gen runtime: what every generated client imports.
 
-The public surface is assembled here; a test pins ``__all__``.
+The public surface is assembled here; a test pins ``__all__``. Importing the package is
+cheap: the exception tree is imported at once (it is small and pure), every other name is
+imported on first access (PEP 562 ``__getattr__``), so ``import gradio_gen.runtime._generated``
+(what a generated module does) does not pull in the engine, httpx or asyncio. The
+``TYPE_CHECKING`` block below gives type checkers and IDEs every name.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from . import _exceptions as _exc
-from ._async import AsyncJob
-from ._client import AsyncClient, Client
 from ._exceptions import *  # noqa: F403
 from ._exceptions import __doc__ as _tree_doc  # noqa: F401
-from ._files import File, FileInput, FileSource, handle_file
-from ._hub_status import SpaceInfo, SpaceStatus
-from ._spec import AppSpec, EndpointSpec, OutputSpec, ParameterSpec
-from ._sync import Job
-from ._types import NOT_GIVEN, LogMessage, ProgressUnit, Status, Timeout, Update
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._async import AsyncJob
+    from ._client import AsyncClient, Client
+    from ._files import File, FileInput, FileSource, handle_file
+    from ._hub_status import SpaceInfo, SpaceStatus
+    from ._spec import AppSpec, EndpointSpec, OutputSpec, ParameterSpec
+    from ._sync import Job
+    from ._types import NOT_GIVEN, LogMessage, ProgressUnit, Status, Timeout, Update
+
+# name -> the submodule that defines it (imported on first access)
+_LAZY: dict[str, str] = {
+    "AsyncJob": "_async",
+    "AsyncClient": "_client",
+    "Client": "_client",
+    "File": "_files",
+    "FileInput": "_files",
+    "FileSource": "_files",
+    "handle_file": "_files",
+    "SpaceInfo": "_hub_status",
+    "SpaceStatus": "_hub_status",
+    "AppSpec": "_spec",
+    "EndpointSpec": "_spec",
+    "OutputSpec": "_spec",
+    "ParameterSpec": "_spec",
+    "Job": "_sync",
+    "NOT_GIVEN": "_types",
+    "LogMessage": "_types",
+    "ProgressUnit": "_types",
+    "Status": "_types",
+    "Timeout": "_types",
+    "Update": "_types",
+}
 
 __all__ = [
     "NOT_GIVEN",
@@ -46,3 +81,16 @@ __all__ += sorted(
     and issubclass(obj, (_exc.GradioGenError, Warning))
     and obj.__module__ == _exc.__name__
 )
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later accesses skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,8 +1,19 @@
 """Run-time drift check: does the live app still match the schema a client was generated from?
 
-A generated client embeds the minimal snapshot it was generated from. Before its first call
-(after that call's arguments are validated), the client fetches the live ``/config`` and
-``/info`` once (the result is cached per client; later calls cost nothing) and compares:
+A generated client embeds the minimal snapshot it was generated from. It fetches the live
+``/config`` and ``/info`` once (the verdict is cached per client; later calls cost nothing)
+and compares. *When* depends on ``on_drift``:
+
+- ``"warn"`` (default): the first call does not wait for the check. Its join is sent at once
+  with the embedded mapping; the check starts right after, in the background (a short-lived
+  thread for the sync client, a task for the async one), so a client with default options
+  sends no request before its first call's join. Calls sent before the verdict is in use the
+  embedded mapping too; later calls are routed (below). ``client.check_drift()`` waits for
+  the verdict (or runs the check) and returns it.
+- ``"error"``: the check runs before the first call (after its arguments are validated), so
+  no call reaches a changed app: strictness is opt-in and costs one round trip up front.
+
+The verdict:
 
 - the canonical hash of the live minimal snapshot equals the embedded one -> nothing to do;
 - otherwise the two are classified with ``_contract.diff_snapshots``; compatible changes are
@@ -24,7 +35,7 @@ not retried: the call itself reports the real problem.
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import sys
 import threading
 import warnings
@@ -32,14 +43,29 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._constants import LOGGER_NAME
-from ._contract import ApiDiff, diff_snapshots
 from ._exceptions import DriftError, DriftWarning, GradioGenError, UsageError
 from ._spec import AppSpec, EndpointSpec, snapshot_sha256
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient, Client
+    import asyncio
 
-logger = logging.getLogger(LOGGER_NAME)
+    from ._client import AsyncClient, Client
+    from ._contract import ApiDiff
+
+# the comparison machinery (_contract, _schemacmp, _change) is imported on the first check,
+# not when a generated module is imported
+
+
+class _LazyLogger:
+    """``logging.getLogger(LOGGER_NAME)``, imported on first use (not at client import)."""
+
+    def __getattr__(self, name: str) -> Any:
+        import logging
+
+        return getattr(logging.getLogger(LOGGER_NAME), name)
+
+
+logger: Any = _LazyLogger()
 
 OnDrift = Literal["warn", "error", "ignore"]
 ON_DRIFT_VALUES: tuple[OnDrift, ...] = ("warn", "error", "ignore")
@@ -91,17 +117,28 @@ class DriftGuard:
         self._live: AppSpec | None = None
         """The live app's spec, kept only when it differs from the embedded one."""
         self._plans: dict[str, _Plan | DriftError] = {}
+        self._thread: threading.Thread | None = None
+        """The background check of ``on_drift="warn"`` (sync client), once started."""
+        self._task: asyncio.Task[None] | None = None
+        """The background check of ``on_drift="warn"`` (async client), once started."""
+        self._closing = False
 
     # -- verdict (pure) --------------------------------------------------------------
     def classify(self, live: Mapping[str, Any]) -> ApiDiff:
         """The changes from the embedded snapshot to ``live`` (a hash match short-circuits).
         Raises ``ProtocolError`` if ``live`` is malformed."""
+        from ._contract import ApiDiff, diff_snapshots
+
         if snapshot_sha256(live) == self._sha:
             return ApiDiff()
         return diff_snapshots(self._embedded, live)
 
-    def evaluate(self, live: Mapping[str, Any]) -> ApiDiff:
-        """Compare a live snapshot; warn / raise per ``on_drift``. Records the verdict."""
+    def evaluate(self, live: Mapping[str, Any], site: _Site | None = None) -> ApiDiff:
+        """Compare a live snapshot; warn / raise per ``on_drift``. Records the verdict.
+        ``site``: where the warning points (the user's first call, for a background check);
+        default: the first caller frame outside gradio-gen."""
+        from ._contract import ApiDiff
+
         try:
             diff = self.classify(live)
             live_spec = AppSpec.from_snapshot(live) if diff else None
@@ -126,7 +163,15 @@ class DriftGuard:
             self._error = DriftError(message, diff.breaking)
             raise self._error
         logger.warning("%s", message)
-        warnings.warn(message, DriftWarning, stacklevel=_caller_stacklevel())
+        if site is None:
+            warnings.warn(message, DriftWarning, stacklevel=_caller_stacklevel())
+        else:
+            filename, lineno, module, module_globals = site
+            warnings.warn_explicit(
+                message, DriftWarning, filename, lineno, module=module,
+                registry=module_globals.setdefault("__warningregistry__", {}),
+                module_globals=module_globals,
+            )  # fmt: skip
         return diff
 
     # -- routing ---------------------------------------------------------------------
@@ -178,10 +223,18 @@ class DriftGuard:
 
     def _failed(self, exc: Exception) -> None:
         self.done = True
-        logger.warning("%s: drift check skipped: %s", self.client, exc)
+        if self._closing:  # the client was closed under a background check: not a problem
+            logger.debug("%s: drift check abandoned (client closed): %s", self.client, exc)
+        else:
+            logger.warning("%s: drift check skipped: %s", self.client, exc)
+
+    @property
+    def started(self) -> bool:
+        """The check ran, runs, or will never run (``"ignore"``)."""
+        return self.done or self._thread is not None or self._task is not None
 
     # -- sync ------------------------------------------------------------------------
-    def check(self, fetch: Callable[[], Mapping[str, Any]]) -> None:
+    def check(self, fetch: Callable[[], Mapping[str, Any]], site: _Site | None = None) -> None:
         """Run the check once (thread-safe); later calls only re-raise a ``DriftError``."""
         if self._error is not None:
             raise self._error
@@ -194,18 +247,65 @@ class DriftGuard:
                 return
             try:
                 live = fetch()
-            except (GradioGenError, OSError, ValueError) as exc:
+            except (GradioGenError, OSError, ValueError, RuntimeError) as exc:
                 self._failed(exc)
                 return
-            self.evaluate(live)
+            self.evaluate(live, site)
 
     def check_client(self, engine: Client) -> None:
         if self.done and self._error is None:
             return
         self.check(lambda: fetch_live(engine))
 
+    def before_call(self, engine: Client) -> None:
+        """Before a call's join: ``"error"`` checks now (raising ``DriftError``)."""
+        if self.on_drift == "error":
+            self.check_client(engine)
+
+    def after_join(self, engine: Client) -> None:
+        """After a call's join was sent: ``"warn"`` starts the check in the background."""
+        if self.started or self.on_drift != "warn":
+            return
+        with self._lock:
+            if self.started:
+                return
+            site = _caller_site()
+            thread = threading.Thread(
+                target=self._background, args=(engine, site), name="gradio-gen-drift",
+                daemon=True,
+            )  # fmt: skip
+            self._thread = thread
+        thread.start()
+
+    def _background(self, engine: Client, site: _Site | None) -> None:
+        try:
+            self.check(lambda: fetch_live(engine), site)
+        except Exception:  # a thread must not die with a traceback
+            logger.exception("%s: drift check failed", self.client)
+
+    def wait(self, timeout: float | None = None) -> ApiDiff | None:
+        """Wait for a background check (bounded by ``timeout``); -> the verdict so far."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        return self.diff
+
+    def closing(self) -> None:
+        """The client is closing: a background check still running is abandoned quietly
+        (its request fails once the engine is closed)."""
+        self._closing = True
+
+    def join(self, timeout: float = 5.0) -> None:
+        """After the engine is closed: join the background thread (bounded), so nothing
+        outlives the client."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
     # -- async -----------------------------------------------------------------------
-    async def acheck(self, fetch: Callable[[], Awaitable[Mapping[str, Any]]]) -> None:
+    async def acheck(
+        self, fetch: Callable[[], Awaitable[Mapping[str, Any]]], site: _Site | None = None
+    ) -> None:
         if self._error is not None:
             raise self._error
         if self.done:
@@ -221,15 +321,55 @@ class DriftGuard:
                 return
             try:
                 live = await fetch()
-            except (GradioGenError, OSError, ValueError) as exc:
+            except (GradioGenError, OSError, ValueError, RuntimeError) as exc:
                 self._failed(exc)
                 return
-            self.evaluate(live)
+            self.evaluate(live, site)
 
     async def acheck_client(self, engine: AsyncClient) -> None:
         if self.done and self._error is None:
             return
         await self.acheck(lambda: afetch_live(engine))
+
+    async def abefore_call(self, engine: AsyncClient) -> None:
+        if self.on_drift == "error":
+            await self.acheck_client(engine)
+
+    def aafter_join(self, engine: AsyncClient) -> None:
+        """After a call's join was sent: ``"warn"`` starts the check as a task."""
+        if self.started or self.on_drift != "warn":
+            return
+        import asyncio
+
+        self._task = asyncio.get_running_loop().create_task(
+            self._abackground(engine, _caller_site()), name="gradio-gen-drift"
+        )
+
+    async def _abackground(self, engine: AsyncClient, site: _Site | None) -> None:
+        try:
+            await self.acheck(lambda: afetch_live(engine), site)
+        except Exception:  # nobody awaits this task's exception
+            logger.exception("%s: drift check failed", self.client)
+
+    async def await_check(self) -> ApiDiff | None:
+        """Wait for the background check task, if any; -> the verdict so far."""
+        task = self._task
+        if task is not None and not task.done():
+            import asyncio
+
+            await asyncio.shield(task)
+        return self.diff
+
+    async def aclose(self) -> None:
+        """The client is closing: cancel a background check still running."""
+        self._closing = True
+        task = self._task
+        if task is not None and not task.done():
+            import asyncio
+
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 _Plan = tuple[EndpointSpec, list["int | _Default"]]
@@ -242,6 +382,22 @@ class _Default:
 
     def __init__(self, value: Any) -> None:
         self.value = value
+
+
+_Site = tuple[str, int, str, dict[str, Any]]
+"""(filename, lineno, module name, module globals) of the user's call a warning points at."""
+
+
+def _caller_site() -> _Site | None:
+    """Where the user's call is (first frame outside gradio-gen and the generated module)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        generated = "SCHEMA_SHA256" in frame.f_globals and "GENERATOR_VERSION" in frame.f_globals
+        if not (name == "gradio_gen" or name.startswith("gradio_gen.") or generated):
+            return frame.f_code.co_filename, frame.f_lineno, name, frame.f_globals
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 def _caller_stacklevel() -> int:

@@ -334,6 +334,10 @@ class FakeAppClient(_FakeClientMixin, AppClient):
     def reset_session(self) -> None:
         return None
 
+    def check_drift(self, timeout: float | None = None) -> None:
+        """A fake has no live app to compare with: never checked."""
+        return None
+
     def close(self) -> None:
         return None
 
@@ -349,6 +353,10 @@ class AsyncFakeAppClient(_FakeClientMixin, AsyncAppClient):
         return self
 
     def reset_session(self) -> None:
+        return None
+
+    async def check_drift(self) -> None:
+        """A fake has no live app to compare with: never checked."""
         return None
 
     async def aclose(self) -> None:

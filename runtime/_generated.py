@@ -37,6 +37,7 @@ from ._types import NOT_GIVEN, ClientOptions, NotGiven
 if TYPE_CHECKING:
     from ._async import AsyncJob
     from ._client import AsyncClient, Client
+    from ._contract import ApiDiff
     from ._sync import Job
 
 __all__ = [
@@ -87,7 +88,9 @@ class _Shapes:
         self.none_output = ret is type(None) or ret is None
         fields = typing.get_type_hints(ret, include_extras=True) if self.tuple_output else {}
         self.outputs: list[TypeAdapter[Any]] = (
-            [TypeAdapter(fields[f]) for f in ret._fields] if self.tuple_output else [TypeAdapter(ret)]
+            [TypeAdapter(fields[f]) for f in ret._fields]
+            if self.tuple_output
+            else [TypeAdapter(ret)]
         )
 
 
@@ -225,9 +228,14 @@ class Endpoint(_EndpointBase, Generic[R]):
     def _submit(self, values: tuple[Any, ...]) -> Job[R]:
         spec = self.spec
         wire = _prepare(type(self), spec, values)
-        self._app._drift.check_client(self._app._engine)
-        spec, wire = self._app._drift.route(spec, wire)
-        return self._app._engine._submit(spec, wire, transform=self._transform)
+        drift, engine = self._app._drift, self._app._engine
+        drift.before_call(engine)  # on_drift="error": checked before the first join
+        spec, wire = drift.route(spec, wire)
+        try:
+            return engine._submit(spec, wire, transform=self._transform)
+        finally:
+            if not drift.started:  # on_drift="warn": checked after the first join
+                drift.after_join(engine)
 
 
 class AsyncEndpoint(_EndpointBase, Generic[R]):
@@ -242,9 +250,14 @@ class AsyncEndpoint(_EndpointBase, Generic[R]):
     async def _submit(self, values: tuple[Any, ...]) -> AsyncJob[R]:
         spec = self.spec
         wire = _prepare(type(self), spec, values)
-        await self._app._drift.acheck_client(self._app._engine)
-        spec, wire = self._app._drift.route(spec, wire)
-        return await self._app._engine._submit(spec, wire, transform=self._transform)
+        drift, engine = self._app._drift, self._app._engine
+        await drift.abefore_call(engine)  # on_drift="error": checked before the first join
+        spec, wire = drift.route(spec, wire)
+        try:
+            return await engine._submit(spec, wire, transform=self._transform)
+        finally:
+            if not drift.started:  # on_drift="warn": checked after the first join
+                drift.aafter_join(engine)
 
 
 # -- clients ------------------------------------------------------------------------------
@@ -361,11 +374,24 @@ class AppClient(_AppBase):
         )  # fmt: skip
         return cls(space_id, on_drift=on_drift, **options)
 
+    def check_drift(self, timeout: float | None = None) -> ApiDiff | None:
+        """The drift verdict: the changes from the schema this client was generated from to
+        the live app (empty: none). With ``on_drift="warn"`` the check runs in the background
+        after the first call's join; this waits for it (at most ``timeout`` seconds), or runs
+        it now if no call was made. ``on_drift="error"`` raises ``DriftError`` on breaking
+        changes; ``"ignore"`` -> ``None`` (never checked)."""
+        if self._drift.started:
+            self._drift.wait(timeout)
+        self._drift.check_client(self._engine)
+        return self._drift.diff
+
     def reset_session(self) -> None:
         self._engine.reset_session()
 
     def close(self) -> None:
+        self._drift.closing()
         self._engine.close()
+        self._drift.join()
 
     def __enter__(self) -> Self:
         return self
@@ -417,6 +443,13 @@ class AsyncAppClient(_AppBase):
         await self._engine.connect()
         return self
 
+    async def check_drift(self) -> ApiDiff | None:
+        """The drift verdict (see ``AppClient.check_drift``): waits for the background check
+        of ``on_drift="warn"``, or runs the check now if no call was made."""
+        await self._drift.await_check()
+        await self._drift.acheck_client(self._engine)
+        return self._drift.diff
+
     @classmethod
     async def duplicate(
         cls,
@@ -452,6 +485,7 @@ class AsyncAppClient(_AppBase):
         self._engine.reset_session()
 
     async def aclose(self) -> None:
+        await self._drift.aclose()
         await self._engine.aclose()
 
     async def __aenter__(self) -> Self:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import enum
 import os
-import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Final, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict
+
+if TYPE_CHECKING:
+    import ssl
 
 from ._constants import (
     CONNECT_TIMEOUT,

@@ -59,7 +59,11 @@ def test_warn_by_default_and_the_call_goes_on(
     client = v1.ContractV1(contract_apps["contract_v2"])
     clients.append(client)
     with caplog.at_level(logging.WARNING, logger="gradio_gen"), pytest.warns(DriftWarning) as rec:
+        # the first call does not wait for the check: its join goes out at once (with the
+        # embedded mapping; /default is unchanged), the check runs right after it
         assert client.default(0.25) == "0.25"
+        diff = client.check_drift(timeout=30)  # waits for the background check's verdict
+    assert diff is client._drift.diff and diff is not None
     message = str(rec[0].message)
     assert rec[0].filename == __file__  # points at the caller, not at gradio-gen
     assert "ContractV1: the live app's API changed" in message
@@ -142,6 +146,7 @@ def test_async_client_drift(v1: ModuleType, contract_apps: RunningApps) -> None:
         async with v1.AsyncContractV1(contract_apps["contract_v2"]) as client:
             with pytest.warns(DriftWarning):
                 assert await client.default(0.25) == "0.25"
+                await client.check_drift()
             job = await client.default.submit(0.5)
             assert await job.result() == "0.5"
 
@@ -199,6 +204,34 @@ def test_drift_check_through_a_space(
             client.default(0.25)
     paths = [r.path for r in hub.requests(f"space:{space.id}")]
     assert paths.count("/config") == 1 and paths.count("/gradio_api/info") == 1
+
+
+def test_warn_sends_the_first_join_before_any_check_request(
+    hub: FakeHub, v1: ModuleType, contract_apps: RunningApps
+) -> None:
+    """Default options: no request before the first call's join; the check follows it."""
+    space = hub.add_space("alice/contract-warn", upstream=contract_apps["contract_v2"])
+    with v1.ContractV1(space.id) as client, pytest.warns(DriftWarning):
+        assert client.default(0.25) == "0.25"
+        assert client.check_drift(timeout=30)
+    paths = [r.path for r in hub.requests(f"space:{space.id}")]
+    assert "/queue/join" in paths[0], paths
+    assert paths.count("/config") == 1 and paths.count("/gradio_api/info") == 1
+    assert paths.index("/config") > 0
+
+
+def test_close_abandons_a_running_background_check(
+    v1: ModuleType, contract_apps: RunningApps
+) -> None:
+    """Closing right after the first call: the check thread ends with the client."""
+    client = v1.ContractV1(contract_apps["contract_v2"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert client.default(0.25) == "0.25"
+        thread = client._drift._thread
+        assert thread is not None
+        client.close()
+    assert not thread.is_alive()
 
 
 def test_guard_fetches_once_under_concurrent_first_calls() -> None:
