@@ -49,8 +49,8 @@ from ._generated import (
     _EndpointBase,
     _prepare,
     _shape_output,
-    _shapes_of,
 )
+from ._shapes import _shapes_of
 from ._spec import AppSpec
 from ._types import NOT_GIVEN, NotGiven, Status, StatusCode, Update
 
@@ -162,7 +162,7 @@ class _FakeBehaviour:
         spec = self._ep._app._spec().endpoint(self._ep.api_name)
         _prepare(owner, spec, values)  # the real validation: same errors, same order
         shapes = _shapes_of(owner)
-        validated = shapes.inputs.validate_python(values)
+        validated = shapes.validate_inputs(values)
         args: dict[str, Any] = {}
         for i, name in enumerate(shapes.names):
             raw, value = values[i], validated[i]

@@ -18,19 +18,18 @@ Importing this module does not import httpx: the engine is imported on construct
 from __future__ import annotations
 
 import json
-import threading
-import typing
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from typing_extensions import Self, Unpack
 
 from ._constants import SPACE_WAKE_TIMEOUT
 from ._drift import DriftGuard, OnDrift
 from ._exceptions import InputValidationError, OutputValidationError, UsageError
 from ._files import File, FileInput
+from ._shapes import _shapes_of
 from ._spec import AppSpec, EndpointSpec
 from ._types import NOT_GIVEN, ClientOptions, NotGiven
 
@@ -68,49 +67,14 @@ class GeneratedModel(BaseModel):
 # -- validation ---------------------------------------------------------------------------
 
 
-class _Shapes:
-    """Per endpoint class: the input/output adapters, built once on first use."""
-
-    def __init__(self, owner: type) -> None:
-        fn = owner.__dict__["__call__"]
-        hints = typing.get_type_hints(fn, include_extras=True)
-        names = [
-            n
-            for n in fn.__code__.co_varnames[
-                1 : fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount
-            ]
-        ]
-        self.names: list[str] = names
-        self.inputs: TypeAdapter[Any] = TypeAdapter(tuple[tuple(hints[n] for n in names)])  # type: ignore[misc,arg-type]
-        ret = hints.get("return", type(None))
-        self.result_type: Any = ret
-        self.tuple_output = isinstance(ret, type) and issubclass(ret, tuple)
-        self.none_output = ret is type(None) or ret is None
-        fields = typing.get_type_hints(ret, include_extras=True) if self.tuple_output else {}
-        self.outputs: list[TypeAdapter[Any]] = (
-            [TypeAdapter(fields[f]) for f in ret._fields]
-            if self.tuple_output
-            else [TypeAdapter(ret)]
-        )
-
-
-_shapes_lock = threading.Lock()
-_shapes: dict[type, _Shapes] = {}
-
-
-def _shapes_of(owner: type) -> _Shapes:
-    found = _shapes.get(owner)
-    if found is None:
-        with _shapes_lock:
-            found = _shapes.get(owner)
-            if found is None:
-                found = _shapes[owner] = _Shapes(owner)
-    return found
-
-
 def _prepare(owner: type, spec: EndpointSpec, values: tuple[Any, ...]) -> list[Any]:
     """Validate the arguments (all before any I/O) -> the visible wire values."""
     shapes = _shapes_of(owner)
+    plain = shapes.plain_inputs(values)
+    if plain is not None:  # all plain and decided by hand: nothing to dump, no adapter
+        return [
+            spec.parameters[i].default if v is NOT_GIVEN else values[i] for i, v in enumerate(plain)
+        ]
     try:
         validated = shapes.inputs.validate_python(values)
     except ValidationError as exc:
@@ -181,13 +145,13 @@ def _shape_output(owner: type, spec: EndpointSpec, outputs: list[Any]) -> Any:
         return None
     values = [_unwrap_update(v) for v in outputs] or [None]
     shaped: list[Any] = []
-    for i, adapter in enumerate(shapes.outputs):
+    for i in range(len(shapes._output_hints)):
         raw = values[i] if i < len(values) else None
         if raw is _UNCHANGED or raw is None:
             shaped.append(None)  # left as it was / empty (an app may return None for any output)
             continue
         try:
-            shaped.append(adapter.validate_python(raw))
+            shaped.append(shapes.validate_output(i, raw))
         except ValidationError as exc:
             raise OutputValidationError(spec.api_name, outputs, str(exc)) from None
     return shapes.result_type(*shaped) if shapes.tuple_output else shaped[0]
