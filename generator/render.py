@@ -26,12 +26,6 @@ _SNAPSHOT_CHUNK = 4000
 _BASE_IMPORTS: dict[str, set[str]] = {
     "typing": {"TYPE_CHECKING", "Any", "ClassVar", "Literal", "NamedTuple"},
     "typing_extensions": {"TypeAliasType", "Unpack"},
-    "gradio_gen.runtime._fake": {
-        "AsyncFakeAppClient",
-        "AsyncFakeEndpoint",
-        "FakeAppClient",
-        "FakeEndpoint",
-    },
     "gradio_gen.runtime._generated": {
         "NOT_GIVEN",
         "AppClient",

@@ -14,12 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
-from gradio_gen.runtime._fake import (
-    AsyncFakeAppClient,
-    AsyncFakeEndpoint,
-    FakeAppClient,
-    FakeEndpoint,
-)
 from gradio_gen.runtime._generated import (
     NOT_GIVEN,
     AppClient,
@@ -238,33 +232,51 @@ class AsyncChatbotSimple(AsyncAppClient):
 
 
 # -- fakes for tests ------------------------------------------------------------------------
+# Declared for type checkers; defined on first use by __getattr__ below (same classes).
 
+if TYPE_CHECKING:
+    from gradio_gen.runtime._fake import (
+        AsyncFakeAppClient,
+        AsyncFakeEndpoint,
+        FakeAppClient,
+        FakeEndpoint,
+    )
 
-class _RespondEndpointFake(FakeEndpoint[RespondResult], _RespondEndpoint):
-    """Fake ``/respond``: same signature and validation; answers with its stub."""
+    class _RespondEndpointFake(FakeEndpoint[RespondResult], _RespondEndpoint):
+        """Fake ``/respond``: same signature and validation; answers with its stub."""
 
+    class _AsyncRespondEndpointFake(AsyncFakeEndpoint[RespondResult], _AsyncRespondEndpoint):
+        """Async fake ``/respond``: same signature and validation; answers with its stub."""
 
-class _AsyncRespondEndpointFake(AsyncFakeEndpoint[RespondResult], _AsyncRespondEndpoint):
-    """Async fake ``/respond``: same signature and validation; answers with its stub."""
+    class FakeChatbotSimple(FakeAppClient, ChatbotSimple):
+        """A ChatbotSimple for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
 
+        respond: _RespondEndpointFake
 
-class FakeChatbotSimple(FakeAppClient, ChatbotSimple):
-    """A ChatbotSimple for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            FakeAppClient.__init__(self)
+            self.respond = _RespondEndpointFake(self, "/respond")
+            self._stub_all(responses)
 
-    respond: _RespondEndpointFake
+    class AsyncFakeChatbotSimple(AsyncFakeAppClient, AsyncChatbotSimple):
+        """Async twin of FakeChatbotSimple (responders may be ``async def``)."""
 
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        FakeAppClient.__init__(self)
-        self.respond = _RespondEndpointFake(self, "/respond")
-        self._stub_all(responses)
+        respond: _AsyncRespondEndpointFake
 
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            AsyncFakeAppClient.__init__(self)
+            self.respond = _AsyncRespondEndpointFake(self, "/respond")
+            self._stub_all(responses)
 
-class AsyncFakeChatbotSimple(AsyncFakeAppClient, AsyncChatbotSimple):
-    """Async twin of FakeChatbotSimple (responders may be ``async def``)."""
+else:
+    _FAKE_ENDPOINTS = (("respond", "/respond", "_RespondEndpoint", "_AsyncRespondEndpoint"),)
 
-    respond: _AsyncRespondEndpointFake
+    def __getattr__(name: str) -> Any:
+        """The fakes are defined on first use (``gradio_gen.runtime._fake_define``)."""
+        if "Fake" in name:
+            from gradio_gen.runtime._fake_define import define_fakes
 
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        AsyncFakeAppClient.__init__(self)
-        self.respond = _AsyncRespondEndpointFake(self, "/respond")
-        self._stub_all(responses)
+            define_fakes(globals(), "ChatbotSimple", "AsyncChatbotSimple", _FAKE_ENDPOINTS)
+            if name in globals():
+                return globals()[name]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

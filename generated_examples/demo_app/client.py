@@ -14,12 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
-from gradio_gen.runtime._fake import (
-    AsyncFakeAppClient,
-    AsyncFakeEndpoint,
-    FakeAppClient,
-    FakeEndpoint,
-)
 from gradio_gen.runtime._generated import (
     NOT_GIVEN,
     AppClient,
@@ -381,81 +375,97 @@ class AsyncDemoApp(AsyncAppClient):
 
 
 # -- fakes for tests ------------------------------------------------------------------------
+# Declared for type checkers; defined on first use by __getattr__ below (same classes).
 
+if TYPE_CHECKING:
+    from gradio_gen.runtime._fake import (
+        AsyncFakeAppClient,
+        AsyncFakeEndpoint,
+        FakeAppClient,
+        FakeEndpoint,
+    )
 
-class _GreetEndpointFake(FakeEndpoint[str], _GreetEndpoint):
-    """Fake ``/greet``: same signature and validation; answers with its stub."""
+    class _GreetEndpointFake(FakeEndpoint[str], _GreetEndpoint):
+        """Fake ``/greet``: same signature and validation; answers with its stub."""
 
+    class _AsyncGreetEndpointFake(AsyncFakeEndpoint[str], _AsyncGreetEndpoint):
+        """Async fake ``/greet``: same signature and validation; answers with its stub."""
 
-class _AsyncGreetEndpointFake(AsyncFakeEndpoint[str], _AsyncGreetEndpoint):
-    """Async fake ``/greet``: same signature and validation; answers with its stub."""
+    class _TextStatsEndpointFake(FakeEndpoint[TextStatsResult], _TextStatsEndpoint):
+        """Fake ``/text-stats``: same signature and validation; answers with its stub."""
 
+    class _AsyncTextStatsEndpointFake(AsyncFakeEndpoint[TextStatsResult], _AsyncTextStatsEndpoint):
+        """Async fake ``/text-stats``: same signature and validation; answers with its stub."""
 
-class _TextStatsEndpointFake(FakeEndpoint[TextStatsResult], _TextStatsEndpoint):
-    """Fake ``/text-stats``: same signature and validation; answers with its stub."""
+    class _CountdownEndpointFake(FakeEndpoint[str], _CountdownEndpoint):
+        """Fake ``/countdown``: same signature and validation; answers with its stub."""
 
+    class _AsyncCountdownEndpointFake(AsyncFakeEndpoint[str], _AsyncCountdownEndpoint):
+        """Async fake ``/countdown``: same signature and validation; answers with its stub."""
 
-class _AsyncTextStatsEndpointFake(AsyncFakeEndpoint[TextStatsResult], _AsyncTextStatsEndpoint):
-    """Async fake ``/text-stats``: same signature and validation; answers with its stub."""
+    class _TallyEndpointFake(FakeEndpoint[str], _TallyEndpoint):
+        """Fake ``/tally``: same signature and validation; answers with its stub."""
 
+    class _AsyncTallyEndpointFake(AsyncFakeEndpoint[str], _AsyncTallyEndpoint):
+        """Async fake ``/tally``: same signature and validation; answers with its stub."""
 
-class _CountdownEndpointFake(FakeEndpoint[str], _CountdownEndpoint):
-    """Fake ``/countdown``: same signature and validation; answers with its stub."""
+    class _TotalEndpointFake(FakeEndpoint[float], _TotalEndpoint):
+        """Fake ``/total``: same signature and validation; answers with its stub."""
 
+    class _AsyncTotalEndpointFake(AsyncFakeEndpoint[float], _AsyncTotalEndpoint):
+        """Async fake ``/total``: same signature and validation; answers with its stub."""
 
-class _AsyncCountdownEndpointFake(AsyncFakeEndpoint[str], _AsyncCountdownEndpoint):
-    """Async fake ``/countdown``: same signature and validation; answers with its stub."""
+    class FakeDemoApp(FakeAppClient, DemoApp):
+        """A DemoApp for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
 
+        greet: _GreetEndpointFake
+        text_stats: _TextStatsEndpointFake
+        countdown: _CountdownEndpointFake
+        tally: _TallyEndpointFake
+        total: _TotalEndpointFake
 
-class _TallyEndpointFake(FakeEndpoint[str], _TallyEndpoint):
-    """Fake ``/tally``: same signature and validation; answers with its stub."""
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            FakeAppClient.__init__(self)
+            self.greet = _GreetEndpointFake(self, "/greet")
+            self.text_stats = _TextStatsEndpointFake(self, "/text-stats")
+            self.countdown = _CountdownEndpointFake(self, "/countdown")
+            self.tally = _TallyEndpointFake(self, "/tally")
+            self.total = _TotalEndpointFake(self, "/total")
+            self._stub_all(responses)
 
+    class AsyncFakeDemoApp(AsyncFakeAppClient, AsyncDemoApp):
+        """Async twin of FakeDemoApp (responders may be ``async def``)."""
 
-class _AsyncTallyEndpointFake(AsyncFakeEndpoint[str], _AsyncTallyEndpoint):
-    """Async fake ``/tally``: same signature and validation; answers with its stub."""
+        greet: _AsyncGreetEndpointFake
+        text_stats: _AsyncTextStatsEndpointFake
+        countdown: _AsyncCountdownEndpointFake
+        tally: _AsyncTallyEndpointFake
+        total: _AsyncTotalEndpointFake
 
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            AsyncFakeAppClient.__init__(self)
+            self.greet = _AsyncGreetEndpointFake(self, "/greet")
+            self.text_stats = _AsyncTextStatsEndpointFake(self, "/text-stats")
+            self.countdown = _AsyncCountdownEndpointFake(self, "/countdown")
+            self.tally = _AsyncTallyEndpointFake(self, "/tally")
+            self.total = _AsyncTotalEndpointFake(self, "/total")
+            self._stub_all(responses)
 
-class _TotalEndpointFake(FakeEndpoint[float], _TotalEndpoint):
-    """Fake ``/total``: same signature and validation; answers with its stub."""
+else:
+    _FAKE_ENDPOINTS = (
+        ("greet", "/greet", "_GreetEndpoint", "_AsyncGreetEndpoint"),
+        ("text_stats", "/text-stats", "_TextStatsEndpoint", "_AsyncTextStatsEndpoint"),
+        ("countdown", "/countdown", "_CountdownEndpoint", "_AsyncCountdownEndpoint"),
+        ("tally", "/tally", "_TallyEndpoint", "_AsyncTallyEndpoint"),
+        ("total", "/total", "_TotalEndpoint", "_AsyncTotalEndpoint"),
+    )
 
+    def __getattr__(name: str) -> Any:
+        """The fakes are defined on first use (``gradio_gen.runtime._fake_define``)."""
+        if "Fake" in name:
+            from gradio_gen.runtime._fake_define import define_fakes
 
-class _AsyncTotalEndpointFake(AsyncFakeEndpoint[float], _AsyncTotalEndpoint):
-    """Async fake ``/total``: same signature and validation; answers with its stub."""
-
-
-class FakeDemoApp(FakeAppClient, DemoApp):
-    """A DemoApp for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
-
-    greet: _GreetEndpointFake
-    text_stats: _TextStatsEndpointFake
-    countdown: _CountdownEndpointFake
-    tally: _TallyEndpointFake
-    total: _TotalEndpointFake
-
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        FakeAppClient.__init__(self)
-        self.greet = _GreetEndpointFake(self, "/greet")
-        self.text_stats = _TextStatsEndpointFake(self, "/text-stats")
-        self.countdown = _CountdownEndpointFake(self, "/countdown")
-        self.tally = _TallyEndpointFake(self, "/tally")
-        self.total = _TotalEndpointFake(self, "/total")
-        self._stub_all(responses)
-
-
-class AsyncFakeDemoApp(AsyncFakeAppClient, AsyncDemoApp):
-    """Async twin of FakeDemoApp (responders may be ``async def``)."""
-
-    greet: _AsyncGreetEndpointFake
-    text_stats: _AsyncTextStatsEndpointFake
-    countdown: _AsyncCountdownEndpointFake
-    tally: _AsyncTallyEndpointFake
-    total: _AsyncTotalEndpointFake
-
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        AsyncFakeAppClient.__init__(self)
-        self.greet = _AsyncGreetEndpointFake(self, "/greet")
-        self.text_stats = _AsyncTextStatsEndpointFake(self, "/text-stats")
-        self.countdown = _AsyncCountdownEndpointFake(self, "/countdown")
-        self.tally = _AsyncTallyEndpointFake(self, "/tally")
-        self.total = _AsyncTotalEndpointFake(self, "/total")
-        self._stub_all(responses)
+            define_fakes(globals(), "DemoApp", "AsyncDemoApp", _FAKE_ENDPOINTS)
+            if name in globals():
+                return globals()[name]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

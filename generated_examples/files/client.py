@@ -14,12 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from gradio_gen.runtime._fake import (
-    AsyncFakeAppClient,
-    AsyncFakeEndpoint,
-    FakeAppClient,
-    FakeEndpoint,
-)
 from gradio_gen.runtime._generated import (
     AppClient,
     AsyncAppClient,
@@ -527,105 +521,121 @@ class AsyncFileEvents(AsyncAppClient):
 
 
 # -- fakes for tests ------------------------------------------------------------------------
+# Declared for type checkers; defined on first use by __getattr__ below (same classes).
 
+if TYPE_CHECKING:
+    from gradio_gen.runtime._fake import (
+        AsyncFakeAppClient,
+        AsyncFakeEndpoint,
+        FakeAppClient,
+        FakeEndpoint,
+    )
 
-class _LambdaEndpointFake(FakeEndpoint[LambdaResult], _LambdaEndpoint):
-    """Fake ``/lambda``: same signature and validation; answers with its stub."""
+    class _LambdaEndpointFake(FakeEndpoint[LambdaResult], _LambdaEndpoint):
+        """Fake ``/lambda``: same signature and validation; answers with its stub."""
 
+    class _AsyncLambdaEndpointFake(AsyncFakeEndpoint[LambdaResult], _AsyncLambdaEndpoint):
+        """Async fake ``/lambda``: same signature and validation; answers with its stub."""
 
-class _AsyncLambdaEndpointFake(AsyncFakeEndpoint[LambdaResult], _AsyncLambdaEndpoint):
-    """Async fake ``/lambda``: same signature and validation; answers with its stub."""
+    class _Lambda1EndpointFake(FakeEndpoint[Lambda1Result], _Lambda1Endpoint):
+        """Fake ``/lambda_1``: same signature and validation; answers with its stub."""
 
+    class _AsyncLambda1EndpointFake(AsyncFakeEndpoint[Lambda1Result], _AsyncLambda1Endpoint):
+        """Async fake ``/lambda_1``: same signature and validation; answers with its stub."""
 
-class _Lambda1EndpointFake(FakeEndpoint[Lambda1Result], _Lambda1Endpoint):
-    """Fake ``/lambda_1``: same signature and validation; answers with its stub."""
+    class _Lambda2EndpointFake(FakeEndpoint[Lambda2Result], _Lambda2Endpoint):
+        """Fake ``/lambda_2``: same signature and validation; answers with its stub."""
 
+    class _AsyncLambda2EndpointFake(AsyncFakeEndpoint[Lambda2Result], _AsyncLambda2Endpoint):
+        """Async fake ``/lambda_2``: same signature and validation; answers with its stub."""
 
-class _AsyncLambda1EndpointFake(AsyncFakeEndpoint[Lambda1Result], _AsyncLambda1Endpoint):
-    """Async fake ``/lambda_1``: same signature and validation; answers with its stub."""
+    class _Lambda3EndpointFake(FakeEndpoint[Lambda3Result], _Lambda3Endpoint):
+        """Fake ``/lambda_3``: same signature and validation; answers with its stub."""
 
+    class _AsyncLambda3EndpointFake(AsyncFakeEndpoint[Lambda3Result], _AsyncLambda3Endpoint):
+        """Async fake ``/lambda_3``: same signature and validation; answers with its stub."""
 
-class _Lambda2EndpointFake(FakeEndpoint[Lambda2Result], _Lambda2Endpoint):
-    """Fake ``/lambda_2``: same signature and validation; answers with its stub."""
+    class _Lambda4EndpointFake(FakeEndpoint[Lambda4Result], _Lambda4Endpoint):
+        """Fake ``/lambda_4``: same signature and validation; answers with its stub."""
 
+    class _AsyncLambda4EndpointFake(AsyncFakeEndpoint[Lambda4Result], _AsyncLambda4Endpoint):
+        """Async fake ``/lambda_4``: same signature and validation; answers with its stub."""
 
-class _AsyncLambda2EndpointFake(AsyncFakeEndpoint[Lambda2Result], _AsyncLambda2Endpoint):
-    """Async fake ``/lambda_2``: same signature and validation; answers with its stub."""
+    class _DeleteFileEndpointFake(FakeEndpoint[DeleteFileResult], _DeleteFileEndpoint):
+        """Fake ``/delete_file``: same signature and validation; answers with its stub."""
 
+    class _AsyncDeleteFileEndpointFake(
+        AsyncFakeEndpoint[DeleteFileResult], _AsyncDeleteFileEndpoint
+    ):
+        """Async fake ``/delete_file``: same signature and validation; answers with its stub."""
 
-class _Lambda3EndpointFake(FakeEndpoint[Lambda3Result], _Lambda3Endpoint):
-    """Fake ``/lambda_3``: same signature and validation; answers with its stub."""
+    class _Lambda5EndpointFake(FakeEndpoint[Lambda5Result], _Lambda5Endpoint):
+        """Fake ``/lambda_5``: same signature and validation; answers with its stub."""
 
+    class _AsyncLambda5EndpointFake(AsyncFakeEndpoint[Lambda5Result], _AsyncLambda5Endpoint):
+        """Async fake ``/lambda_5``: same signature and validation; answers with its stub."""
 
-class _AsyncLambda3EndpointFake(AsyncFakeEndpoint[Lambda3Result], _AsyncLambda3Endpoint):
-    """Async fake ``/lambda_3``: same signature and validation; answers with its stub."""
+    class FakeFileEvents(FakeAppClient, FileEvents):
+        """A FileEvents for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
 
+        lambda_: _LambdaEndpointFake
+        lambda_1: _Lambda1EndpointFake
+        lambda_2: _Lambda2EndpointFake
+        lambda_3: _Lambda3EndpointFake
+        lambda_4: _Lambda4EndpointFake
+        delete_file: _DeleteFileEndpointFake
+        lambda_5: _Lambda5EndpointFake
 
-class _Lambda4EndpointFake(FakeEndpoint[Lambda4Result], _Lambda4Endpoint):
-    """Fake ``/lambda_4``: same signature and validation; answers with its stub."""
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            FakeAppClient.__init__(self)
+            self.lambda_ = _LambdaEndpointFake(self, "/lambda")
+            self.lambda_1 = _Lambda1EndpointFake(self, "/lambda_1")
+            self.lambda_2 = _Lambda2EndpointFake(self, "/lambda_2")
+            self.lambda_3 = _Lambda3EndpointFake(self, "/lambda_3")
+            self.lambda_4 = _Lambda4EndpointFake(self, "/lambda_4")
+            self.delete_file = _DeleteFileEndpointFake(self, "/delete_file")
+            self.lambda_5 = _Lambda5EndpointFake(self, "/lambda_5")
+            self._stub_all(responses)
 
+    class AsyncFakeFileEvents(AsyncFakeAppClient, AsyncFileEvents):
+        """Async twin of FakeFileEvents (responders may be ``async def``)."""
 
-class _AsyncLambda4EndpointFake(AsyncFakeEndpoint[Lambda4Result], _AsyncLambda4Endpoint):
-    """Async fake ``/lambda_4``: same signature and validation; answers with its stub."""
+        lambda_: _AsyncLambdaEndpointFake
+        lambda_1: _AsyncLambda1EndpointFake
+        lambda_2: _AsyncLambda2EndpointFake
+        lambda_3: _AsyncLambda3EndpointFake
+        lambda_4: _AsyncLambda4EndpointFake
+        delete_file: _AsyncDeleteFileEndpointFake
+        lambda_5: _AsyncLambda5EndpointFake
 
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            AsyncFakeAppClient.__init__(self)
+            self.lambda_ = _AsyncLambdaEndpointFake(self, "/lambda")
+            self.lambda_1 = _AsyncLambda1EndpointFake(self, "/lambda_1")
+            self.lambda_2 = _AsyncLambda2EndpointFake(self, "/lambda_2")
+            self.lambda_3 = _AsyncLambda3EndpointFake(self, "/lambda_3")
+            self.lambda_4 = _AsyncLambda4EndpointFake(self, "/lambda_4")
+            self.delete_file = _AsyncDeleteFileEndpointFake(self, "/delete_file")
+            self.lambda_5 = _AsyncLambda5EndpointFake(self, "/lambda_5")
+            self._stub_all(responses)
 
-class _DeleteFileEndpointFake(FakeEndpoint[DeleteFileResult], _DeleteFileEndpoint):
-    """Fake ``/delete_file``: same signature and validation; answers with its stub."""
+else:
+    _FAKE_ENDPOINTS = (
+        ("lambda_", "/lambda", "_LambdaEndpoint", "_AsyncLambdaEndpoint"),
+        ("lambda_1", "/lambda_1", "_Lambda1Endpoint", "_AsyncLambda1Endpoint"),
+        ("lambda_2", "/lambda_2", "_Lambda2Endpoint", "_AsyncLambda2Endpoint"),
+        ("lambda_3", "/lambda_3", "_Lambda3Endpoint", "_AsyncLambda3Endpoint"),
+        ("lambda_4", "/lambda_4", "_Lambda4Endpoint", "_AsyncLambda4Endpoint"),
+        ("delete_file", "/delete_file", "_DeleteFileEndpoint", "_AsyncDeleteFileEndpoint"),
+        ("lambda_5", "/lambda_5", "_Lambda5Endpoint", "_AsyncLambda5Endpoint"),
+    )
 
+    def __getattr__(name: str) -> Any:
+        """The fakes are defined on first use (``gradio_gen.runtime._fake_define``)."""
+        if "Fake" in name:
+            from gradio_gen.runtime._fake_define import define_fakes
 
-class _AsyncDeleteFileEndpointFake(AsyncFakeEndpoint[DeleteFileResult], _AsyncDeleteFileEndpoint):
-    """Async fake ``/delete_file``: same signature and validation; answers with its stub."""
-
-
-class _Lambda5EndpointFake(FakeEndpoint[Lambda5Result], _Lambda5Endpoint):
-    """Fake ``/lambda_5``: same signature and validation; answers with its stub."""
-
-
-class _AsyncLambda5EndpointFake(AsyncFakeEndpoint[Lambda5Result], _AsyncLambda5Endpoint):
-    """Async fake ``/lambda_5``: same signature and validation; answers with its stub."""
-
-
-class FakeFileEvents(FakeAppClient, FileEvents):
-    """A FileEvents for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
-
-    lambda_: _LambdaEndpointFake
-    lambda_1: _Lambda1EndpointFake
-    lambda_2: _Lambda2EndpointFake
-    lambda_3: _Lambda3EndpointFake
-    lambda_4: _Lambda4EndpointFake
-    delete_file: _DeleteFileEndpointFake
-    lambda_5: _Lambda5EndpointFake
-
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        FakeAppClient.__init__(self)
-        self.lambda_ = _LambdaEndpointFake(self, "/lambda")
-        self.lambda_1 = _Lambda1EndpointFake(self, "/lambda_1")
-        self.lambda_2 = _Lambda2EndpointFake(self, "/lambda_2")
-        self.lambda_3 = _Lambda3EndpointFake(self, "/lambda_3")
-        self.lambda_4 = _Lambda4EndpointFake(self, "/lambda_4")
-        self.delete_file = _DeleteFileEndpointFake(self, "/delete_file")
-        self.lambda_5 = _Lambda5EndpointFake(self, "/lambda_5")
-        self._stub_all(responses)
-
-
-class AsyncFakeFileEvents(AsyncFakeAppClient, AsyncFileEvents):
-    """Async twin of FakeFileEvents (responders may be ``async def``)."""
-
-    lambda_: _AsyncLambdaEndpointFake
-    lambda_1: _AsyncLambda1EndpointFake
-    lambda_2: _AsyncLambda2EndpointFake
-    lambda_3: _AsyncLambda3EndpointFake
-    lambda_4: _AsyncLambda4EndpointFake
-    delete_file: _AsyncDeleteFileEndpointFake
-    lambda_5: _AsyncLambda5EndpointFake
-
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        AsyncFakeAppClient.__init__(self)
-        self.lambda_ = _AsyncLambdaEndpointFake(self, "/lambda")
-        self.lambda_1 = _AsyncLambda1EndpointFake(self, "/lambda_1")
-        self.lambda_2 = _AsyncLambda2EndpointFake(self, "/lambda_2")
-        self.lambda_3 = _AsyncLambda3EndpointFake(self, "/lambda_3")
-        self.lambda_4 = _AsyncLambda4EndpointFake(self, "/lambda_4")
-        self.delete_file = _AsyncDeleteFileEndpointFake(self, "/delete_file")
-        self.lambda_5 = _AsyncLambda5EndpointFake(self, "/lambda_5")
-        self._stub_all(responses)
+            define_fakes(globals(), "FileEvents", "AsyncFileEvents", _FAKE_ENDPOINTS)
+            if name in globals():
+                return globals()[name]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

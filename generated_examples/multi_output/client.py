@@ -14,12 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from gradio_gen.runtime._fake import (
-    AsyncFakeAppClient,
-    AsyncFakeEndpoint,
-    FakeAppClient,
-    FakeEndpoint,
-)
 from gradio_gen.runtime._generated import (
     AppClient,
     AsyncAppClient,
@@ -165,33 +159,51 @@ class AsyncHelloWorld3(AsyncAppClient):
 
 
 # -- fakes for tests ------------------------------------------------------------------------
+# Declared for type checkers; defined on first use by __getattr__ below (same classes).
 
+if TYPE_CHECKING:
+    from gradio_gen.runtime._fake import (
+        AsyncFakeAppClient,
+        AsyncFakeEndpoint,
+        FakeAppClient,
+        FakeEndpoint,
+    )
 
-class _PredictEndpointFake(FakeEndpoint[PredictResult], _PredictEndpoint):
-    """Fake ``/predict``: same signature and validation; answers with its stub."""
+    class _PredictEndpointFake(FakeEndpoint[PredictResult], _PredictEndpoint):
+        """Fake ``/predict``: same signature and validation; answers with its stub."""
 
+    class _AsyncPredictEndpointFake(AsyncFakeEndpoint[PredictResult], _AsyncPredictEndpoint):
+        """Async fake ``/predict``: same signature and validation; answers with its stub."""
 
-class _AsyncPredictEndpointFake(AsyncFakeEndpoint[PredictResult], _AsyncPredictEndpoint):
-    """Async fake ``/predict``: same signature and validation; answers with its stub."""
+    class FakeHelloWorld3(FakeAppClient, HelloWorld3):
+        """A HelloWorld3 for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
 
+        predict: _PredictEndpointFake
 
-class FakeHelloWorld3(FakeAppClient, HelloWorld3):
-    """A HelloWorld3 for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            FakeAppClient.__init__(self)
+            self.predict = _PredictEndpointFake(self, "/predict")
+            self._stub_all(responses)
 
-    predict: _PredictEndpointFake
+    class AsyncFakeHelloWorld3(AsyncFakeAppClient, AsyncHelloWorld3):
+        """Async twin of FakeHelloWorld3 (responders may be ``async def``)."""
 
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        FakeAppClient.__init__(self)
-        self.predict = _PredictEndpointFake(self, "/predict")
-        self._stub_all(responses)
+        predict: _AsyncPredictEndpointFake
 
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            AsyncFakeAppClient.__init__(self)
+            self.predict = _AsyncPredictEndpointFake(self, "/predict")
+            self._stub_all(responses)
 
-class AsyncFakeHelloWorld3(AsyncFakeAppClient, AsyncHelloWorld3):
-    """Async twin of FakeHelloWorld3 (responders may be ``async def``)."""
+else:
+    _FAKE_ENDPOINTS = (("predict", "/predict", "_PredictEndpoint", "_AsyncPredictEndpoint"),)
 
-    predict: _AsyncPredictEndpointFake
+    def __getattr__(name: str) -> Any:
+        """The fakes are defined on first use (``gradio_gen.runtime._fake_define``)."""
+        if "Fake" in name:
+            from gradio_gen.runtime._fake_define import define_fakes
 
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        AsyncFakeAppClient.__init__(self)
-        self.predict = _AsyncPredictEndpointFake(self, "/predict")
-        self._stub_all(responses)
+            define_fakes(globals(), "HelloWorld3", "AsyncHelloWorld3", _FAKE_ENDPOINTS)
+            if name in globals():
+                return globals()[name]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

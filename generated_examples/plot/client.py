@@ -14,12 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from gradio_gen.runtime._fake import (
-    AsyncFakeAppClient,
-    AsyncFakeEndpoint,
-    FakeAppClient,
-    FakeEndpoint,
-)
 from gradio_gen.runtime._generated import (
     AppClient,
     AsyncAppClient,
@@ -138,33 +132,51 @@ class AsyncPlotDatetime(AsyncAppClient):
 
 
 # -- fakes for tests ------------------------------------------------------------------------
+# Declared for type checkers; defined on first use by __getattr__ below (same classes).
 
+if TYPE_CHECKING:
+    from gradio_gen.runtime._fake import (
+        AsyncFakeAppClient,
+        AsyncFakeEndpoint,
+        FakeAppClient,
+        FakeEndpoint,
+    )
 
-class _LambdaEndpointFake(FakeEndpoint[Any], _LambdaEndpoint):
-    """Fake ``/lambda``: same signature and validation; answers with its stub."""
+    class _LambdaEndpointFake(FakeEndpoint[Any], _LambdaEndpoint):
+        """Fake ``/lambda``: same signature and validation; answers with its stub."""
 
+    class _AsyncLambdaEndpointFake(AsyncFakeEndpoint[Any], _AsyncLambdaEndpoint):
+        """Async fake ``/lambda``: same signature and validation; answers with its stub."""
 
-class _AsyncLambdaEndpointFake(AsyncFakeEndpoint[Any], _AsyncLambdaEndpoint):
-    """Async fake ``/lambda``: same signature and validation; answers with its stub."""
+    class FakePlotDatetime(FakeAppClient, PlotDatetime):
+        """A PlotDatetime for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
 
+        lambda_: _LambdaEndpointFake
 
-class FakePlotDatetime(FakeAppClient, PlotDatetime):
-    """A PlotDatetime for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            FakeAppClient.__init__(self)
+            self.lambda_ = _LambdaEndpointFake(self, "/lambda")
+            self._stub_all(responses)
 
-    lambda_: _LambdaEndpointFake
+    class AsyncFakePlotDatetime(AsyncFakeAppClient, AsyncPlotDatetime):
+        """Async twin of FakePlotDatetime (responders may be ``async def``)."""
 
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        FakeAppClient.__init__(self)
-        self.lambda_ = _LambdaEndpointFake(self, "/lambda")
-        self._stub_all(responses)
+        lambda_: _AsyncLambdaEndpointFake
 
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            AsyncFakeAppClient.__init__(self)
+            self.lambda_ = _AsyncLambdaEndpointFake(self, "/lambda")
+            self._stub_all(responses)
 
-class AsyncFakePlotDatetime(AsyncFakeAppClient, AsyncPlotDatetime):
-    """Async twin of FakePlotDatetime (responders may be ``async def``)."""
+else:
+    _FAKE_ENDPOINTS = (("lambda_", "/lambda", "_LambdaEndpoint", "_AsyncLambdaEndpoint"),)
 
-    lambda_: _AsyncLambdaEndpointFake
+    def __getattr__(name: str) -> Any:
+        """The fakes are defined on first use (``gradio_gen.runtime._fake_define``)."""
+        if "Fake" in name:
+            from gradio_gen.runtime._fake_define import define_fakes
 
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        AsyncFakeAppClient.__init__(self)
-        self.lambda_ = _AsyncLambdaEndpointFake(self, "/lambda")
-        self._stub_all(responses)
+            define_fakes(globals(), "PlotDatetime", "AsyncPlotDatetime", _FAKE_ENDPOINTS)
+            if name in globals():
+                return globals()[name]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,12 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from gradio_gen.runtime._fake import (
-    AsyncFakeAppClient,
-    AsyncFakeEndpoint,
-    FakeAppClient,
-    FakeEndpoint,
-)
 from gradio_gen.runtime._generated import (
     NOT_GIVEN,
     AppClient,
@@ -228,45 +222,64 @@ class AsyncStreamingEcho(AsyncAppClient):
 
 
 # -- fakes for tests ------------------------------------------------------------------------
+# Declared for type checkers; defined on first use by __getattr__ below (same classes).
 
+if TYPE_CHECKING:
+    from gradio_gen.runtime._fake import (
+        AsyncFakeAppClient,
+        AsyncFakeEndpoint,
+        FakeAppClient,
+        FakeEndpoint,
+    )
 
-class _SlowEchoEndpointFake(FakeEndpoint[Any], _SlowEchoEndpoint):
-    """Fake ``/slow_echo``: same signature and validation; answers with its stub."""
+    class _SlowEchoEndpointFake(FakeEndpoint[Any], _SlowEchoEndpoint):
+        """Fake ``/slow_echo``: same signature and validation; answers with its stub."""
 
+    class _AsyncSlowEchoEndpointFake(AsyncFakeEndpoint[Any], _AsyncSlowEchoEndpoint):
+        """Async fake ``/slow_echo``: same signature and validation; answers with its stub."""
 
-class _AsyncSlowEchoEndpointFake(AsyncFakeEndpoint[Any], _AsyncSlowEchoEndpoint):
-    """Async fake ``/slow_echo``: same signature and validation; answers with its stub."""
+    class _FlagEndpointFake(FakeEndpoint[None], _FlagEndpoint):
+        """Fake ``/flag``: same signature and validation; answers with its stub."""
 
+    class _AsyncFlagEndpointFake(AsyncFakeEndpoint[None], _AsyncFlagEndpoint):
+        """Async fake ``/flag``: same signature and validation; answers with its stub."""
 
-class _FlagEndpointFake(FakeEndpoint[None], _FlagEndpoint):
-    """Fake ``/flag``: same signature and validation; answers with its stub."""
+    class FakeStreamingEcho(FakeAppClient, StreamingEcho):
+        """A StreamingEcho for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
 
+        slow_echo: _SlowEchoEndpointFake
+        flag: _FlagEndpointFake
 
-class _AsyncFlagEndpointFake(AsyncFakeEndpoint[None], _AsyncFlagEndpoint):
-    """Async fake ``/flag``: same signature and validation; answers with its stub."""
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            FakeAppClient.__init__(self)
+            self.slow_echo = _SlowEchoEndpointFake(self, "/slow_echo")
+            self.flag = _FlagEndpointFake(self, "/flag")
+            self._stub_all(responses)
 
+    class AsyncFakeStreamingEcho(AsyncFakeAppClient, AsyncStreamingEcho):
+        """Async twin of FakeStreamingEcho (responders may be ``async def``)."""
 
-class FakeStreamingEcho(FakeAppClient, StreamingEcho):
-    """A StreamingEcho for tests: no network; each endpoint answers with what the test gives it (``.returns(value)``, ``.responds(function)``, ``.raises(error)``, ``.streams(*values)``, or a ``{name: answer}`` mapping here) and records its calls (``.calls``)."""
+        slow_echo: _AsyncSlowEchoEndpointFake
+        flag: _AsyncFlagEndpointFake
 
-    slow_echo: _SlowEchoEndpointFake
-    flag: _FlagEndpointFake
+        def __init__(self, responses: dict[str, Any] | None = None) -> None:
+            AsyncFakeAppClient.__init__(self)
+            self.slow_echo = _AsyncSlowEchoEndpointFake(self, "/slow_echo")
+            self.flag = _AsyncFlagEndpointFake(self, "/flag")
+            self._stub_all(responses)
 
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        FakeAppClient.__init__(self)
-        self.slow_echo = _SlowEchoEndpointFake(self, "/slow_echo")
-        self.flag = _FlagEndpointFake(self, "/flag")
-        self._stub_all(responses)
+else:
+    _FAKE_ENDPOINTS = (
+        ("slow_echo", "/slow_echo", "_SlowEchoEndpoint", "_AsyncSlowEchoEndpoint"),
+        ("flag", "/flag", "_FlagEndpoint", "_AsyncFlagEndpoint"),
+    )
 
+    def __getattr__(name: str) -> Any:
+        """The fakes are defined on first use (``gradio_gen.runtime._fake_define``)."""
+        if "Fake" in name:
+            from gradio_gen.runtime._fake_define import define_fakes
 
-class AsyncFakeStreamingEcho(AsyncFakeAppClient, AsyncStreamingEcho):
-    """Async twin of FakeStreamingEcho (responders may be ``async def``)."""
-
-    slow_echo: _AsyncSlowEchoEndpointFake
-    flag: _AsyncFlagEndpointFake
-
-    def __init__(self, responses: dict[str, Any] | None = None) -> None:
-        AsyncFakeAppClient.__init__(self)
-        self.slow_echo = _AsyncSlowEchoEndpointFake(self, "/slow_echo")
-        self.flag = _AsyncFlagEndpointFake(self, "/flag")
-        self._stub_all(responses)
+            define_fakes(globals(), "StreamingEcho", "AsyncStreamingEcho", _FAKE_ENDPOINTS)
+            if name in globals():
+                return globals()[name]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

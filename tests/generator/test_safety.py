@@ -183,37 +183,83 @@ def _check_method(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     assert len(body) == 1 and isinstance(body[0], ast.Return), ast.dump(fn)
 
 
+_FAKES_GETATTR = '''
+def __getattr__(name: str) -> Any:
+    """The fakes are defined on first use (``gradio_gen.runtime._fake_define``)."""
+    if "Fake" in name:
+        from gradio_gen.runtime._fake_define import define_fakes
+
+        define_fakes(globals(), CLIENT, ASYNC_CLIENT, _FAKE_ENDPOINTS)
+        if name in globals():
+            return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+'''
+
+
+def _check_fakes_definer(orelse: list[ast.stmt]) -> None:
+    """The runtime side of the fakes block: a table of string constants and the fixed
+    ``__getattr__`` (only the two client names, string constants, may differ)."""
+    assert len(orelse) == 2, [ast.dump(s)[:100] for s in orelse]
+    table, getattr_fn = orelse
+    assert isinstance(table, ast.Assign) and len(table.targets) == 1
+    assert isinstance(table.targets[0], ast.Name) and table.targets[0].id == "_FAKE_ENDPOINTS"
+    assert isinstance(table.value, ast.Tuple)
+    for row in table.value.elts:
+        assert isinstance(row, ast.Tuple) and len(row.elts) == 4
+        assert all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in row.elts)
+    assert isinstance(getattr_fn, ast.FunctionDef)
+    call = getattr_fn.body[1].body[1]  # type: ignore[attr-defined]
+    names = call.value.args[1:3]
+    assert all(isinstance(n, ast.Constant) and isinstance(n.value, str) for n in names)
+    shaped = ast.parse(_FAKES_GETATTR).body[0]
+    shaped.body[1].body[1].value.args[1:3] = names  # type: ignore[attr-defined]
+    assert ast.dump(getattr_fn) == ast.dump(shaped), ast.dump(getattr_fn)[:300]
+
+
+def _check_statement(i: int, stmt: ast.stmt, *, top: bool = True) -> None:
+    if isinstance(stmt, ast.Expr):
+        assert isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+    elif isinstance(stmt, ast.ImportFrom):
+        assert stmt.module in _ALLOWED_IMPORTS, stmt.module
+    elif isinstance(stmt, ast.If) and top:
+        # `if TYPE_CHECKING:` imports; or the fakes: declared for type checkers (classes,
+        # checked like all classes), defined at run time by the fixed __getattr__
+        assert isinstance(stmt.test, ast.Name) and stmt.test.id == "TYPE_CHECKING"
+        if all(isinstance(s, ast.ImportFrom) for s in stmt.body) and not stmt.orelse:
+            for s in stmt.body:
+                _check_statement(i, s, top=False)
+            return
+        for s in stmt.body:
+            assert isinstance(s, (ast.ImportFrom, ast.ClassDef)), ast.dump(s)[:200]
+            _check_statement(i, s, top=False)
+        _check_fakes_definer(stmt.orelse)
+    elif isinstance(stmt, ast.Assign) and top:
+        assert all(isinstance(t, ast.Name) for t in stmt.targets)
+        _check_expr_calls(stmt.value)
+    elif isinstance(stmt, ast.ClassDef):
+        assert not stmt.decorator_list and not stmt.keywords
+        for base in stmt.bases:
+            _check_expr_calls(base)
+        for item in stmt.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert not item.decorator_list
+                _check_method(item)
+            elif isinstance(item, (ast.AnnAssign, ast.Assign)):
+                if item.value is not None:
+                    _check_expr_calls(item.value)
+            elif isinstance(item, ast.Expr):
+                assert isinstance(item.value, ast.Constant)
+            elif not isinstance(item, ast.Pass):
+                raise AssertionError(f"unexpected class statement {ast.dump(item)}")
+    else:
+        raise AssertionError(f"unexpected statement #{i}: {ast.dump(stmt)[:200]}")
+
+
 def check_module_shape(text: str) -> None:
     """The module consists only of the statement kinds a generated client has."""
     tree = ast.parse(text)
     for i, stmt in enumerate(tree.body):
-        if isinstance(stmt, ast.Expr):
-            assert isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
-        elif isinstance(stmt, ast.ImportFrom):
-            assert stmt.module in _ALLOWED_IMPORTS, stmt.module
-        elif isinstance(stmt, ast.If):
-            assert isinstance(stmt.test, ast.Name) and stmt.test.id == "TYPE_CHECKING"
-            assert all(isinstance(s, ast.ImportFrom) for s in stmt.body) and not stmt.orelse
-        elif isinstance(stmt, ast.Assign):
-            assert all(isinstance(t, ast.Name) for t in stmt.targets)
-            _check_expr_calls(stmt.value)
-        elif isinstance(stmt, ast.ClassDef):
-            assert not stmt.decorator_list and not stmt.keywords
-            for base in stmt.bases:
-                _check_expr_calls(base)
-            for item in stmt.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    assert not item.decorator_list
-                    _check_method(item)
-                elif isinstance(item, (ast.AnnAssign, ast.Assign)):
-                    if item.value is not None:
-                        _check_expr_calls(item.value)
-                elif isinstance(item, ast.Expr):
-                    assert isinstance(item.value, ast.Constant)
-                elif not isinstance(item, ast.Pass):
-                    raise AssertionError(f"unexpected class statement {ast.dump(item)}")
-        else:
-            raise AssertionError(f"unexpected statement #{i}: {ast.dump(stmt)[:200]}")
+        _check_statement(i, stmt)
 
 
 _counter = iter(range(10**9))
