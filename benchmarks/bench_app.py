@@ -54,6 +54,7 @@ class _Stats:
         self.bytes_out = 0
         self.paths: Counter[str] = Counter()
         self.ports: set[int] = set()
+        self.order: list[str] = []  # the first paths, in arrival order (bounded)
 
     def as_dict(self) -> dict:
         return {
@@ -61,6 +62,7 @@ class _Stats:
             "connections": len(self.ports),
             "bytes_out": self.bytes_out,
             "paths": dict(self.paths),
+            "order": list(self.order),
         }
 
 
@@ -102,6 +104,8 @@ class CountingMiddleware:
                 return
             STATS.requests += 1
             STATS.paths[_norm_path(path)] += 1
+            if len(STATS.order) < 64:
+                STATS.order.append(_norm_path(path))
             client = scope.get("client")
             if client:
                 STATS.ports.add(client[1])

@@ -173,8 +173,10 @@ def main() -> None:  # one branch per scenario, read top to bottom
     from bench_clients import make_adapter
 
     adapter = make_adapter(a.adapter, **_parse_opts(a.opt))
+    t_imp, c_imp = time.perf_counter(), _cpu()
     if adapter.import_module:
         __import__(adapter.import_module)
+    import_s, import_cpu_s = time.perf_counter() - t_imp, _cpu() - c_imp
     deadline = Deadline(a.time_limit)
     spy = _Spy(a.profile)
     url = a.url
@@ -193,9 +195,16 @@ def main() -> None:  # one branch per scenario, read top to bottom
         t3, c3 = time.perf_counter(), _cpu()
         through = _bench(url, "/__bench/stats")  # counters were not reset: since connect
         own = {"/gradio_api/queue/join", "/gradio_api/queue/data"}  # the call itself
-        before = sum(n for path, n in through["paths"].items() if path not in own)
+        order = through["order"]
+        join = "/gradio_api/queue/join"
+        before = order.index(join) if join in order else len(order)
         out.update(
+            cold_wall_s=import_s + (t1 - t0) + (t3 - t2),
+            cold_cpu_s=import_cpu_s + (c1 - c0) + (c3 - c2),
             requests_before_call=before,
+            other_requests_through_first_call=sum(
+                n for path, n in through["paths"].items() if path not in own
+            ),
             paths_through_first_call=through["paths"],
             wall_s=t1 - t0,
             cpu_s=c1 - c0,

@@ -309,9 +309,17 @@ def plan(cfg: argparse.Namespace, have_generated: bool) -> list[Scenario]:
                 Metric(
                     "connect + first call client CPU (ms)", "connect_first_call_cpu_s", 1e3, ".1f"
                 ),
+                Metric("import + connect + first call: wall (ms)", "cold_wall_s", 1e3, ".1f"),
+                Metric("import + connect + first call: client CPU (ms)", "cold_cpu_s", 1e3, ".1f"),
                 Metric(
                     "HTTP requests before the first call's join (incl. lazy ones)",
                     "requests_before_call",
+                    1,
+                    ".0f",
+                ),
+                Metric(
+                    "other HTTP requests until the first call returned",
+                    "other_requests_through_first_call",
                     1,
                     ".0f",
                 ),
