@@ -273,7 +273,13 @@ def _check_src(src: str) -> None:
 
 
 class AppClient(_AppBase):
-    """Base of generated sync clients (wraps one ``gradio_gen.runtime`` ``Client``)."""
+    """Base of generated sync clients (wraps one ``gradio_gen.runtime`` ``Client``).
+
+    ``on_drift`` (see ``_drift``): ``"warn"`` (default) sends the first call's join at once
+    and checks the live app right after it, in the background (no request before the first
+    call; a drift warns and later calls are routed); ``"error"`` checks before the first call
+    (one round trip up front, and no call reaches a changed app); ``"ignore"`` never checks.
+    """
 
     def __init__(
         self, src: str, *, on_drift: OnDrift = "warn", **options: Unpack[ClientOptions]
@@ -370,7 +376,8 @@ class AppClient(_AppBase):
 
 
 class AsyncAppClient(_AppBase):
-    """Base of generated async clients (wraps one ``gradio_gen.runtime`` ``AsyncClient``)."""
+    """Base of generated async clients (wraps one ``gradio_gen.runtime`` ``AsyncClient``).
+    ``on_drift`` as for ``AppClient`` (the background check is a task on the running loop)."""
 
     def __init__(
         self, src: str, *, on_drift: OnDrift = "warn", **options: Unpack[ClientOptions]
