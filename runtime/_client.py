@@ -189,12 +189,20 @@ class Client(_BaseClient):
 
     # -- calls ---------------------------------------------------------------------------
     def _submit(
-        self, ep: EndpointSpec, values: list[Any], *, transform: Callable[[list[Any]], R]
+        self,
+        ep: EndpointSpec,
+        values: list[Any],
+        *,
+        transform: Callable[[list[Any]], R],
+        lead: bool = False,
     ) -> Job[R]:
-        """Join ``ep`` with visible ``values`` (validated, in order); the typed layer's entry."""
+        """Join ``ep`` with visible ``values`` (validated, in order); the typed layer's entry.
+        ``lead=True``: the caller waits on the job at once (its wait reads the stream)."""
         session = self._current_session()
         data = self._wire(ep, self._encode_inputs(ep, list(values)))
-        return session.join(ep, data, lambda outs: transform(self._decode_outputs(ep, outs)))
+        return session.join(
+            ep, data, lambda outs: transform(self._decode_outputs(ep, outs)), lead=lead
+        )
 
     def submit(self, endpoint: str | int, *args: Any, **kwargs: Any) -> Job[Any]:
         """Start a call; returns once the app accepted it (``Job.event_id`` is known)."""
@@ -205,7 +213,11 @@ class Client(_BaseClient):
     def predict(self, endpoint: str | int, *args: Any, **kwargs: Any) -> Any:
         """Call and wait for the final output (bounded by ``Timeout.job``); on timeout the job
         is cancelled and ``JobTimeout`` raised."""
-        job = self.submit(endpoint, *args, **kwargs)
+        self._connect()
+        ep = self._endpoint(endpoint)
+        job = self._submit(
+            ep, bind_arguments(ep, args, kwargs), transform=default_transform, lead=True
+        )
         try:
             return self._files.download_all(job.result())  # into download_dir, if set
         except BaseException:

@@ -1,9 +1,10 @@
-"""Thin sync driver: one reader thread per session, ``Job``.
+"""Thin sync driver: one stream reader per session (see ``SyncSession``), ``Job``.
 
-The reader thread starts when a job is joined and none runs, reads the session stream,
-feeds the protocol core (``_protocol._session``) and wakes the jobs whose record changed
-(one ``threading.Condition`` per job on the session lock; no polling). It reopens the
-stream while events are pending after ``close_stream`` and exits once nothing is pending.
+The reader (a waiting caller, or a background thread when no caller waits) reads the
+session stream, feeds the protocol core (``_protocol._session``) and wakes the jobs whose
+record changed (one ``threading.Condition`` per job on the session lock; no polling). It
+reopens the stream while events are pending after ``close_stream`` and stops once nothing
+is pending.
 A stream silent for ``Timeout.stream_idle`` fails its pending jobs with ``ReadTimeout``.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import socket
 import threading
 import time
@@ -46,6 +48,11 @@ logger = logging.getLogger(LOGGER_NAME)
 
 R = TypeVar("R")
 JOIN_HEADERS = {"x-gradio-user": "api"}
+DRAIN_WAIT = 0.05
+"""How long an inline reader whose wait is over waits for the end of the stream (which
+the server sends right after the last result) before leaving it to a background reader."""
+DRAIN_STEPS = 4
+"""At most this many reads of that end inline (a server may send heartbeats instead)."""
 
 
 def event_id_from(response: httpx.Response) -> str:
@@ -69,8 +76,41 @@ def shutdown_response(response: httpx.Response | None) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+def readable(response: httpx.Response | None, timeout: float) -> bool:
+    """Whether ``response`` has bytes to read within ``timeout`` (False if unknown): bytes
+    its HTTP/1.1 parser already holds, or bytes arriving on its socket."""
+    if response is None:
+        return False
+    try:  # httpx -> httpcore -> h11 internals; any mismatch just means "unknown"
+        inner: Any = response.stream
+        held = inner._stream._httpcore_stream._stream._connection._h11_state.trailing_data[0]
+        if len(held) > 2:  # more than the CRLF that ends the last chunk read
+            return True
+    except (AttributeError, IndexError, TypeError):
+        pass
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if not isinstance(sock, socket.socket):
+        return False
+    try:
+        return bool(select.select([sock], [], [], timeout)[0])
+    except (OSError, ValueError):
+        return False
+
+
 class SyncSession:
-    """One ``session_hash``: the protocol core, the reader thread, the jobs' conditions."""
+    """One ``session_hash``: the protocol core, the stream reader role, the jobs' conditions.
+
+    The *reader role* (``_reader``: the thread holding it) is held by at most one thread at a
+    time; the live stream (``_response``, its chunk iterator and ``SSEDecoder``) belongs to
+    the session, not to a thread, so the role can change hands without closing the stream
+    (closing it with events pending would drop them server-side). A caller about to wait
+    (``join(..., lead=True)``, e.g. ``predict``) starts no thread: ``Job._wait`` finds no
+    reader and reads the stream itself (*inline pumping*). When that wait is over and events
+    are still pending (or the end of the stream has not arrived yet), or the waiter's
+    deadline comes closer than one blocking read, the role passes to a background reader
+    thread, which gives it up once nothing is pending and the stream has ended.
+    """
 
     def __init__(
         self,
@@ -91,15 +131,29 @@ class SyncSession:
         self.core = Session()
         self._conds: dict[str, threading.Condition] = {}
         self._reader: threading.Thread | None = None
+        """The thread holding the reader role (a background reader or an inline waiter)."""
+        self._thread: threading.Thread | None = None
+        """The last background reader thread started (``close`` joins it)."""
         self._response: httpx.Response | None = None
+        self._chunks: Iterator[bytes] | None = None
+        self._decoder = SSEDecoder()
+        self._saw_close = False
+        """``close_stream`` was seen on the live stream."""
         self._closed = False
         self._stopped = threading.Event()
         """Set by ``close``: cuts short the reader's backoff between stream-open attempts."""
 
     # -- calls ------------------------------------------------------------------------
     def join(
-        self, ep: EndpointSpec, data: list[Any], transform: Callable[[list[Any]], R]
+        self,
+        ep: EndpointSpec,
+        data: list[Any],
+        transform: Callable[[list[Any]], R],
+        *,
+        lead: bool = False,
     ) -> Job[R]:
+        """Join the queue. ``lead=True``: the caller waits on the job right away (its wait
+        reads the stream inline), so no reader thread is started for it."""
         if self._closed:
             raise UsageError("this client is closed")
         body = {
@@ -128,13 +182,8 @@ class SyncSession:
             if self._closed:  # closed while the join was in flight
                 effects.merge(self.core.close(CancelledError("the client was closed")))
             self._wake(effects)
-            if self.core.pending and self._reader is None and not self._closed:
-                self._reader = threading.Thread(
-                    target=self._read_loop,
-                    name=f"gradio-gen-stream-{self.session_hash[:8]}",
-                    daemon=True,
-                )
-                self._reader.start()
+            if not lead:
+                self._ensure_reader()
         self._send_cancels(effects.cancels)
         return job
 
@@ -181,7 +230,7 @@ class SyncSession:
             except GradioGenError as exc:
                 logger.warning("could not cancel %s on the server: %s", c.event_id, exc)
 
-    # -- reader -----------------------------------------------------------------------
+    # -- the reader role ------------------------------------------------------------------
     def _wake(self, effects: Effects) -> None:
         """Under ``lock``: notify the waiters of changed records."""
         for event_id in effects.touched:
@@ -193,6 +242,130 @@ class SyncSession:
                     self._conds.pop(event_id, None)
         for problem in effects.problems:
             logger.warning("session %s: %s", self.session_hash, problem)
+
+    def _has_work(self) -> bool:
+        """Under ``lock``: the stream must be read (events pending, or a live stream to
+        drain up to its end so that its connection goes back to the pool)."""
+        return not self._closed and (self.core.pending or self._response is not None)
+
+    def _ensure_reader(self) -> None:
+        """Under ``lock``: start a background reader if there is work and no reader."""
+        if self._reader is None and self._has_work():
+            thread = threading.Thread(
+                target=self._background,
+                name=f"gradio-gen-stream-{self.session_hash[:8]}",
+                daemon=True,
+            )
+            self._reader = self._thread = thread
+            thread.start()
+
+    def _lead_bound(self) -> float:
+        """How long one step of reading can block (a waiter with less time left than this
+        leaves the reading to a background reader so that its own deadline holds)."""
+        idle = self.timeout.stream_idle
+        return float("inf") if idle is None else idle + (self.timeout.connect or 0.0)
+
+    def try_lead(self, deadline: float | None) -> bool:
+        """Under ``lock``: take the reader role for the calling (waiting) thread if no one
+        holds it, there is work, and the wait's deadline leaves room for a blocking read."""
+        if self._reader is not None or not self._has_work():
+            return False
+        if deadline is not None and deadline - time.monotonic() <= self._lead_bound():
+            self._ensure_reader()
+            return False
+        self._reader = threading.current_thread()
+        return True
+
+    def lead(self, ready: Callable[[], bool], deadline: float | None) -> None:
+        """Without ``lock``, holding the role (``try_lead``): read the stream until ``ready()``,
+        then give the role up, to a background reader if there is still work. With nothing
+        pending the live stream's end (``close_stream``) is read here only if it is already
+        arriving (``DRAIN_WAIT``), so a stream that never ends cannot hold the caller."""
+        drained = 0
+        try:
+            while True:
+                with self.lock:
+                    if not self._has_work():
+                        return
+                    if deadline is not None and deadline - time.monotonic() <= self._lead_bound():
+                        return
+                    draining = ready()
+                    if draining and (self.core.pending or self._response is None):
+                        return
+                    response = self._response
+                if draining:
+                    drained += 1
+                    if drained > DRAIN_STEPS or not readable(response, DRAIN_WAIT):
+                        return
+                self._step()
+        finally:
+            with self.lock:
+                self._reader = None
+                self._ensure_reader()
+
+    def _background(self) -> None:
+        try:
+            while True:
+                with self.lock:
+                    if not self._has_work():
+                        self._reader = None
+                        return
+                self._step()
+        except BaseException:  # pragma: no cover - _step handles every Exception
+            with self.lock:
+                self._reader = None
+            raise
+
+    def _step(self) -> None:
+        """Holding the role: open the stream if none is live, read one chunk and apply its
+        messages; at the stream's end (or on an error) fail or keep the pending events."""
+        error: GradioGenError | None = None
+        try:
+            if self._chunks is None:
+                response = self._open()
+                with self.lock:
+                    if self._closed:
+                        response.close()
+                        raise StreamLostError("the client was closed")
+                    self._response = response
+                    self._chunks = response.iter_bytes()
+                    self._decoder = SSEDecoder()
+                    self._saw_close = False
+            chunk = next(self._chunks, None)
+            if chunk is not None:
+                payloads = self._decoder.feed(chunk)
+                if payloads:
+                    effects = Effects()
+                    with self.lock:
+                        for payload in payloads:
+                            effects.merge(self.core.receive(payload))
+                        self._wake(effects)
+                        self._saw_close = self._saw_close or effects.closed
+                    self._send_cancels(effects.cancels)
+                return
+        except httpx.ReadTimeout as exc:
+            error = ReadTimeout(
+                f"the session stream was silent for {self.timeout.stream_idle} s "
+                "(Timeout.stream_idle); the connection is presumed dead"
+            )
+            error.__cause__ = exc
+        except httpx.TransportError as exc:
+            error = StreamLostError(f"the session stream broke: {type(exc).__name__}: {exc}")
+            error.__cause__ = exc
+        except GradioGenError as exc:
+            error = exc
+        except Exception as exc:  # never die silently with jobs waiting
+            logger.exception("session stream reader failed")
+            error = StreamLostError(f"the session stream reader failed: {exc!r}")
+        # the stream ended (or could not be opened / broke)
+        with self.lock:
+            live, self._response, self._chunks = self._response, None, None
+            if (error is not None or not self._saw_close) and self.core.pending:
+                self._wake(self.core.stream_ended(error))
+            elif self.core.pending and not self._closed:
+                logger.debug("session %s: reopening the stream for pending jobs", self.session_hash)
+        if live is not None:
+            live.close()
 
     def _open(self) -> httpx.Response:
         request = self.http.build_request(
@@ -226,71 +399,16 @@ class SyncSession:
         if self._stopped.wait(seconds):
             raise StreamLostError("the client was closed")
 
-    def _read_loop(self) -> None:
-        while True:
-            closed = False
-            error: GradioGenError | None = None
-            try:
-                response = self._open()
-                with self.lock:
-                    if self._closed:
-                        response.close()
-                        raise StreamLostError("the client was closed")
-                    self._response = response
-                try:
-                    closed = self._pump(response)
-                finally:
-                    response.close()
-            except httpx.ReadTimeout as exc:
-                error = ReadTimeout(
-                    f"the session stream was silent for {self.timeout.stream_idle} s "
-                    "(Timeout.stream_idle); the connection is presumed dead"
-                )
-                error.__cause__ = exc
-            except httpx.TransportError as exc:
-                error = StreamLostError(f"the session stream broke: {type(exc).__name__}: {exc}")
-                error.__cause__ = exc
-            except GradioGenError as exc:
-                error = exc
-            except Exception as exc:  # never die silently with jobs waiting
-                logger.exception("session stream reader failed")
-                error = StreamLostError(f"the session stream reader failed: {exc!r}")
-            with self.lock:
-                self._response = None
-                if not closed and self.core.pending:
-                    self._wake(self.core.stream_ended(error))
-                if self._closed or not self.core.pending:
-                    self._reader = None
-                    return
-            logger.debug("session %s: reopening the stream for pending jobs", self.session_hash)
-
-    def _pump(self, response: httpx.Response) -> bool:
-        """Read the stream to its end; True if ``close_stream`` was seen."""
-        decoder = SSEDecoder()
-        closed = False
-        for chunk in response.iter_bytes():
-            payloads = decoder.feed(chunk)
-            if not payloads:
-                continue
-            effects = Effects()
-            with self.lock:
-                for payload in payloads:
-                    effects.merge(self.core.receive(payload))
-                self._wake(effects)
-            self._send_cancels(effects.cancels)
-            closed = closed or effects.closed
-        return closed
-
     def close(self, timeout: float = 5.0) -> None:
         with self.lock:
             self._closed = True
             self._stopped.set()
             self._wake(self.core.close(CancelledError("the client was closed")))
-            reader = self._reader
+            thread = self._thread
             shutdown_response(self._response)
-        if reader is not None and reader is not threading.current_thread():
-            reader.join(timeout)
-            if reader.is_alive():
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
                 logger.warning("session stream reader did not stop within %s s", timeout)
 
 
@@ -334,8 +452,17 @@ class Job(Generic[R]):
         return None if seconds is None else time.monotonic() + seconds
 
     def _wait(self, ready: Callable[[], bool], deadline: float | None) -> None:
-        """Under the lock: wait until ``ready()`` or raise ``JobTimeout``."""
+        """Under the lock: wait until ``ready()`` or raise ``JobTimeout``. With no reader
+        running, the waiting thread reads the stream itself (``SyncSession.lead``)."""
+        session = self._session
         while not ready():
+            if session.try_lead(deadline):
+                self._cond.release()
+                try:
+                    session.lead(ready, deadline)
+                finally:
+                    self._cond.acquire()
+                continue
             if deadline is None:
                 self._cond.wait()
                 continue
