@@ -162,7 +162,7 @@ def _event_id(obj: Mapping[str, Any]) -> str:
 
 def _output_data(obj: Mapping[str, Any]) -> list[Any]:
     output = obj.get("output")
-    if not isinstance(output, Mapping):
+    if not isinstance(output, dict):
         raise _Bad("'output' must be an object")
     data = output.get("data")
     if not isinstance(data, list):
@@ -178,7 +178,7 @@ def _progress(obj: Mapping[str, Any]) -> tuple[ProgressUnit, ...]:
         raise _Bad("'progress_data' must be a list")
     out = []
     for unit in units:
-        if not isinstance(unit, Mapping):
+        if not isinstance(unit, dict):
             raise _Bad("'progress_data' items must be objects")
         out.append(
             ProgressUnit(
@@ -235,7 +235,7 @@ def _build(obj: Mapping[str, Any]) -> Message:
         output = obj.get("output")
         if output is None:
             output = {}
-        if not isinstance(output, Mapping):
+        if not isinstance(output, dict):
             raise _Bad("'output' must be an object")
         if success and "data" in output and not isinstance(output["data"], list):
             raise _Bad("'output.data' must be a list")
