@@ -235,7 +235,7 @@ class FakeEndpoint(_FakeBehaviour, Endpoint[R]):
     def _call(self, values: tuple[Any, ...]) -> R:
         return self._submit(values).result()
 
-    def _submit(self, values: tuple[Any, ...]) -> Job[R]:
+    def _submit(self, values: tuple[Any, ...], *, lead: bool = False) -> Job[R]:
         call, stub = self._record(values)
         outcome = self._answer_sync(call, stub)
         job: Job[R] = _job_classes()["FakeJob"](self._api_name, outcome)

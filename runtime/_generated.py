@@ -187,16 +187,23 @@ class Endpoint(_EndpointBase, Generic[R]):
     _app: AppClient
 
     def _call(self, values: tuple[Any, ...]) -> R:
-        return self._submit(values).result()
+        # Like Client.predict: the waiting thread reads the stream itself (lead), and a call
+        # that fails or runs out of time (or is interrupted) is cancelled on the server.
+        job = self._submit(values, lead=True)
+        try:
+            return job.result()
+        except BaseException:
+            job.cancel()
+            raise
 
-    def _submit(self, values: tuple[Any, ...]) -> Job[R]:
+    def _submit(self, values: tuple[Any, ...], *, lead: bool = False) -> Job[R]:
         spec = self.spec
         wire = _prepare(type(self), spec, values)
         drift, engine = self._app._drift, self._app._engine
         drift.before_call(engine)  # on_drift="error": checked before the first join
         spec, wire = drift.route(spec, wire)
         try:
-            return engine._submit(spec, wire, transform=self._transform)
+            return engine._submit(spec, wire, transform=self._transform, lead=lead)
         finally:
             if not drift.started:  # on_drift="warn": checked after the first join
                 drift.after_join(engine)
@@ -209,7 +216,11 @@ class AsyncEndpoint(_EndpointBase, Generic[R]):
 
     async def _call(self, values: tuple[Any, ...]) -> R:
         job = await self._submit(values)
-        return await job.result()
+        try:
+            return await job.result()
+        except BaseException:  # failed, timed out or the caller's task was cancelled
+            await job.cancel()
+            raise
 
     async def _submit(self, values: tuple[Any, ...]) -> AsyncJob[R]:
         spec = self.spec
