@@ -203,7 +203,7 @@ class AsyncSession:
             except Exception as exc:
                 logger.exception("session stream reader failed")
                 error = StreamLostError(f"the session stream reader failed: {exc!r}")
-            if not closed and self.core.pending:
+            if not closed and (self.core.pending or self.core.buffering):
                 self._wake(self.core.stream_ended(error))
             if self._closed or not self.core.pending:
                 return

@@ -360,7 +360,9 @@ class SyncSession:
         # the stream ended (or could not be opened / broke)
         with self.lock:
             live, self._response, self._chunks = self._response, None, None
-            if (error is not None or not self._saw_close) and self.core.pending:
+            if (error is not None or not self._saw_close) and (
+                self.core.pending or self.core.buffering
+            ):
                 self._wake(self.core.stream_ended(error))
             elif self.core.pending and not self._closed:
                 logger.debug("session %s: reopening the stream for pending jobs", self.session_hash)

@@ -24,6 +24,9 @@ Rules it keeps:
    A stream that ends without ``close_stream`` (``stream_ended``) fails every pending
    event with ``StreamLostError`` (the server drops a session whose stream disconnects),
    and the next call opens a new stream. ``unexpected_error`` fails all pending events.
+   An event whose messages were buffered (rule 1) when its stream failed was on that
+   stream, so it is lost too: its ``register`` (the join response arriving late) fails it
+   at once with the same error instead of waiting on a new stream that will never carry it.
 6. Malformed payloads never raise: one naming a registered event fails that event with
    ``ProtocolError``; others are reported in ``Effects.problems``. Unknown ``msg`` kinds
    are ignored.
@@ -145,12 +148,19 @@ class Session:
         self._buffer: OrderedDict[str, list[Message]] = OrderedDict()
         self._buffered = 0
         self._finished: OrderedDict[str, None] = OrderedDict()
+        self._lost: OrderedDict[str, GradioGenError] = OrderedDict()
+        """Unregistered events seen on a stream that failed (rule 5), with its error."""
 
     # -- queries ----------------------------------------------------------------------
     @property
     def pending(self) -> bool:
         """True while some registered event has not ended (a stream is needed)."""
         return bool(self._records) or any(z.deferred_cancel for z in self._zombies.values())
+
+    @property
+    def buffering(self) -> bool:
+        """True while messages of unregistered events are held (their joins may still return)."""
+        return bool(self._buffer)
 
     def record(self, event_id: str) -> EventRecord | None:
         return self._records.get(event_id)
@@ -167,6 +177,12 @@ class Session:
         effects = Effects()
         if event_id in self._finished:  # cannot happen with server-made uuids; be safe
             self._finish(record, "error", error=ProtocolError(f"event id {event_id} reused"))
+            return record, effects
+        lost = self._lost.pop(event_id, None)
+        if lost is not None:  # seen on a stream that failed before its join returned
+            self._finish(record, "error", error=lost)
+            self._remember(event_id)
+            effects.touched.add(event_id)
             return record, effects
         self._records[event_id] = record
         buffered = self._buffer.pop(event_id, None)
@@ -400,6 +416,12 @@ class Session:
             self._remember(record.event_id)
         for zombie in list(self._zombies.values()):
             self._forget_zombie(zombie)
+        for event_id in self._buffer:
+            self._lost[event_id] = error
+            if len(self._lost) > FINISHED_LIMIT:
+                self._lost.popitem(last=False)
+        self._buffer.clear()
+        self._buffered = 0
         return effects
 
 

@@ -58,6 +58,36 @@ def test_server_killed_mid_call(rel_apps: RunningApps, harness: Harness) -> None
         doomed.stop()
 
 
+def test_server_killed_before_a_join_answer_arrives(
+    rel_apps: RunningApps, harness: Harness
+) -> None:
+    """The race CI met: the last join's answer is still on its way when its event's first
+    message arrives on the stream and the server dies. That event was on the dead stream,
+    so it fails like the others (StreamLostError) instead of waiting for a new stream."""
+    doomed = launch(["rel_app"])
+    try:
+        with FaultProxy(doomed.url, on_kill=doomed.kill) as proxy:
+            baseline = Baseline()
+            c = harness.open(proxy.url)
+            proxy.add(Rule(JOIN, "delay", point="response", after_bytes=5, seconds=1.5, skip=1))
+            proxy.add(
+                Rule(DATA, "kill", point="events", after_msg="process_starts", after_events=2)
+            )
+            first = c.submit("/hold", 5)
+            started = time.monotonic()
+            late = c.submit("/hold", 5)  # answered after the kill
+            for job in (first, late):
+                assert_raises_exactly(StreamLostError, job.result, 20)
+            assert time.monotonic() - started < 5, "pending jobs did not fail promptly"
+            assert doomed.proc.poll() is not None
+            assert_raises_exactly(TransportError, c.predict, "/slow", "y")
+            proxy.set_upstream(rel_apps["rel_app"])
+            assert c.predict("/slow", "back") == "back"
+            close_and_check(c, proxy, baseline)
+    finally:
+        doomed.stop()
+
+
 def test_server_gone_between_join_and_stream(
     rel_apps: RunningApps, proxy: FaultProxy, harness: Harness, hbaseline: Baseline
 ) -> None:

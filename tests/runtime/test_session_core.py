@@ -107,6 +107,20 @@ def test_stream_end_without_close_fails_pending_with_stream_lost() -> None:
     assert c.result == [2]
 
 
+def test_event_seen_on_a_failed_stream_before_its_join_returned_is_lost() -> None:
+    # the join response raced the stream: its messages were buffered, then the stream broke
+    s = Session()
+    a, _ = s.register("a", 0)
+    s.receive(m("process_starts", "late", eta=None))
+    broke = StreamLostError("the session stream broke")
+    s.stream_ended(broke)
+    late, effects = s.register("late", 0)
+    assert late.done and late.error is broke and a.error is broke
+    assert effects.touched == {"late"} and not s.pending  # no new stream is wanted for it
+    other, _ = s.register("other", 0)  # an event never seen on the dead stream waits
+    assert not other.done and s.pending
+
+
 def test_close_stream_keeps_events_registered_after_it_pending() -> None:
     s = Session()
     s.register("late", 0)
