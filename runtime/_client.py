@@ -185,7 +185,9 @@ class Client(_BaseClient):
 
     @functools.cached_property
     def _files(self) -> FileHandler:
-        return for_client(self._http, self.api_url, self.spec.max_file_size, self.download_dir)
+        return for_client(
+            self._http, self.api_url, self.spec.max_file_size, self.download_dir, self._max_retries
+        )
 
     # -- calls ---------------------------------------------------------------------------
     def _submit(
@@ -405,7 +407,9 @@ class AsyncClient(_BaseClient):
 
     @functools.cached_property
     def _files(self) -> FileHandler:
-        return for_client(self._http, self.api_url, self.spec.max_file_size, self.download_dir)
+        return for_client(
+            self._http, self.api_url, self.spec.max_file_size, self.download_dir, self._max_retries
+        )
 
     async def _submit(
         self, ep: EndpointSpec, values: list[Any], *, transform: Callable[[list[Any]], R]

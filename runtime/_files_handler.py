@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from ._constants import MAX_RETRIES
 from ._files import File
 from ._files_io import FileTransfer
 from ._files_upload import upload_async, upload_sync
@@ -35,9 +36,12 @@ class FileHandler:
         *,
         max_file_size: int | None = None,
         download_dir: str | os.PathLike[str] | None = None,
+        max_retries: int = MAX_RETRIES,
     ) -> None:
         self.transfer = transfer
         self.max_file_size = max_file_size
+        self.max_retries = max_retries
+        """Retries of an ``/upload`` request (see ``_files_upload``)."""
         self.download_dir = Path(download_dir) if download_dir is not None else None
         self._downloaded: dict[tuple[str, str | None], Path] = {}
         self._lock = threading.Lock()
@@ -67,7 +71,9 @@ class FileHandler:
         client = self.transfer.client
         if client is None or self.transfer.api_url is None:
             raise RuntimeError("FileHandler.prepare_inputs needs a transfer with a sync client")
-        sent = upload_sync(client, self.transfer.api_url, sources, self.max_file_size)
+        sent = upload_sync(
+            client, self.transfer.api_url, sources, self.max_file_size, self.max_retries
+        )
         result: list[Any] = replace_sources(walked, lambda s: sent[id(s)])
         return result
 
@@ -79,7 +85,9 @@ class FileHandler:
         client = self.transfer.aclient
         if client is None or self.transfer.api_url is None:
             raise RuntimeError("FileHandler.aprepare_inputs needs a transfer with an async client")
-        sent = await upload_async(client, self.transfer.api_url, sources, self.max_file_size)
+        sent = await upload_async(
+            client, self.transfer.api_url, sources, self.max_file_size, self.max_retries
+        )
         result: list[Any] = replace_sources(walked, lambda s: sent[id(s)])
         return result
 
@@ -201,10 +209,13 @@ def for_client(
     api_url: str,
     max_file_size: int | None,
     download_dir: str | os.PathLike[str] | None,
+    max_retries: int = MAX_RETRIES,
 ) -> FileHandler:
     """The handler of one ``Client``/``AsyncClient`` (its own httpx client: same auth)."""
     if isinstance(http, httpx.AsyncClient):
         transfer = FileTransfer(aclient=http, api_url=api_url)
     else:
         transfer = FileTransfer(http, api_url=api_url)
-    return FileHandler(transfer, max_file_size=max_file_size, download_dir=download_dir)
+    return FileHandler(
+        transfer, max_file_size=max_file_size, download_dir=download_dir, max_retries=max_retries
+    )

@@ -6,6 +6,12 @@
 * Sizes are checked against the app's ``max_file_size`` before anything is sent
   (``FileTooLargeError``); a file object whose size cannot be known is counted while it is sent
   and the upload is aborted past the limit; the server's 413 becomes ``FileTooLargeError`` too.
+* A batch is sent again (at most ``max_retries`` times, with ``backoff``) after a connect
+  error or a 429/502/503/504 answer, when every part of it can be read again: local files are
+  reopened, bytes resent, a seekable file object is rewound to where it stood when the call
+  began (file objects are sent from there). A batch holding a non-seekable stream is not
+  retried, and neither is one that failed midway (reset, read timeout): the server may have
+  been writing it.
 * Public ``http(s)`` URLs are sent as URLs: the server fetches them. A URL whose host resolves
   to a private, loopback or link-local address is fetched by the client (streamed to a temporary
   file) and uploaded instead, because gradio's SSRF guard refuses such URLs ("Hostname
@@ -27,6 +33,7 @@ import os
 import re
 import socket
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,11 +42,11 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from ._constants import LOGGER_NAME
+from ._constants import LOGGER_NAME, MAX_RETRIES, RETRY_STATUS_CODES
 from ._exceptions import FileTooLargeError, ProtocolError
 from ._files import FILE_META, FileSource, is_url
 from ._files_io import url_basename
-from ._http import map_transport_error, status_error
+from ._http import backoff, map_transport_error, retry_after, status_error
 
 log = logging.getLogger(LOGGER_NAME)
 
@@ -83,25 +90,28 @@ class _Part:
     """``id()`` of the marker this part answers (the caller's, before any rewrite)."""
     temp: str | None = None
     """A temporary file holding a fetched private URL (removed after the upload)."""
+    start: int | None = None
+    """Where a seekable file object stood when the call began: it is sent from there."""
 
     @property
     def name(self) -> str:
         return self.source.filename
 
 
-def _size(source: FileSource) -> int | None:
+def _part(source: FileSource, key: int) -> _Part:
+    """A part to upload, sized (``None``: a stream of unknown size, counted while sent)."""
     if source.kind == "path":
-        return os.path.getsize(source.value)
+        return _Part(source, os.path.getsize(source.value), key)
     if source.kind == "bytes":
-        return len(source.value)
+        return _Part(source, len(source.value), key)
     stream = source.value
     with contextlib.suppress(Exception):
         if stream.seekable():
-            here = stream.tell()
-            end = stream.seek(0, os.SEEK_END)
+            here = int(stream.tell())
+            end = int(stream.seek(0, os.SEEK_END))
             stream.seek(here)
-            return int(end - here)
-    return None
+            return _Part(source, end - here, key, start=here)
+    return _Part(source, None, key)
 
 
 def check_sizes(parts: Sequence[_Part], limit: int | None) -> None:
@@ -129,6 +139,28 @@ class _LimitedReader:
         return data
 
 
+class _Window:
+    """A seekable file object seen from ``start``: httpx seeks a file object to 0 before
+    sending it and sizes it by seeking to its end, so it sends (and counts) the bytes from
+    ``start`` on, on every attempt."""
+
+    def __init__(self, stream: Any, start: int) -> None:
+        self._stream = stream
+        self._start = start
+
+    def read(self, n: int = -1) -> bytes:
+        data: bytes = self._stream.read(n)
+        return data
+
+    def tell(self) -> int:
+        return int(self._stream.tell()) - self._start
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if whence == os.SEEK_SET:
+            offset += self._start
+        return int(self._stream.seek(offset, whence)) - self._start
+
+
 @contextlib.contextmanager
 def _multipart(parts: Sequence[_Part], limit: int | None) -> Iterator[list[Any]]:
     """httpx ``files=`` entries; opens the local files and closes them afterwards."""
@@ -141,10 +173,10 @@ def _multipart(parts: Sequence[_Part], limit: int | None) -> Iterator[list[Any]]
                 content: Any = stack.enter_context(open(part.temp or src.value, "rb"))
             elif src.kind == "bytes":
                 content = src.value
-            elif part.size is None:
+            elif part.start is None:
                 content = _LimitedReader(src.value, part.name, limit)
             else:
-                content = src.value
+                content = _Window(src.value, part.start)
             files.append(("files", (part.name, content, mime)))
         yield files
 
@@ -222,9 +254,9 @@ def _plan(sources: Sequence[FileSource], api: str) -> _Plan:
                 plan.aliases[key] = seen_paths[real]
                 continue
             seen_paths.setdefault(real, key)
-            plan.parts.append(_Part(source, _size(source), key))
+            plan.parts.append(_part(source, key))
         else:
-            plan.parts.append(_Part(source, _size(source), key))
+            plan.parts.append(_part(source, key))
     return plan
 
 
@@ -233,11 +265,55 @@ def _temp_path(name: str) -> tuple[str, Any]:
     return path, os.fdopen(fd, "wb")
 
 
+# -- retries ---------------------------------------------------------------------------------
+
+
+def _replayable(batch: Sequence[_Part]) -> bool:
+    """Whether every part can be sent again: files are reopened, bytes resent, a seekable file
+    object rewound (``_rewind``); a stream of unknown size can be read once only."""
+    return all(part.source.kind != "stream" or part.start is not None for part in batch)
+
+
+def _rewind(batch: Sequence[_Part]) -> None:
+    """Seekable file objects back to where they stood when the call began."""
+    for part in batch:
+        if part.start is not None:
+            part.source.value.seek(part.start)
+
+
+def _retry_delay(
+    attempt: int,
+    max_retries: int,
+    batch: Sequence[_Part],
+    failure: httpx.Response | httpx.TransportError,
+) -> float | None:
+    """Seconds to wait before sending ``batch`` again, or ``None``: raise. Only a connect
+    error (nothing was sent) or a 429/502/503/504 answer is retried; a transfer cut midway is
+    not (the server may be writing the file)."""
+    if attempt >= max_retries or not _replayable(batch):
+        return None
+    if isinstance(failure, httpx.Response):
+        if failure.status_code not in RETRY_STATUS_CODES:
+            return None
+        delay = backoff(attempt, retry_after(failure))
+        log.warning("upload: HTTP %s; retrying in %.2f s", failure.status_code, delay)
+        return delay
+    if not isinstance(failure, (httpx.ConnectError, httpx.ConnectTimeout)):
+        return None
+    delay = backoff(attempt)
+    log.warning("upload: %s; retrying in %.2f s", failure, delay)
+    return delay
+
+
 # -- sync -----------------------------------------------------------------------------------
 
 
 def upload_sync(
-    client: httpx.Client, api: str, sources: Sequence[FileSource], max_file_size: int | None
+    client: httpx.Client,
+    api: str,
+    sources: Sequence[FileSource],
+    max_file_size: int | None,
+    max_retries: int = MAX_RETRIES,
 ) -> dict[int, dict[str, Any]]:
     """Upload what needs uploading; return ``{id(source): FileData to send}``."""
     plan = _plan(sources, api)
@@ -249,16 +325,8 @@ def upload_sync(
         check_sizes(parts, max_file_size)
         for i in range(0, len(parts), UPLOAD_BATCH):
             batch = parts[i : i + UPLOAD_BATCH]
-            with _multipart(batch, max_file_size) as files:
-                try:
-                    response = client.post(f"{api}/upload", files=files)
-                except httpx.TransportError as exc:
-                    raise map_transport_error(exc, "upload") from exc
-                if response.status_code == 413:
-                    raise _too_large(response, batch, files)
-                if not response.is_success:
-                    raise status_error(response, "upload")
-            for part, path in zip(batch, _paths(response, batch), strict=True):
+            paths = _send_sync(client, api, batch, max_file_size, max_retries)
+            for part, path in zip(batch, paths, strict=True):
                 result[part.key] = _file_data(path, part.source)
             log.debug("uploaded %d file(s)", len(batch))
     finally:
@@ -267,6 +335,30 @@ def upload_sync(
                 with contextlib.suppress(OSError):
                     os.unlink(part.temp)
     return plan.finish()
+
+
+def _send_sync(
+    client: httpx.Client, api: str, batch: Sequence[_Part], limit: int | None, max_retries: int
+) -> list[str]:
+    """One ``/upload`` request for ``batch`` (retried per ``_retry_delay``): the server paths."""
+    attempt = 0
+    while True:
+        with _multipart(batch, limit) as files:
+            try:
+                response = client.post(f"{api}/upload", files=files)
+            except httpx.TransportError as exc:
+                if (delay := _retry_delay(attempt, max_retries, batch, exc)) is None:
+                    raise map_transport_error(exc, "upload") from exc
+            else:
+                if response.status_code == 413:
+                    raise _too_large(response, batch, files)
+                if response.is_success:
+                    return _paths(response, batch)
+                if (delay := _retry_delay(attempt, max_retries, batch, response)) is None:
+                    raise status_error(response, "upload")
+        attempt += 1
+        time.sleep(delay)
+        _rewind(batch)
 
 
 def _fetch_sync(client: httpx.Client, part: _Part) -> None:
@@ -290,7 +382,11 @@ def _fetch_sync(client: httpx.Client, part: _Part) -> None:
 
 
 async def upload_async(
-    client: httpx.AsyncClient, api: str, sources: Sequence[FileSource], max_file_size: int | None
+    client: httpx.AsyncClient,
+    api: str,
+    sources: Sequence[FileSource],
+    max_file_size: int | None,
+    max_retries: int = MAX_RETRIES,
 ) -> dict[int, dict[str, Any]]:
     """The async twin of ``upload_sync`` (URL host checks run in a worker thread)."""
     plan = await anyio.to_thread.run_sync(_plan, sources, api)
@@ -302,16 +398,8 @@ async def upload_async(
         check_sizes(parts, max_file_size)
         for i in range(0, len(parts), UPLOAD_BATCH):
             batch = parts[i : i + UPLOAD_BATCH]
-            with _multipart(batch, max_file_size) as files:
-                try:
-                    response = await client.post(f"{api}/upload", files=files)
-                except httpx.TransportError as exc:
-                    raise map_transport_error(exc, "upload") from exc
-                if response.status_code == 413:
-                    raise _too_large(response, batch, files)
-                if not response.is_success:
-                    raise status_error(response, "upload")
-            for part, path in zip(batch, _paths(response, batch), strict=True):
+            paths = await _send_async(client, api, batch, max_file_size, max_retries)
+            for part, path in zip(batch, paths, strict=True):
                 result[part.key] = _file_data(path, part.source)
     finally:
         for part in parts:
@@ -319,6 +407,29 @@ async def upload_async(
                 with contextlib.suppress(OSError):
                     os.unlink(part.temp)
     return plan.finish()
+
+
+async def _send_async(
+    client: httpx.AsyncClient, api: str, batch: Sequence[_Part], limit: int | None, max_retries: int
+) -> list[str]:
+    attempt = 0
+    while True:
+        with _multipart(batch, limit) as files:
+            try:
+                response = await client.post(f"{api}/upload", files=files)
+            except httpx.TransportError as exc:
+                if (delay := _retry_delay(attempt, max_retries, batch, exc)) is None:
+                    raise map_transport_error(exc, "upload") from exc
+            else:
+                if response.status_code == 413:
+                    raise _too_large(response, batch, files)
+                if response.is_success:
+                    return _paths(response, batch)
+                if (delay := _retry_delay(attempt, max_retries, batch, response)) is None:
+                    raise status_error(response, "upload")
+        attempt += 1
+        await anyio.sleep(delay)
+        _rewind(batch)
 
 
 async def _fetch_async(client: httpx.AsyncClient, part: _Part) -> None:
