@@ -207,20 +207,6 @@ def test_upload_stalled_midway_times_out(
     close_and_check(c, proxy, baseline)
 
 
-@pytest.mark.parametrize(("status", "error"), [(429, RateLimitError), (503, HTTPStatusError)])
-def test_upload_refused(
-    proxy: FaultProxy, payload: tuple[Path, str], baseline: Baseline, status: int, error: type
-) -> None:
-    # uploads are not retried (a file object cannot always be read twice): the caller decides
-    path, digest = payload
-    proxy.add(Rule(r"/upload", "status", status=status))
-    c = Client(proxy.url)
-    assert_raises_exactly(error, c.predict, "/digest", str(path))
-    assert len(proxy.requests(r"/upload")) == 1 and not proxy.requests(JOIN)
-    assert c.predict("/digest", str(path)) == digest
-    close_and_check(c, proxy, baseline)
-
-
 # -- downloads ----------------------------------------------------------------------------
 
 
