@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ._files import File, FileInput, FileSource, handle_file
     from ._hub_status import SpaceInfo, SpaceStatus
     from ._spec import AppSpec, EndpointSpec, OutputSpec, ParameterSpec
-    from ._sync import Job
+    from ._sync_job import Job
     from ._types import NOT_GIVEN, LogMessage, ProgressUnit, Status, Timeout, Update
 
 # name -> the submodule that defines it (imported on first access)
@@ -41,7 +41,7 @@ _LAZY: dict[str, str] = {
     "EndpointSpec": "_spec",
     "OutputSpec": "_spec",
     "ParameterSpec": "_spec",
-    "Job": "_sync",
+    "Job": "_sync_job",
     "NOT_GIVEN": "_types",
     "LogMessage": "_types",
     "ProgressUnit": "_types",

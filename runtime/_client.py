@@ -51,7 +51,8 @@ from ._exceptions import (
 from ._files_handler import FileHandler, for_client
 from ._http import build_async_client, build_sync_client, request_async, request_sync
 from ._spec import EndpointSpec
-from ._sync import Job, SyncSession
+from ._sync import SyncSession
+from ._sync_job import Job
 from ._types import NOT_GIVEN, NotGiven, Timeout
 
 logger = logging.getLogger(LOGGER_NAME)

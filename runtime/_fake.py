@@ -56,7 +56,7 @@ from ._types import NOT_GIVEN, NotGiven, Status, StatusCode, Update
 
 if TYPE_CHECKING:
     from ._async import AsyncJob
-    from ._sync import Job
+    from ._sync_job import Job
 
 __all__ = [
     "AsyncFakeAppClient",
@@ -399,7 +399,7 @@ def _updates(outcome: _Outcome) -> list[Update]:
 
 def _define_jobs() -> dict[str, type]:
     from ._async import AsyncJob
-    from ._sync import Job
+    from ._sync_job import Job
 
     class FakeJob(Job[R]):
         """A finished job from a fake endpoint; same API as ``Job``."""

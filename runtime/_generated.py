@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ._async import AsyncJob
     from ._client import AsyncClient, Client
     from ._contract import ApiDiff
-    from ._sync import Job
+    from ._sync_job import Job
 
 __all__ = [
     "NOT_GIVEN",

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -25,7 +25,6 @@ from ._constants import LOGGER_NAME, RETRY_STATUS_CODES
 from ._exceptions import (
     CancelledError,
     GradioGenError,
-    JobTimeout,
     ProtocolError,
     ReadTimeout,
     StreamLostError,
@@ -39,10 +38,11 @@ from ._http import (
     status_error,
     stream_timeout,
 )
-from ._protocol._session import CancelRequest, Effects, EventRecord, Session
+from ._protocol._session import CancelRequest, Effects, Session
 from ._protocol._sse import SSEDecoder
 from ._spec import EndpointSpec
-from ._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
+from ._sync_job import Job
+from ._types import Timeout
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -53,6 +53,10 @@ DRAIN_WAIT = 0.05
 the server sends right after the last result) before leaving it to a background reader."""
 DRAIN_STEPS = 4
 """At most this many reads of that end inline (a server may send heartbeats instead)."""
+GRACE = 0.05
+"""How long the reader role may stay unowned, with work pending, before the background
+reader takes it: a caller iterating a job comes back for its next output well within it
+and reads inline again, with no hand-off between threads per message."""
 
 
 def event_id_from(response: httpx.Response) -> str:
@@ -106,10 +110,14 @@ class SyncSession:
     the session, not to a thread, so the role can change hands without closing the stream
     (closing it with events pending would drop them server-side). A caller about to wait
     (``join(..., lead=True)``, e.g. ``predict``) starts no thread: ``Job._wait`` finds no
-    reader and reads the stream itself (*inline pumping*). When that wait is over and events
-    are still pending (or the end of the stream has not arrived yet), or the waiter's
-    deadline comes closer than one blocking read, the role passes to a background reader
-    thread, which gives it up once nothing is pending and the stream has ended.
+    reader and reads the stream itself (*inline pumping*). When that wait is over the role
+    is left unowned: the next waiter takes it (one blocked in a wait is woken for that). A
+    background reader thread (at most one per session, started by ``join(lead=False)`` or
+    when a wait ends with work pending) takes the role once it has been unowned for
+    ``GRACE``, or at once when a waiter's deadline is closer than one blocking read; it
+    steps down as soon as a waiter that can read inline is blocked, and ends once nothing
+    is pending and the stream has ended. So ``submit()`` then iterating reads inline, and
+    a job nobody waits on still progresses (``done()``, ``status()`` stay current).
     """
 
     def __init__(
@@ -132,8 +140,18 @@ class SyncSession:
         self._conds: dict[str, threading.Condition] = {}
         self._reader: threading.Thread | None = None
         """The thread holding the reader role (a background reader or an inline waiter)."""
+        self._bg: threading.Thread | None = None
+        """The background reader thread while it runs (with or without the role)."""
         self._thread: threading.Thread | None = None
         """The last background reader thread started (``close`` joins it)."""
+        self._bg_wake = threading.Condition(self.lock)
+        """Wakes the background reader: urgent work, or ``close``."""
+        self._urgent = False
+        """A waiter cannot read inline (its deadline is near): take the role at once."""
+        self._released_at = 0.0
+        """When the role was last given up (the background reader waits ``GRACE`` from it)."""
+        self._lead_waiting = 0
+        """Waiters blocked while another thread holds the role that could read inline."""
         self._response: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
         self._decoder = SSEDecoder()
@@ -248,16 +266,36 @@ class SyncSession:
         drain up to its end so that its connection goes back to the pool)."""
         return not self._closed and (self.core.pending or self._response is not None)
 
-    def _ensure_reader(self) -> None:
-        """Under ``lock``: start a background reader if there is work and no reader."""
-        if self._reader is None and self._has_work():
+    def _ensure_reader(self, urgent: bool = False) -> None:
+        """Under ``lock``: while there is work, have a background reader: it takes the role
+        once it has been unowned for ``GRACE`` (``urgent``: as soon as it is free)."""
+        if not self._has_work():
+            return
+        if urgent:
+            self._urgent = True
+        if self._bg is None:
             thread = threading.Thread(
                 target=self._background,
                 name=f"gradio-gen-stream-{self.session_hash[:8]}",
                 daemon=True,
             )
-            self._reader = self._thread = thread
+            self._bg = self._thread = thread
             thread.start()
+        elif urgent:
+            self._bg_wake.notify()
+
+    def _release(self) -> None:
+        """Under ``lock``: the role's holder stops reading. A waiter that can read inline is
+        woken to take the role; otherwise the background reader takes it after ``GRACE``."""
+        self._reader = None
+        self._released_at = time.monotonic()
+        if self._lead_waiting:
+            for cond in self._conds.values():
+                cond.notify_all()
+
+    def can_lead(self, deadline: float | None) -> bool:
+        """Under ``lock``: whether a waiter with this deadline may block in a read."""
+        return deadline is None or deadline - time.monotonic() > self._lead_bound()
 
     def _lead_bound(self) -> float:
         """How long one step of reading can block (a waiter with less time left than this
@@ -270,24 +308,26 @@ class SyncSession:
         holds it, there is work, and the wait's deadline leaves room for a blocking read."""
         if self._reader is not None or not self._has_work():
             return False
-        if deadline is not None and deadline - time.monotonic() <= self._lead_bound():
-            self._ensure_reader()
+        if not self.can_lead(deadline):
+            self._ensure_reader(urgent=True)
             return False
         self._reader = threading.current_thread()
         return True
 
     def lead(self, ready: Callable[[], bool], deadline: float | None) -> None:
         """Without ``lock``, holding the role (``try_lead``): read the stream until ``ready()``,
-        then give the role up, to a background reader if there is still work. With nothing
-        pending the live stream's end (``close_stream``) is read here only if it is already
-        arriving (``DRAIN_WAIT``), so a stream that never ends cannot hold the caller."""
+        then give the role up (``_release``). With nothing pending the live stream's end
+        (``close_stream``) is read here only if it is already arriving (``DRAIN_WAIT``), so a
+        stream that never ends cannot hold the caller."""
         drained = 0
+        near = False
         try:
             while True:
                 with self.lock:
                     if not self._has_work():
                         return
-                    if deadline is not None and deadline - time.monotonic() <= self._lead_bound():
+                    if not self.can_lead(deadline):
+                        near = True  # this waiter goes on waiting: someone must read now
                         return
                     draining = ready()
                     if draining and (self.core.pending or self._response is None):
@@ -300,21 +340,41 @@ class SyncSession:
                 self._step()
         finally:
             with self.lock:
-                self._reader = None
-                self._ensure_reader()
+                self._release()
+                self._ensure_reader(urgent=near)
 
     def _background(self) -> None:
+        me = threading.current_thread()
         try:
-            while True:
-                with self.lock:
-                    if not self._has_work():
-                        self._reader = None
-                        return
+            while self._take_role(me):
                 self._step()
-        except BaseException:  # pragma: no cover - _step handles every Exception
+        finally:
             with self.lock:
-                self._reader = None
-            raise
+                if self._reader is me:
+                    self._reader = None
+                if self._bg is me:
+                    self._bg = None
+
+    def _take_role(self, me: threading.Thread) -> bool:
+        """The background reader: wait until it should read (True) or end (False)."""
+        with self.lock:
+            while self._has_work():
+                if self._reader is me:
+                    if not self._lead_waiting:
+                        return True
+                    self._release()  # a waiter reads inline from here
+                elif self._reader is None:
+                    idle = time.monotonic() - self._released_at
+                    if self._urgent or idle >= GRACE:
+                        self._urgent = False
+                        self._reader = me
+                        return True
+                    self._bg_wake.wait(GRACE - idle)
+                else:  # an inline reader has it; check again later (no wake-up per message)
+                    self._bg_wake.wait(GRACE)
+            if self._bg is me:  # under the same lock: a join from now on starts a new one
+                self._bg = None
+            return False
 
     def _step(self) -> None:
         """Holding the role: open the stream if none is live, read one chunk and apply its
@@ -406,168 +466,10 @@ class SyncSession:
             self._closed = True
             self._stopped.set()
             self._wake(self.core.close(CancelledError("the client was closed")))
+            self._bg_wake.notify_all()
             thread = self._thread
             shutdown_response(self._response)
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
             if thread.is_alive():
                 logger.warning("session stream reader did not stop within %s s", timeout)
-
-
-class Job(Generic[R]):
-    """A submitted call. Thread-safe; every wait is bounded (default: ``Timeout.job``)."""
-
-    def __init__(
-        self,
-        session: SyncSession,
-        ep: EndpointSpec,
-        record: EventRecord,
-        cond: threading.Condition,
-        transform: Callable[[list[Any]], R],
-    ) -> None:
-        self._session = session
-        self._ep = ep
-        self._record = record
-        self._cond = cond
-        self._transform = transform
-        self._shaped: dict[int, R] = {}
-
-    @property
-    def event_id(self) -> str:
-        return self._record.event_id
-
-    @property
-    def endpoint(self) -> str:
-        return self._ep.api_name
-
-    def __repr__(self) -> str:
-        return f"<Job {self.endpoint} {self.event_id} {self._record.status.code}>"
-
-    def _shape(self, index: int, wire: list[Any]) -> R:
-        # called under the lock; outputs are immutable once recorded
-        if index not in self._shaped:
-            self._shaped[index] = self._transform(self._ep.from_wire(wire))
-        return self._shaped[index]
-
-    def _deadline(self, timeout: float | NotGiven | None) -> float | None:
-        seconds = self._session.timeout.job if timeout is NOT_GIVEN else timeout
-        return None if seconds is None else time.monotonic() + seconds
-
-    def _wait(self, ready: Callable[[], bool], deadline: float | None) -> None:
-        """Under the lock: wait until ``ready()`` or raise ``JobTimeout``. With no reader
-        running, the waiting thread reads the stream itself (``SyncSession.lead``)."""
-        session = self._session
-        while not ready():
-            if session.try_lead(deadline):
-                self._cond.release()
-                try:
-                    session.lead(ready, deadline)
-                finally:
-                    self._cond.acquire()
-                continue
-            if deadline is None:
-                self._cond.wait()
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise JobTimeout(f"{self.endpoint} ({self.event_id}) did not finish in time")
-            self._cond.wait(remaining)
-
-    def _more(self, items: list[Any], seen: int) -> Callable[[], bool]:
-        record = self._record
-        return lambda: len(items) > seen or record.done
-
-    def done(self) -> bool:
-        with self._cond:
-            return self._record.done
-
-    def status(self) -> Status:
-        with self._cond:
-            return self._record.status
-
-    def outputs(self) -> list[R]:
-        """Every output so far (each generator yield, then the final value)."""
-        with self._cond:
-            return [self._shape(i, w) for i, w in enumerate(self._record.outputs)]
-
-    def result(self, timeout: float | NotGiven | None = NOT_GIVEN) -> R:
-        """The final output; raises the job's error (``AppError``, ``CancelledError``...)."""
-        deadline = self._deadline(timeout)
-        with self._cond:
-            record = self._record
-            self._wait(lambda: record.done, deadline)
-            if record.outcome == "success":
-                return self._shape(len(record.outputs) - 1, record.outputs[-1])
-            assert record.error is not None
-            raise record.error
-
-    def updates(self, timeout: float | NotGiven | None = NOT_GIVEN) -> Iterator[Update]:
-        """Every update (status, progress, log, output) in order, until the job ends."""
-        deadline = self._deadline(timeout)
-        index = 0
-        record = self._record
-        outputs_seen = 0
-        while True:
-            with self._cond:
-                self._wait(self._more(record.updates, index), deadline)
-                batch = record.updates[index:]
-                shaped = []
-                for update in batch:
-                    if update.kind == "output":
-                        shaped.append(
-                            Update(
-                                update.kind,
-                                update.status,
-                                self._shape(outputs_seen, update.output),
-                                update.final,
-                            )
-                        )
-                        outputs_seen += 1
-                    else:
-                        shaped.append(update)
-                finished = record.done and len(record.updates) == index + len(batch)
-            index += len(batch)
-            yield from shaped
-            if finished:
-                return
-
-    def __iter__(self) -> Iterator[R]:
-        """Each output as it arrives (generator yields, then the final value); raises the
-        job's error at the end, except a cancellation, which just ends the iteration."""
-        deadline = self._deadline(NOT_GIVEN)
-        index = 0
-        record = self._record
-        while True:
-            with self._cond:
-                self._wait(self._more(record.outputs, index), deadline)
-                items = [
-                    self._shape(i, record.outputs[i]) for i in range(index, len(record.outputs))
-                ]
-                finished = record.done and len(record.outputs) == index + len(items)
-                error = record.error if finished else None
-            index += len(items)
-            yield from items
-            if finished:
-                if error is not None and not isinstance(error, CancelledError):
-                    raise error
-                return
-
-    def cancel(self) -> bool:
-        """Stop the job (server-side too, without disturbing other jobs). True if it was
-        still pending; ``result()`` then raises ``CancelledError``."""
-        return self._session.cancel(self.event_id)
-
-    def send_chunk(self, *values: Any) -> None:
-        """Send the next input chunk to a ``connection: "stream"`` endpoint."""
-        self._check_stream()
-        data = self._session.encode_inputs(self._ep, list(values))
-        self._session.post_stream(self._ep, self.event_id, self._ep.to_wire(data))
-
-    def close_stream(self) -> None:
-        """End a streaming-input job; its final output follows."""
-        self._check_stream()
-        self._session.post_stream(self._ep, self.event_id, None)
-
-    def _check_stream(self) -> None:
-        if self._ep.connection != "stream":
-            raise UsageError(f"{self.endpoint} is not a streaming-input endpoint")

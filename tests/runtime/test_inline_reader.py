@@ -114,3 +114,32 @@ def test_close_while_a_predict_leads_is_prompt(rt_apps: RunningApps) -> None:
     caller.join(5)
     assert not caller.is_alive() and time.monotonic() - t0 < 3
     assert errors and isinstance(errors[0], CancelledError)
+
+
+def test_submit_then_iterate_reads_inline(rt_apps: RunningApps) -> None:
+    """``submit()`` then iterating: the iterating thread reads the stream (no hand-off of
+    every message from a background thread), and the background reader, if it ever took
+    the role, gives it back to the waiter."""
+    with Client(rt_apps["basic"]) as c:
+        session = c._current_session()
+        readers: list[str] = []
+        original = session._step
+
+        def spy() -> None:
+            readers.append(threading.current_thread().name)
+            original()
+
+        session._step = spy  # type: ignore[method-assign]
+        outputs = list(c.submit("/count", 20))
+        assert outputs[-1] == " ".join(str(i) for i in range(20)) + " "
+        me = threading.current_thread().name
+        inline = readers.count(me)
+        assert inline >= len(readers) - 2, readers  # at most a step or two elsewhere
+        job = c.submit("/greet", "idle")  # nobody waits: the background reader serves it
+        end = time.monotonic() + 10
+        while not job.done() and time.monotonic() < end:
+            time.sleep(0.02)
+        assert job.done() and job.result(timeout=1) == "Hello idle."
+        assert readers[-1].startswith("gradio-gen-stream-")
+    _settle()
+    assert not _readers()

@@ -1,0 +1,183 @@
+"""``Job``: a submitted call of the sync client (see ``_sync.SyncSession`` for the reader
+role its waits take or leave)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._exceptions import CancelledError, JobTimeout, UsageError
+from ._protocol._session import EventRecord
+from ._spec import EndpointSpec
+from ._types import NOT_GIVEN, NotGiven, Status, Update
+
+if TYPE_CHECKING:
+    import threading
+
+    from ._sync import SyncSession
+
+R = TypeVar("R")
+
+
+class Job(Generic[R]):
+    """A submitted call. Thread-safe; every wait is bounded (default: ``Timeout.job``)."""
+
+    def __init__(
+        self,
+        session: SyncSession,
+        ep: EndpointSpec,
+        record: EventRecord,
+        cond: threading.Condition,
+        transform: Callable[[list[Any]], R],
+    ) -> None:
+        self._session = session
+        self._ep = ep
+        self._record = record
+        self._cond = cond
+        self._transform = transform
+        self._shaped: dict[int, R] = {}
+
+    @property
+    def event_id(self) -> str:
+        return self._record.event_id
+
+    @property
+    def endpoint(self) -> str:
+        return self._ep.api_name
+
+    def __repr__(self) -> str:
+        return f"<Job {self.endpoint} {self.event_id} {self._record.status.code}>"
+
+    def _shape(self, index: int, wire: list[Any]) -> R:
+        # called under the lock; outputs are immutable once recorded
+        if index not in self._shaped:
+            self._shaped[index] = self._transform(self._ep.from_wire(wire))
+        return self._shaped[index]
+
+    def _deadline(self, timeout: float | NotGiven | None) -> float | None:
+        seconds = self._session.timeout.job if timeout is NOT_GIVEN else timeout
+        return None if seconds is None else time.monotonic() + seconds
+
+    def _wait(self, ready: Callable[[], bool], deadline: float | None) -> None:
+        """Under the lock: wait until ``ready()`` or raise ``JobTimeout``. With no reader
+        running, the waiting thread reads the stream itself (``SyncSession.lead``)."""
+        session = self._session
+        while not ready():
+            if session.try_lead(deadline):
+                self._cond.release()
+                try:
+                    session.lead(ready, deadline)
+                finally:
+                    self._cond.acquire()
+                continue
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise JobTimeout(f"{self.endpoint} ({self.event_id}) did not finish in time")
+            capable = session.can_lead(deadline)  # woken to read inline when the role is free
+            if capable:
+                session._lead_waiting += 1
+            try:
+                self._cond.wait(remaining)
+            finally:
+                if capable:
+                    session._lead_waiting -= 1
+
+    def _more(self, items: list[Any], seen: int) -> Callable[[], bool]:
+        record = self._record
+        return lambda: len(items) > seen or record.done
+
+    def done(self) -> bool:
+        with self._cond:
+            return self._record.done
+
+    def status(self) -> Status:
+        with self._cond:
+            return self._record.status
+
+    def outputs(self) -> list[R]:
+        """Every output so far (each generator yield, then the final value)."""
+        with self._cond:
+            return [self._shape(i, w) for i, w in enumerate(self._record.outputs)]
+
+    def result(self, timeout: float | NotGiven | None = NOT_GIVEN) -> R:
+        """The final output; raises the job's error (``AppError``, ``CancelledError``...)."""
+        deadline = self._deadline(timeout)
+        with self._cond:
+            record = self._record
+            self._wait(lambda: record.done, deadline)
+            if record.outcome == "success":
+                return self._shape(len(record.outputs) - 1, record.outputs[-1])
+            assert record.error is not None
+            raise record.error
+
+    def updates(self, timeout: float | NotGiven | None = NOT_GIVEN) -> Iterator[Update]:
+        """Every update (status, progress, log, output) in order, until the job ends."""
+        deadline = self._deadline(timeout)
+        index = 0
+        record = self._record
+        outputs_seen = 0
+        while True:
+            with self._cond:
+                self._wait(self._more(record.updates, index), deadline)
+                batch = record.updates[index:]
+                shaped = []
+                for update in batch:
+                    if update.kind == "output":
+                        shaped.append(
+                            Update(
+                                update.kind,
+                                update.status,
+                                self._shape(outputs_seen, update.output),
+                                update.final,
+                            )
+                        )
+                        outputs_seen += 1
+                    else:
+                        shaped.append(update)
+                finished = record.done and len(record.updates) == index + len(batch)
+            index += len(batch)
+            yield from shaped
+            if finished:
+                return
+
+    def __iter__(self) -> Iterator[R]:
+        """Each output as it arrives (generator yields, then the final value); raises the
+        job's error at the end, except a cancellation, which just ends the iteration."""
+        deadline = self._deadline(NOT_GIVEN)
+        index = 0
+        record = self._record
+        while True:
+            with self._cond:
+                self._wait(self._more(record.outputs, index), deadline)
+                items = [
+                    self._shape(i, record.outputs[i]) for i in range(index, len(record.outputs))
+                ]
+                finished = record.done and len(record.outputs) == index + len(items)
+                error = record.error if finished else None
+            index += len(items)
+            yield from items
+            if finished:
+                if error is not None and not isinstance(error, CancelledError):
+                    raise error
+                return
+
+    def cancel(self) -> bool:
+        """Stop the job (server-side too, without disturbing other jobs). True if it was
+        still pending; ``result()`` then raises ``CancelledError``."""
+        return self._session.cancel(self.event_id)
+
+    def send_chunk(self, *values: Any) -> None:
+        """Send the next input chunk to a ``connection: "stream"`` endpoint."""
+        self._check_stream()
+        data = self._session.encode_inputs(self._ep, list(values))
+        self._session.post_stream(self._ep, self.event_id, self._ep.to_wire(data))
+
+    def close_stream(self) -> None:
+        """End a streaming-input job; its final output follows."""
+        self._check_stream()
+        self._session.post_stream(self._ep, self.event_id, None)
+
+    def _check_stream(self) -> None:
+        if self._ep.connection != "stream":
+            raise UsageError(f"{self.endpoint} is not a streaming-input endpoint")
