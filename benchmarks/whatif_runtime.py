@@ -11,11 +11,13 @@ interleaved; prints medians. Modelled on the shared harness's whatif_gradio_clie
     python benchmarks/whatif_runtime.py --scenario file --repeats 3 --file-mb 200
 
 Variants (a patch that no longer applies to the current runtime is reported, not run):
-  inline      sync driver: the thread that waits for a job pumps the session stream itself
-              when no reader runs (no reader thread, no hand-off per message, one socket)
-  maxconn10   connection pool of 10 instead of 20 (async client; the joins' semaphore follows)
-  rawdl       downloads take httpx chunks as they arrive instead of re-chunking to 1 MiB
-  nofilewalk  outputs of endpoints whose output schemas hold no file skip the file walk
+  nograce     sync driver: the background reader takes an unowned reader role at once
+              (``_sync.GRACE = 0``) instead of leaving it ``GRACE`` to the iterating caller
+
+The earlier proposals measured with this tool have all landed and were removed from it:
+inline pumping (2011ad3, completed for submit()+iterate in dd8d17f), no file walk over
+outputs without files (a404efa), a pool of 10 connections (541d1db), downloads without
+1 MiB re-chunking (8b03878); benchmarks/RESULTS.md records their before/after figures.
 """
 
 from __future__ import annotations
@@ -39,127 +41,19 @@ import run_bench as rb  # noqa: E402
 # Each patch runs in the worker before bench_worker.main(); it must raise AttributeError /
 # ImportError when the internals it relies on are gone.
 PATCHES: dict[str, str] = {
-    "inline": r"""
-import threading
+    "nograce": r"""
 from gradio_gen.runtime import _sync
-from gradio_gen.runtime._exceptions import CancelledError
-from gradio_gen.runtime._protocol._session import Effects
-from gradio_gen.runtime._protocol._sse import SSEDecoder
-_MARK = object()
-_join, _result, _iter = _sync.SyncSession.join, _sync.Job.result, _sync.Job.__iter__
-_sync.SyncSession._read_loop, _sync.SyncSession._open, _sync.Job._shape  # must exist
-def join(self, ep, data, transform):
-    with self.lock:
-        if self._reader is None:
-            self._reader = _MARK  # no background thread: the waiting caller pumps
-    try:
-        return _join(self, ep, data, transform)
-    finally:
-        with self.lock:
-            if self._reader is _MARK:
-                self._reader = None
-def _claim(s):
-    with s.lock:
-        if s._reader is None:
-            s._reader = threading.current_thread()
-            return True
-    return False
-def result(self, timeout=_sync.NOT_GIVEN):
-    if _claim(self._session):
-        self._session._read_loop()  # in this thread; returns once nothing is pending
-    return _result(self, timeout)
-def iterate(self):
-    s = self._session
-    if not _claim(s):
-        yield from _iter(self)
-        return
-    record, index = self._record, 0
-    try:
-        while True:
-            response = s._open()
-            try:
-                decoder = SSEDecoder()
-                for chunk in response.iter_bytes():
-                    payloads = decoder.feed(chunk)
-                    if not payloads:
-                        continue
-                    with s.lock:
-                        effects = Effects()
-                        for p in payloads:
-                            effects.merge(s.core.receive(p))
-                        s._wake(effects)
-                        items = [self._shape(i, record.outputs[i])
-                                 for i in range(index, len(record.outputs))]
-                    index += len(items)
-                    yield from items
-            finally:
-                response.close()
-            with s.lock:
-                if not s.core.pending:
-                    break
-    finally:
-        with s.lock:
-            s._reader = None
-    if record.error is not None and not isinstance(record.error, CancelledError):
-        raise record.error
-_sync.SyncSession.join, _sync.Job.result, _sync.Job.__iter__ = join, result, iterate
-""",
-    "nofilewalk": r"""
-from gradio_gen.runtime import _client
-from gradio_gen.runtime._spec import is_file_schema
-_decode, _has_files = _client.Client._decode_outputs, {}
-def _contains(node):
-    if is_file_schema(node):
-        return True
-    if isinstance(node, dict):
-        return any(_contains(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_contains(v) for v in node)
-    return False
-def decode(self, ep, values):
-    has = _has_files.get(id(ep))
-    if has is None:
-        has = _has_files[id(ep)] = any(_contains(o.schema) for o in ep.outputs)
-    return _decode(self, ep, values) if has else list(values)
-_client.Client._decode_outputs = decode
-""",
-    "maxconn10": r"""
-from gradio_gen.runtime import _async, _http
-for f in (_async.AsyncSession.__init__, _http.build_async_client, _http.build_sync_client):
-    if f.__defaults__:
-        f.__defaults__ = tuple(10 if d == 20 else d for d in f.__defaults__)
-    if f.__kwdefaults__:
-        f.__kwdefaults__ = {k: (10 if v == 20 else v) for k, v in f.__kwdefaults__.items()}
-""",
-    "rawdl": r"""
-import httpx
-from gradio_gen.runtime import _files_io
-from gradio_gen.runtime._http import map_transport_error, status_error
-_files_io.FileTransfer._get  # must exist
-def _get(self, client, url, chunk_size):
-    try:
-        with client.stream("GET", url, follow_redirects=True) as response:
-            if not response.is_success:
-                response.read()
-                raise status_error(response, f"download {url}")
-            yield from response.iter_bytes()  # chunks as they arrive
-    except httpx.TransportError as exc:
-        raise map_transport_error(exc, f"download {url}") from exc
-_files_io.FileTransfer._get = _get
+_sync.GRACE  # must exist
+_sync.GRACE = 0.0
 """,
 }
 
 SCENARIOS: dict[str, tuple[str, list[str], str, list[str]]] = {
     # key: (worker scenario, args, our adapter, applicable patches)
-    "seq": ("seq", ["--n", "300"], "ours_untyped", ["inline", "inline+nofilewalk"]),
-    "stream": (
-        "stream",
-        ["--n", "2000"],
-        "ours_untyped",
-        ["inline", "nofilewalk", "inline+nofilewalk"],
-    ),
-    "conc1000": ("concurrent", ["--n", "1000"], "ours_untyped?concurrency=async", ["maxconn10"]),
-    "file": ("file", [], "ours_untyped", ["rawdl"]),
+    "seq": ("seq", ["--n", "300"], "ours_untyped", ["nograce"]),
+    "stream": ("stream", ["--n", "2000"], "ours_untyped", ["nograce"]),
+    "conc1000": ("concurrent", ["--n", "1000"], "ours_untyped?concurrency=async", []),
+    "file": ("file", [], "ours_untyped", []),
 }
 SHOW = {
     "seq": [

@@ -11,6 +11,9 @@ Retry policy (only where a retry cannot run the app twice):
 * ``"unsent"`` (``queue/join``, ``/login``, stream chunks): only when the request provably
   did not reach the app: connect errors and 429 (rejected before the app). A 503 "Queue is
   full" is the app's answer and is raised as ``QueueFullError``, never retried.
+* uploads (``_files_upload``, their own loop): connect errors and 429/502/503/504, when every
+  file of the request can be sent again (paths, bytes, seekable file objects); a transfer
+  cut midway is not retried.
 
 Delays grow exponentially from ``INITIAL_RETRY_DELAY`` to ``MAX_RETRY_DELAY`` with
 ``RETRY_JITTER`` jitter, and honour ``Retry-After`` (capped at ``MAX_RETRY_DELAY``).
