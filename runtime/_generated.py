@@ -17,6 +17,7 @@ Importing this module does not import httpx: the engine is imported on construct
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from types import TracebackType
@@ -174,9 +175,6 @@ class _EndpointBase:
     def spec(self) -> EndpointSpec:
         return self._app._spec().endpoint(self._api_name)
 
-    def _transform(self, outputs: list[Any]) -> Any:
-        return _shape_output(type(self), self.spec, outputs)
-
     def __repr__(self) -> str:
         return f"<endpoint {self._api_name} of {type(self._app).__name__}>"
 
@@ -198,12 +196,13 @@ class Endpoint(_EndpointBase, Generic[R]):
 
     def _submit(self, values: tuple[Any, ...], *, lead: bool = False) -> Job[R]:
         spec = self.spec
+        shape = functools.partial(_shape_output, type(self), spec)  # not a lookup per output
         wire = _prepare(type(self), spec, values)
         drift, engine = self._app._drift, self._app._engine
         drift.before_call(engine)  # on_drift="error": checked before the first join
         spec, wire = drift.route(spec, wire)
         try:
-            return engine._submit(spec, wire, transform=self._transform, lead=lead)
+            return engine._submit(spec, wire, transform=shape, lead=lead)
         finally:
             if not drift.started:  # on_drift="warn": checked after the first join
                 drift.after_join(engine)
@@ -224,12 +223,13 @@ class AsyncEndpoint(_EndpointBase, Generic[R]):
 
     async def _submit(self, values: tuple[Any, ...]) -> AsyncJob[R]:
         spec = self.spec
+        shape = functools.partial(_shape_output, type(self), spec)  # not a lookup per output
         wire = _prepare(type(self), spec, values)
         drift, engine = self._app._drift, self._app._engine
         await drift.abefore_call(engine)  # on_drift="error": checked before the first join
         spec, wire = drift.route(spec, wire)
         try:
-            return await engine._submit(spec, wire, transform=self._transform)
+            return await engine._submit(spec, wire, transform=shape)
         finally:
             if not drift.started:  # on_drift="warn": checked after the first join
                 drift.aafter_join(engine)
