@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--hf-token", metavar="TOKEN", help="Hugging Face token (default: HF_TOKEN / saved login)"
     )
     parser.add_argument(
+        "--auth",
+        metavar="USER:PASSWORD",
+        help="log in to a password-protected app (default: the GRADIO_GEN_AUTH variable, "
+        "which keeps the password out of the process list)",
+    )
+    parser.add_argument(
         "--save-schema", metavar="FILE", help="also write the snapshot generated from"
     )
     parser.add_argument(
@@ -145,13 +151,19 @@ def _run(args: argparse.Namespace) -> int:
         raise _UserError("--check needs -o/--output (the file to compare)", EXIT_USAGE)
     if args.class_name is not None and not pascal(args.class_name):
         raise _UserError(f"--class-name {args.class_name!r} has no usable letters", EXIT_USAGE)
+    try:
+        auth = snapshot.auth_from(args.auth)
+    except snapshot.SourceError as exc:
+        raise _UserError(str(exc), exc.exit_code) from None
 
     started = time.perf_counter()
     try:
         from gradio_gen.status_display import SpaceStatusPrinter
 
         with SpaceStatusPrinter() as printer:  # Space status on stderr while it wakes/builds
-            snap = snapshot.load(args.source, hf_token=args.hf_token, status_callback=printer)
+            snap = snapshot.load(
+                args.source, hf_token=args.hf_token, status_callback=printer, auth=auth
+            )
     except snapshot.SourceError as exc:
         raise _UserError(str(exc), exc.exit_code) from None
     source = snapshot.default_source(snap, args.source)

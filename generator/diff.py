@@ -111,7 +111,9 @@ def _literal_snapshot(value: ast.expr) -> dict[str, Any] | None:
     return None
 
 
-def load(source: str, *, hf_token: str | None = None) -> Loaded:
+def load(
+    source: str, *, hf_token: str | None = None, auth: tuple[str, str] | None = None
+) -> Loaded:
     """A source for ``diff``: a generated ``.py`` module, or anything SOURCE accepts."""
     path = Path(source)
     if source.endswith(".py"):
@@ -119,15 +121,17 @@ def load(source: str, *, hf_token: str | None = None) -> Loaded:
             raise SourceError(f"{source}: no such file")
         text = path.read_text(encoding="utf-8")
         return Loaded(source, "module", snapshot_from_module_source(text, source))
-    return Loaded(source, "snapshot", _load_snapshot(source, hf_token))
+    return Loaded(source, "snapshot", _load_snapshot(source, hf_token, auth))
 
 
-def _load_snapshot(source: str, hf_token: str | None = None) -> dict[str, Any]:
+def _load_snapshot(
+    source: str, hf_token: str | None = None, auth: tuple[str, str] | None = None
+) -> dict[str, Any]:
     """The generator's SOURCE loader (Space id, URL, snapshot file), errors as ``SourceError``."""
     from gradio_gen import snapshot as snapshots
 
     try:
-        return snapshots.load(source, hf_token=hf_token)
+        return snapshots.load(source, hf_token=hf_token, auth=auth)
     except snapshots.SourceError as exc:
         raise SourceError(str(exc), exit_code=exc.exit_code) from None
     except (GradioGenError, OSError, ValueError) as exc:
@@ -178,13 +182,22 @@ def render_json(old: Loaded, new: Loaded, diff: ApiDiff, fail_on: FailOn) -> str
 
 
 def diff_sources(
-    old: str, new: str, *, hf_token: str | None = None
+    old: str, new: str, *, hf_token: str | None = None, auth: tuple[str, str] | None = None
 ) -> tuple[Loaded, Loaded, ApiDiff]:
-    a, b = load(old, hf_token=hf_token), load(new, hf_token=hf_token)
+    a, b = load(old, hf_token=hf_token, auth=auth), load(new, hf_token=hf_token, auth=auth)
     try:
         return a, b, diff_snapshots(a.snapshot, b.snapshot)
     except GradioGenError as exc:
         raise SourceError(str(exc)) from None
+
+
+def _auth_from(given: str | None) -> tuple[str, str] | None:
+    from gradio_gen import snapshot as snapshots
+
+    try:
+        return snapshots.auth_from(given)
+    except snapshots.SourceError as exc:
+        raise SourceError(str(exc), exit_code=exc.exit_code) from None
 
 
 def check_lines(module_text: str, snapshot: Mapping[str, Any]) -> list[str]:
@@ -219,6 +232,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--hf-token", metavar="TOKEN", help="Hugging Face token (default: HF_TOKEN / saved login)"
     )
     parser.add_argument(
+        "--auth",
+        metavar="USER:PASSWORD",
+        help="password login for app URLs (default: the GRADIO_GEN_AUTH variable)",
+    )
+    parser.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
@@ -232,7 +250,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     err = err or sys.stderr
     fail_on: FailOn = "any" if args.fail_on == "any" else "breaking"
     try:
-        old, new, diff = diff_sources(args.old, args.new, hf_token=args.hf_token)
+        auth = _auth_from(args.auth)
+        old, new, diff = diff_sources(args.old, args.new, hf_token=args.hf_token, auth=auth)
     except SourceError as exc:
         err.write(f"gradio-gen diff: error: {exc}\n")
         return exc.exit_code

@@ -92,8 +92,25 @@ def load_file(path: str) -> dict[str, Any]:
     return validate(data, path)
 
 
-def fetch_url(url: str, *, hf_token: str | None = None) -> dict[str, Any]:
-    """GET ``{root}/config`` and ``{root}{api_prefix}/info``."""
+def auth_from(given: str | None) -> tuple[str, str] | None:
+    """``--auth USER:PASSWORD`` (else the ``GRADIO_GEN_AUTH`` variable) -> (user, password).
+    Never stored: snapshots and generated modules hold no credentials."""
+    where = "--auth"
+    if given is None:
+        given, where = os.environ.get("GRADIO_GEN_AUTH") or None, "GRADIO_GEN_AUTH"
+    if given is None:
+        return None
+    user, colon, password = given.partition(":")
+    if not colon or not user:
+        raise SourceError(f"{where} must be USER:PASSWORD", exit_code=2)
+    return user, password
+
+
+def fetch_url(
+    url: str, *, hf_token: str | None = None, auth: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """GET ``{root}/config`` and ``{root}{api_prefix}/info`` (after ``POST {root}login`` when
+    ``auth`` is given: Gradio's password login, its cookie kept for the two GETs)."""
     import httpx
     from gradio_gen.runtime._auth import TokenPolicy
 
@@ -107,6 +124,8 @@ def fetch_url(url: str, *, hf_token: str | None = None) -> dict[str, Any]:
         with httpx.Client(
             timeout=FETCH_TIMEOUT, headers=headers, follow_redirects=True, event_hooks=hooks
         ) as http:
+            if auth is not None:
+                _login(http, root, auth, url)
             config = _get_json(http, root + "config", url)
             prefix = config.get("api_prefix") if isinstance(config, Mapping) else None
             prefix = (prefix if isinstance(prefix, str) else "").strip("/")
@@ -127,12 +146,28 @@ def fetch_url(url: str, *, hf_token: str | None = None) -> dict[str, Any]:
     return validate(snapshot, url)
 
 
+def _login(http: Any, root: str, auth: tuple[str, str], source: str) -> None:
+    user, password = auth
+    response = http.post(root + "login", data={"username": user, "password": password})
+    if response.status_code in (400, 401, 403):
+        raise SourceError(
+            f"{source}: login failed ({response.status_code}): incorrect username or password",
+            exit_code=3,
+        )
+    if response.status_code >= 400:
+        raise SourceError(
+            f"{source}: login failed: {root}login returned HTTP {response.status_code}",
+            exit_code=3,
+        )
+
+
 def _get_json(http: Any, url: str, source: str) -> Any:
     response = http.get(url)
     if response.status_code in (401, 403):
         raise SourceError(
             f"{source}: access denied ({response.status_code}). For a private Space pass "
-            "--hf-token (or set HF_TOKEN); for a password-protected app this is not supported yet.",
+            "--hf-token (or set HF_TOKEN); for a password-protected app pass --auth "
+            "USER:PASSWORD (or set GRADIO_GEN_AUTH).",
             exit_code=3,
         )
     if response.status_code == 404:
@@ -152,7 +187,11 @@ def _get_json(http: Any, url: str, source: str) -> Any:
 
 
 def fetch_space(
-    space_id: str, *, hf_token: str | None = None, status_callback: Any = None
+    space_id: str,
+    *,
+    hf_token: str | None = None,
+    status_callback: Any = None,
+    auth: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     from gradio_gen.runtime import _exceptions as errors
     from gradio_gen.runtime._hub import resolve_space_sync
@@ -182,24 +221,31 @@ def fetch_space(
     host = getattr(info, "host", None)
     if not isinstance(host, str) or not host:
         raise SourceError(f"Space {space_id!r} has no host: is it a Gradio Space?", exit_code=3)
-    snapshot = fetch_url(host, hf_token=hf_token)
+    snapshot = fetch_url(host, hf_token=hf_token, auth=auth)
     snapshot["source"] = space_id
     return snapshot
 
 
 def load(
-    source: str, *, hf_token: str | None = None, status_callback: Any = None
+    source: str,
+    *,
+    hf_token: str | None = None,
+    status_callback: Any = None,
+    auth: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """SOURCE -> validated snapshot dict."""
+    """SOURCE -> validated snapshot dict (``auth``: Gradio password login; unused for files)."""
     kind = kind_of(source)
     if kind == "url":
-        return fetch_url(source, hf_token=hf_token)
+        return fetch_url(source, hf_token=hf_token, auth=auth)
     if kind == "space":
         from gradio_gen.runtime._auth import resolve_token
 
         token = hf_token if hf_token is not None else resolve_token()
         return fetch_space(
-            space_of(source) or source, hf_token=token, status_callback=status_callback
+            space_of(source) or source,
+            hf_token=token,
+            status_callback=status_callback,
+            auth=auth,
         )
     return load_file(source)
 

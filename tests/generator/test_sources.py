@@ -11,7 +11,7 @@ from gradio_gen import cli
 
 from tests.fake_hub import FakeHub
 from tests.generator._util import load_module
-from tests.servers import RunningApps
+from tests.servers import RunningApps, launch
 
 TOKEN = "hf_alice"
 
@@ -96,3 +96,50 @@ def test_url_with_query_and_space_page_urls(
     assert (kind_of(page), space_of(page)) == ("space", "abidlabs/whisper")
     assert default_source({}, page + "/") == "abidlabs/whisper"
     assert kind_of("owner/name") == "space" and kind_of("snap.json") == "file"
+
+
+@pytest.fixture(scope="module")
+def auth_app() -> Iterator[str]:
+    with launch(["rt_auth"]) as running:  # gr password auth: user / s3cret
+        yield running["rt_auth"]
+
+
+def test_password_protected_app(
+    auth_app: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GRADIO_GEN_AUTH", raising=False)
+    target = tmp_path / "auth_client.py"
+    saved = tmp_path / "auth.json"
+    code, err = run([auth_app, "-o", str(target)], capsys)
+    assert code == 3 and "--auth USER:PASSWORD" in err and not target.exists()
+    code, err = run([auth_app, "-o", str(target), "--auth", "user:wrong"], capsys)
+    assert code == 3 and "incorrect username or password" in err
+    argv = [auth_app, "-o", str(target), "--class-name", "Locked", "--save-schema", str(saved)]
+    code, err = run([*argv, "--auth", "user:s3cret"], capsys)
+    assert code == 0, err
+    assert "s3cret" not in target.read_text() and "s3cret" not in saved.read_text()
+    module = load_module(target)
+    with module.Locked(auth=("user", "s3cret")) as client:
+        assert client.reverse("abc") == "cba"
+    # the variable keeps the password out of the process list
+    monkeypatch.setenv("GRADIO_GEN_AUTH", "user:s3cret")
+    code, err = run([auth_app, "-o", str(target), "--class-name", "Locked", "--check"], capsys)
+    assert code == 0, err
+    monkeypatch.setenv("GRADIO_GEN_AUTH", "no-colon")
+    code, err = run([auth_app, "-o", str(target)], capsys)
+    assert code == 2 and "GRADIO_GEN_AUTH must be USER:PASSWORD" in err
+
+
+def test_diff_of_password_protected_app(
+    auth_app: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GRADIO_GEN_AUTH", raising=False)
+    assert cli.main(["diff", auth_app, auth_app]) == 3
+    assert "--auth USER:PASSWORD" in capsys.readouterr().err
+    assert cli.main(["diff", auth_app, auth_app, "--auth", "user"]) == 2
+    assert "--auth must be USER:PASSWORD" in capsys.readouterr().err
+    assert cli.main(["diff", auth_app, auth_app, "--auth", "user:s3cret"]) == 0
+    assert "no API changes" in capsys.readouterr().out
