@@ -201,6 +201,8 @@ class SyncSession:
                 effects.merge(self.core.close(CancelledError("the client was closed")))
             self._wake(effects)
             if not lead:
+                if self._reader is None:  # the caller may wait on it next: leave it GRACE
+                    self._released_at = time.monotonic()
                 self._ensure_reader()
         self._send_cancels(effects.cancels)
         return job
