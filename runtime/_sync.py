@@ -323,12 +323,14 @@ class SyncSession:
         stream that never ends cannot hold the caller."""
         drained = 0
         near = False
+        bound = self._lead_bound()
+        stop_at = None if deadline is None or bound == float("inf") else deadline - bound
         try:
             while True:
                 with self.lock:
                     if not self._has_work():
                         return
-                    if not self.can_lead(deadline):
+                    if stop_at is not None and time.monotonic() >= stop_at:
                         near = True  # this waiter goes on waiting: someone must read now
                         return
                     draining = ready()

@@ -79,6 +79,8 @@ logger = logging.getLogger(LOGGER_NAME)
 
 NO_TASK_FN_INDEX = -1
 """A fn_index no server task can have: ``/cancel`` with it kills nothing that runs."""
+_SESSION_WIDE = (Heartbeat, CloseStream, UnexpectedError, UnknownMessage)
+"""Message kinds about the session, not one event (``_route`` checks them in one go)."""
 BUFFER_LIMIT = 10_000
 """Messages kept for not-yet-registered event ids."""
 FINISHED_LIMIT = 10_000
@@ -155,7 +157,9 @@ class Session:
     @property
     def pending(self) -> bool:
         """True while some registered event has not ended (a stream is needed)."""
-        return bool(self._records) or any(z.deferred_cancel for z in self._zombies.values())
+        if self._records:
+            return True
+        return bool(self._zombies) and any(z.deferred_cancel for z in self._zombies.values())
 
     @property
     def buffering(self) -> bool:
@@ -239,21 +243,8 @@ class Session:
     # -- routing ----------------------------------------------------------------------
     def _route(self, message: Message) -> Effects:
         effects = Effects()
-        if isinstance(message, Heartbeat):
-            return effects
-        if isinstance(message, CloseStream):
-            effects.closed = True
-            for zombie in list(self._zombies.values()):
-                self._forget_zombie(zombie)
-            return effects
-        if isinstance(message, UnexpectedError):
-            text = "session not found" if message.session_not_found else "server error"
-            return self._fail_all(
-                StreamLostError(f"the server ended the session ({text}): {message.message}")
-            )
-        if isinstance(message, UnknownMessage):
-            logger.debug("ignoring unknown message kind %r", message.msg)
-            return effects
+        if isinstance(message, _SESSION_WIDE):
+            return self._session_wide(message, effects)
         event_id = message.event_id
         if event_id is None:
             if isinstance(message, InvalidMessage):
@@ -276,10 +267,39 @@ class Session:
             self._after_end(record, effects)
         return effects
 
+    def _session_wide(self, message: Message, effects: Effects) -> Effects:
+        """Messages about the session, not one event (``_SESSION_WIDE``)."""
+        if isinstance(message, Heartbeat):
+            return effects
+        if isinstance(message, CloseStream):
+            effects.closed = True
+            for zombie in list(self._zombies.values()):
+                self._forget_zombie(zombie)
+            return effects
+        if isinstance(message, UnexpectedError):
+            text = "session not found" if message.session_not_found else "server error"
+            return self._fail_all(
+                StreamLostError(f"the server ended the session ({text}): {message.message}")
+            )
+        if isinstance(message, UnknownMessage):  # newer servers may add kinds
+            logger.debug("ignoring unknown message kind %r", message.msg)
+        return effects
+
     def _apply(self, record: EventRecord, message: Message, effects: Effects) -> None:
         now = self._clock()
         status = record.status
-        if isinstance(message, Estimation):
+        if isinstance(message, ProcessGenerating):  # the most frequent kind first
+            try:
+                record.values = self._merge(record.values, message.data)
+            except ProtocolError as exc:
+                self._finish(record, "error", error=exc)
+                return
+            record.server_running = True
+            if status.code != "generating":
+                status = record.status = Status("generating", progress=status.progress, time=now)
+            record.outputs.append(record.values)
+            record.updates.append(Update("output", status, output=record.values))
+        elif isinstance(message, Estimation):
             record.status = Status(
                 "queued",
                 message.rank,
@@ -298,16 +318,6 @@ class Session:
             record.updates.append(Update("progress", record.status))
         elif isinstance(message, Log):
             record.updates.append(Update("log", status, log=message.log))
-        elif isinstance(message, ProcessGenerating):
-            try:
-                record.values = self._merge(record.values, message.data)
-            except ProtocolError as exc:
-                self._finish(record, "error", error=exc)
-                return
-            record.server_running = True
-            record.status = Status("generating", progress=status.progress, time=now)
-            record.outputs.append(record.values)
-            record.updates.append(Update("output", record.status, output=record.values))
         elif isinstance(message, ProcessStreaming):
             record.server_running = True
             record.values = list(message.data)

@@ -35,6 +35,8 @@ class SSEDecoder:
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
+        if not self._partial and b"\r" not in chunk:
+            return self._feed_lf(chunk)
         out: list[str] = []
         start = 0
         for match in _LINE_END.finditer(chunk):  # only the new bytes are scanned
@@ -51,6 +53,34 @@ class SSEDecoder:
             start = match.end()
         if start < len(chunk):
             self._partial.append(chunk[start:])
+        return out
+
+    def _feed_lf(self, chunk: bytes) -> list[str]:
+        """The common case, a chunk with LF line ends only and no unfinished line before it:
+        the same rules as ``_line``, without a call per line."""
+        out: list[str] = []
+        *lines, rest = chunk.split(b"\n")
+        data = self._data
+        for line in lines:
+            if not line:
+                if data is not None:
+                    out.append("\n".join(data))
+                    data = None
+                continue
+            if line[:5] == b"data:":
+                value = line[6:] if line[5:6] == b" " else line[5:]
+            elif line == b"data":
+                value = b""
+            else:
+                continue  # a comment, or a field the queue stream does not use
+            text = value.decode("utf-8", errors="replace")
+            if data is None:
+                data = [text]
+            else:
+                data.append(text)
+        self._data = data
+        if rest:
+            self._partial.append(rest)
         return out
 
     def _line(self, line: bytes, out: list[str]) -> None:

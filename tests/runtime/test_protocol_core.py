@@ -90,6 +90,46 @@ def test_sse_any_chunking_gives_the_same_payloads(
     assert decode_all(chunks) == ["\n".join(lines) for lines in payloads]
 
 
+def _reference_lf(raw: bytes) -> list[str]:
+    """The WHATWG rules for LF-only input, written independently of ``SSEDecoder``."""
+    out: list[str] = []
+    data: list[str] | None = None
+    *lines, _unterminated = raw.split(b"\n")
+    for line in lines:
+        if not line:
+            if data is not None:
+                out.append("\n".join(data))
+            data = None
+            continue
+        name, colon, value = line.partition(b":")
+        if line.startswith(b":") or name != b"data":
+            continue
+        if colon and value.startswith(b" "):
+            value = value[1:]
+        data = [*(data or []), value.decode("utf-8", errors="replace")]
+    return out
+
+
+sse_line = st.sampled_from(
+    [b"data: x", b"data:y", b"data", b"data:", b"data:  two", b"dataX: no", b"event: e",
+     b"id: 1", b": comment", b"", b"", b"retry: 5", b"data: \xc3\xa9"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(sse_line, max_size=30),
+    cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=10),
+)
+def test_sse_lf_fast_path_follows_the_rules(lines: list[bytes], cuts: list[int]) -> None:
+    """LF-only chunks take ``_feed_lf``; mixed chunkings switch between it and the general
+    path (an unfinished line goes through the general one): same payloads as the rules."""
+    raw = b"".join(line + b"\n" for line in lines)
+    points = sorted({c % (len(raw) + 1) for c in cuts})
+    chunks = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)], strict=True)]
+    assert decode_all(chunks) == _reference_lf(raw)
+
+
 # -- messages -----------------------------------------------------------------------------
 
 
