@@ -93,6 +93,7 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--profile", action="store_true", help="cProfile one run of ours")
+    ap.add_argument("--sort", default="tottime", help="profile order (tottime, ncalls, ...)")
     a = ap.parse_args()
     from gradio_gen.runtime import Client
 
@@ -128,7 +129,7 @@ def main() -> None:
             ours()
             prof = cProfile.Profile()
             prof.runcall(ours)
-            pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+            pstats.Stats(prof).sort_stats(a.sort).print_stats(25)
             return
         for name, fn in (("ours (untyped Client)", ours), ("bare decode+apply loop", bare)):
             assert fn() == a.tokens
