@@ -18,7 +18,7 @@ Parameter names are those of bench_app.py:
 
 Our client ("ours") is used the way a user would: the generated typed client when the runner
 could generate one for the bench app (env ``BENCH_GENERATED_MODULE``, its schema embedded, so
-connecting makes no request), else the untyped ``gradio_gen.runtime.Client`` given the saved
+connecting makes no request), else the untyped ``gradio_gen_runtime.Client`` given the saved
 snapshot (env ``BENCH_SNAPSHOT``), else ``Client(url)``.
 """
 
@@ -214,7 +214,7 @@ class OursAdapter(Adapter):
     """
 
     name = "ours"
-    import_module = "gradio_gen.runtime"
+    import_module = "gradio_gen_runtime"
 
     def __init__(
         self,
@@ -257,7 +257,7 @@ class OursAdapter(Adapter):
             self.typed = _generated_client(self.generated or "", url, self._dl_dir(), self.on_drift)
             self.client = _untyped_of(self.typed)
             return
-        from gradio_gen.runtime import Client
+        from gradio_gen_runtime import Client
 
         self.client = Client(url, snapshot=self.snapshot, download_dir=self._dl_dir())
 
@@ -266,7 +266,7 @@ class OursAdapter(Adapter):
             return _generated_client(
                 self.generated or "", self.url, self._dl_dir(), self.on_drift, aio=True
             )
-        from gradio_gen.runtime import AsyncClient
+        from gradio_gen_runtime import AsyncClient
 
         return AsyncClient(self.url, snapshot=self.snapshot, download_dir=self._dl_dir())
 
@@ -311,9 +311,9 @@ class OursAdapter(Adapter):
 
     def call_file(self, endpoint: str, path: str, **kwargs: Any) -> Any:
         try:
-            from gradio_gen.runtime import handle_file
+            from gradio_gen_runtime import handle_file
         except ImportError:  # not re-exported (yet)
-            from gradio_gen.runtime._files import handle_file
+            from gradio_gen_runtime._files._file import handle_file
 
         kwargs["file"] = handle_file(path)
         out = self.call(endpoint, **kwargs)
@@ -337,7 +337,7 @@ def _generated_client(
 ) -> Any:
     """Instantiate the (async) client class of a generated module: the class that subclasses
     the runtime's AppClient / AsyncAppClient."""
-    from gradio_gen.runtime import _generated
+    from gradio_gen_runtime._typed import _generated
 
     mod = importlib.import_module(module)
     base = _generated.AsyncAppClient if aio else _generated.AppClient

@@ -62,7 +62,7 @@ def _reset_peak() -> bool:
 def worker(kind: str, url: str, src: str, out_dir: str) -> dict[str, Any]:
     """One client, one upload + echo + download; runs in its own process."""
     if kind == "gradio_gen":
-        from gradio_gen.runtime import Client
+        from gradio_gen_runtime import Client
 
         client: Any = Client(url, download_dir=out_dir)
 

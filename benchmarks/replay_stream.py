@@ -95,7 +95,7 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="cProfile one run of ours")
     ap.add_argument("--sort", default="tottime", help="profile order (tottime, ncalls, ...)")
     a = ap.parse_args()
-    from gradio_gen.runtime import Client
+    from gradio_gen_runtime import Client
 
     chunks = stream_chunks(a.tokens)
 

@@ -244,7 +244,7 @@ def run_worker(
 # ------------------------------------------------------------------------------- plan
 def plan(cfg: argparse.Namespace, have_generated: bool) -> list[Scenario]:
     sync_n, async_n = cfg.conc_sync, cfg.conc_async
-    ours_import = GENERATED_MODULE if have_generated else "gradio_gen.runtime"
+    ours_import = GENERATED_MODULE if have_generated else "gradio_gen_runtime"
     what = "runtime + generated client" if have_generated else "runtime only (no generated client)"
     conc_metrics = [
         Metric("wall (s)", "wall_s", 1, ".2f"),
@@ -279,7 +279,7 @@ def plan(cfg: argparse.Namespace, have_generated: bool) -> list[Scenario]:
                 "floor": ["--module", "floor_client"],
                 "gradio_client": ["--module", "gradio_client"],
                 "ours": ["--module", ours_import],
-                "ours_runtime": ["--module", "gradio_gen.runtime"],
+                "ours_runtime": ["--module", "gradio_gen_runtime"],
             },
         ),
         Scenario(

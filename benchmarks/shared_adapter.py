@@ -8,7 +8,7 @@ PYTHONPATH on to its workers):
         run_baseline.py --adapter ours=shared_adapter:OursAdapter \\
                         --adapter ours_async=shared_adapter:OursAsyncAdapter
 
-`ours` uses the sync ``gradio_gen.runtime.Client`` everywhere (concurrency through
+`ours` uses the sync ``gradio_gen_runtime.Client`` everywhere (concurrency through
 ``Client.submit`` + ``Job.result``); `ours_async` is the same except that its concurrent
 calls go through ``AsyncClient`` and ``asyncio.gather``. The shared harness gives no schema
 snapshot, so by default both connect by URL (``Client(url)`` fetches /config and /info).
@@ -29,7 +29,7 @@ from bench_clients import OursAdapter as _OursAdapter
 
 
 class OursAdapter(_OursAdapter):
-    """gradio_gen.runtime.Client (sync) for every scenario."""
+    """gradio_gen_runtime.Client (sync) for every scenario."""
 
     name = "ours"
 

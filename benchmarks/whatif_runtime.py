@@ -42,7 +42,7 @@ import run_bench as rb  # noqa: E402
 # ImportError when the internals it relies on are gone.
 PATCHES: dict[str, str] = {
     "nograce": r"""
-from gradio_gen.runtime import _sync
+from gradio_gen_runtime._transport import _sync
 _sync.GRACE  # must exist
 _sync.GRACE = 0.0
 """,

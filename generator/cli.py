@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gradio_gen.runtime._version import __version__
+from gradio_gen_runtime._version import __version__
 
 log = logging.getLogger("gradio_gen.generator")
 

@@ -2,7 +2,7 @@
 
 OLD and NEW are anything SOURCE accepts (Space id, URL, snapshot file) or a generated
 module, whose embedded snapshot is read by parsing the module with ``ast`` (never imported
-or executed). The classification itself is ``gradio_gen.runtime._contract`` (shared with the
+or executed). The classification itself is ``gradio_gen_runtime._contracts._contract`` (shared with the
 run-time drift check); this module loads, reports (text or ``--format json``) and picks the
 exit status.
 
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from gradio_gen.runtime._contract import APP, ApiDiff, Change, diff_snapshots
-from gradio_gen.runtime._exceptions import GradioGenError
-from gradio_gen.runtime._spec import minimal_snapshot, snapshot_sha256
+from gradio_gen_runtime._contracts._contract import APP, ApiDiff, Change, diff_snapshots
+from gradio_gen_runtime._exceptions import GradioGenError
+from gradio_gen_runtime._spec import minimal_snapshot, snapshot_sha256
 
 FailOn = Literal["breaking", "any"]
 EXIT_OK = 0

@@ -25,7 +25,8 @@ from gradio_gen.naming import (
     pascal,
     unique,
 )
-from gradio_gen.runtime._spec import (
+from gradio_gen.schema import Document, Side, inline_type
+from gradio_gen_runtime._spec import (
     AppSpec,
     EndpointSpec,
     OutputSpec,
@@ -34,8 +35,7 @@ from gradio_gen.runtime._spec import (
     minimal_snapshot,
     snapshot_sha256,
 )
-from gradio_gen.runtime._version import __version__
-from gradio_gen.schema import Document, Side, inline_type
+from gradio_gen_runtime._version import __version__
 
 DefaultKind = Literal["required", "literal", "server"]
 _DOC_VALUE_LIMIT = 200

@@ -101,6 +101,7 @@ MODULE_RESERVED = frozenset(
         "pydantic",
         "typing_extensions",
         "gradio_gen",
+        "gradio_gen_runtime",
         "dict",
         "list",
         "tuple",

@@ -26,7 +26,7 @@ _SNAPSHOT_CHUNK = 4000
 _BASE_IMPORTS: dict[str, set[str]] = {
     "typing": {"TYPE_CHECKING", "Any", "ClassVar", "Literal", "NamedTuple"},
     "typing_extensions": {"TypeAliasType", "Unpack"},
-    "gradio_gen.runtime._generated": {
+    "gradio_gen_runtime._typed._generated": {
         "NOT_GIVEN",
         "AppClient",
         "AsyncAppClient",
@@ -138,8 +138,8 @@ def _result_doc(ep: Endpoint) -> str:
 def _imports(app: App) -> list[tuple[str, list[str]]]:
     merged: dict[str, set[str]] = {k: set(v) for k, v in _BASE_IMPORTS.items()}
     for module, names in app.models.imports.items():
-        if module == "gradio_gen.runtime":
-            module = "gradio_gen.runtime._generated"
+        if module == "gradio_gen_runtime":
+            module = "gradio_gen_runtime._typed._generated"
         merged.setdefault(module, set()).update(names)
     return [(m, sorted(merged[m])) for m in sorted(merged) if merged[m]]
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gradio_gen.naming import MODULE_RESERVED, ClassName, pascal
-from gradio_gen.runtime._spec import is_file_schema
+from gradio_gen_runtime._spec import is_file_schema
 
 Side = Literal["input", "output"]
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from gradio_gen.runtime._exceptions import ProtocolError
-from gradio_gen.runtime._spec import AppSpec
-from gradio_gen.runtime._version import __version__
+from gradio_gen_runtime._exceptions import ProtocolError
+from gradio_gen_runtime._spec import AppSpec
+from gradio_gen_runtime._version import __version__
 
 _SPACE_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 FETCH_TIMEOUT = 30.0
@@ -112,7 +112,7 @@ def fetch_url(
     """GET ``{root}/config`` and ``{root}{api_prefix}/info`` (after ``POST {root}login`` when
     ``auth`` is given: Gradio's password login, its cookie kept for the two GETs)."""
     import httpx
-    from gradio_gen.runtime._auth import TokenPolicy
+    from gradio_gen_runtime._hub._auth import TokenPolicy
 
     parts = urlsplit(url)  # the app root: no query or fragment
     root = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/", "", ""))
@@ -193,8 +193,8 @@ def fetch_space(
     status_callback: Any = None,
     auth: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    from gradio_gen.runtime import _exceptions as errors
-    from gradio_gen.runtime._hub import resolve_space_sync
+    from gradio_gen_runtime import _exceptions as errors
+    from gradio_gen_runtime._hub._space import resolve_space_sync
 
     try:
         info = resolve_space_sync(space_id, token=hf_token, status_callback=status_callback)
@@ -238,7 +238,7 @@ def load(
     if kind == "url":
         return fetch_url(source, hf_token=hf_token, auth=auth)
     if kind == "space":
-        from gradio_gen.runtime._auth import resolve_token
+        from gradio_gen_runtime._hub._auth import resolve_token
 
         token = hf_token if hf_token is not None else resolve_token()
         return fetch_space(

@@ -17,7 +17,7 @@ import threading
 from types import TracebackType
 from typing import TextIO
 
-from gradio_gen.runtime._hub_status import SpaceStatus
+from gradio_gen_runtime._hub._status import SpaceStatus
 
 FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 ASCII_FRAMES = "|/-\\"

@@ -2,7 +2,7 @@
 
 The public surface is assembled here; a test pins ``__all__``. Importing the package is
 cheap: the exception tree is imported at once (it is small and pure), every other name is
-imported on first access (PEP 562 ``__getattr__``), so ``import gradio_gen.runtime._generated``
+imported on first access (PEP 562 ``__getattr__``), so ``import gradio_gen_runtime._typed._generated``
 (what a generated module does) does not pull in the engine, httpx or asyncio. The
 ``TYPE_CHECKING`` block below gives type checkers and IDEs every name.
 """
@@ -18,30 +18,30 @@ from ._exceptions import __doc__ as _tree_doc  # noqa: F401
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._async import AsyncJob
-    from ._client import AsyncClient, Client
-    from ._files import File, FileInput, FileSource, handle_file
-    from ._hub_status import SpaceInfo, SpaceStatus
+    from ._client._clients import AsyncClient, Client
+    from ._files._file import File, FileInput, FileSource, handle_file
+    from ._hub._status import SpaceInfo, SpaceStatus
     from ._spec import AppSpec, EndpointSpec, OutputSpec, ParameterSpec
-    from ._sync_job import Job
+    from ._transport._async import AsyncJob
+    from ._transport._sync_job import Job
     from ._types import NOT_GIVEN, LogMessage, ProgressUnit, Status, Timeout, Update
 
 # name -> the submodule that defines it (imported on first access)
 _LAZY: dict[str, str] = {
-    "AsyncJob": "_async",
-    "AsyncClient": "_client",
-    "Client": "_client",
-    "File": "_files",
-    "FileInput": "_files",
-    "FileSource": "_files",
-    "handle_file": "_files",
-    "SpaceInfo": "_hub_status",
-    "SpaceStatus": "_hub_status",
+    "AsyncJob": "_transport._async",
+    "AsyncClient": "_client._clients",
+    "Client": "_client._clients",
+    "File": "_files._file",
+    "FileInput": "_files._file",
+    "FileSource": "_files._file",
+    "handle_file": "_files._file",
+    "SpaceInfo": "_hub._status",
+    "SpaceStatus": "_hub._status",
     "AppSpec": "_spec",
     "EndpointSpec": "_spec",
     "OutputSpec": "_spec",
     "ParameterSpec": "_spec",
-    "Job": "_sync_job",
+    "Job": "_transport._sync_job",
     "NOT_GIVEN": "_types",
     "LogMessage": "_types",
     "ProgressUnit": "_types",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from gradio_gen.runtime._generated import (
+from gradio_gen_runtime._typed._generated import (
     AppClient,
     AsyncAppClient,
     AsyncEndpoint,
@@ -27,7 +27,7 @@ from gradio_gen.runtime._generated import (
 from typing_extensions import Unpack
 
 if TYPE_CHECKING:
-    from gradio_gen.runtime._generated import AsyncJob, Job
+    from gradio_gen_runtime._typed._generated import AsyncJob, Job
 
 __all__ = [
     "AsyncFakeFileEvents",
@@ -524,7 +524,7 @@ class AsyncFileEvents(AsyncAppClient):
 # Declared for type checkers; defined on first use by __getattr__ below (same classes).
 
 if TYPE_CHECKING:
-    from gradio_gen.runtime._fake import (
+    from gradio_gen_runtime._typed._fake import (
         AsyncFakeAppClient,
         AsyncFakeEndpoint,
         FakeAppClient,
@@ -631,9 +631,9 @@ else:
     )
 
     def __getattr__(name: str) -> Any:
-        """The fakes are defined on first use (``gradio_gen.runtime._fake_define``)."""
+        """The fakes are defined on first use (``gradio_gen_runtime._typed._fake_define``)."""
         if "Fake" in name:
-            from gradio_gen.runtime._fake_define import define_fakes
+            from gradio_gen_runtime._typed._fake_define import define_fakes
 
             define_fakes(globals(), "FileEvents", "AsyncFileEvents", _FAKE_ENDPOINTS)
             if name in globals():

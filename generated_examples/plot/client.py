@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from gradio_gen.runtime._generated import (
+from gradio_gen_runtime._typed._generated import (
     AppClient,
     AsyncAppClient,
     AsyncEndpoint,
@@ -25,7 +25,7 @@ from gradio_gen.runtime._generated import (
 from typing_extensions import Unpack
 
 if TYPE_CHECKING:
-    from gradio_gen.runtime._generated import AsyncJob, Job
+    from gradio_gen_runtime._typed._generated import AsyncJob, Job
 
 __all__ = [
     "AsyncFakePlotDatetime",
@@ -135,7 +135,7 @@ class AsyncPlotDatetime(AsyncAppClient):
 # Declared for type checkers; defined on first use by __getattr__ below (same classes).
 
 if TYPE_CHECKING:
-    from gradio_gen.runtime._fake import (
+    from gradio_gen_runtime._typed._fake import (
         AsyncFakeAppClient,
         AsyncFakeEndpoint,
         FakeAppClient,
@@ -172,9 +172,9 @@ else:
     _FAKE_ENDPOINTS = (("lambda_", "/lambda", "_LambdaEndpoint", "_AsyncLambdaEndpoint"),)
 
     def __getattr__(name: str) -> Any:
-        """The fakes are defined on first use (``gradio_gen.runtime._fake_define``)."""
+        """The fakes are defined on first use (``gradio_gen_runtime._typed._fake_define``)."""
         if "Fake" in name:
-            from gradio_gen.runtime._fake_define import define_fakes
+            from gradio_gen_runtime._typed._fake_define import define_fakes
 
             define_fakes(globals(), "PlotDatetime", "AsyncPlotDatetime", _FAKE_ENDPOINTS)
             if name in globals():

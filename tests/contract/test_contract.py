@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from gradio_gen.runtime._contract import KINDS, ApiDiff, diff_snapshots
-from gradio_gen.runtime._exceptions import ProtocolError
+from gradio_gen_runtime._contracts._contract import KINDS, ApiDiff, diff_snapshots
+from gradio_gen_runtime._exceptions import ProtocolError
 
 from tests.contract.snapshots import endpoint, param, ret, snapshot
 

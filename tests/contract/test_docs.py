@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gradio_gen.runtime._contract import KINDS
+from gradio_gen_runtime._contracts._contract import KINDS
 
 ROOT = Path(__file__).parents[2]
 DOC = ROOT / "docs" / "contracts.md"

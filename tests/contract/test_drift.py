@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 from gradio_gen import cli
-from gradio_gen.runtime import (
+from gradio_gen_runtime import (
     AppError,
     DriftError,
     DriftWarning,
     InputValidationError,
     UsageError,
 )
-from gradio_gen.runtime._drift import DriftGuard
+from gradio_gen_runtime._contracts._drift import DriftGuard
 
 from tests.contract.conftest import import_module_file
 from tests.contract.snapshots import endpoint, param, snapshot
@@ -182,7 +182,7 @@ def test_generated_examples_embed_a_hash_matching_their_snapshot() -> None:
     import json
 
     from gradio_gen.diff import snapshot_from_module_source
-    from gradio_gen.runtime._spec import snapshot_sha256
+    from gradio_gen_runtime._spec import snapshot_sha256
 
     root = Path(__file__).parents[2] / "generated_examples"
     for example in sorted(p for p in root.iterdir() if (p / "client.py").is_file()):
@@ -267,7 +267,7 @@ def test_guard_fetches_once_under_concurrent_first_calls() -> None:
 
 
 def routed(old: dict[str, Any], new: dict[str, Any], name: str, values: list[Any]) -> Any:
-    from gradio_gen.runtime._spec import AppSpec
+    from gradio_gen_runtime._spec import AppSpec
 
     guard = DriftGuard(old, on_drift="warn")
     with warnings.catch_warnings():

@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from gradio_gen.runtime import (
+from gradio_gen_runtime import (
     AppError,
     InputValidationError,
     NotStubbedError,

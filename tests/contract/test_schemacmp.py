@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from gradio_gen.runtime._schemacmp import accepts, includes, relation
-from gradio_gen.runtime._spec import AppSpec
+from gradio_gen_runtime._contracts._schemacmp import accepts, includes, relation
+from gradio_gen_runtime._spec import AppSpec
 
 NULL = {"type": "null"}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from gradio_gen.runtime._schemacmp import accepts, includes, relation
+from gradio_gen_runtime._contracts._schemacmp import accepts, includes, relation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import gradio_gen
-import gradio_gen.runtime
+import gradio_gen_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 # https://semver.org/#is-there-a-suggested-regular-expression-regex-to-check-a-semver-string
@@ -19,7 +19,7 @@ SEMVER = re.compile(
 
 
 def test_one_semver_version_everywhere() -> None:
-    version = gradio_gen.runtime.__version__
+    version = gradio_gen_runtime.__version__
     assert SEMVER.match(version), version
     assert gradio_gen.__version__ == version
     assert importlib.metadata.version("gradio-gen") == version
@@ -27,7 +27,7 @@ def test_one_semver_version_everywhere() -> None:
 
 def test_the_changelog_has_an_entry_for_this_version() -> None:
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    version = gradio_gen.runtime.__version__
+    version = gradio_gen_runtime.__version__
     assert re.search(rf"^## \[{re.escape(version)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", text, re.M), (
         f"CHANGELOG.md has no '## [{version}] - YYYY-MM-DD' section"
     )

@@ -133,11 +133,11 @@ def test_sdist_and_wheel_contents(dist: Path, wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
         "gradio_gen/py.typed",
-        "gradio_gen/runtime/py.typed",
+        "gradio_gen_runtime/py.typed",
         "gradio_gen/__main__.py",
         "gradio_gen/cli.py",
-        "gradio_gen/runtime/_generated.py",
-        "gradio_gen/runtime/_protocol/_session.py",
+        "gradio_gen_runtime/_typed/_generated.py",
+        "gradio_gen_runtime/_protocol/_session.py",
         "gradio_gen/templates/client.py.jinja",
         "gradio_gen/templates/fake.py.jinja",
         f"gradio_gen-{version}.dist-info/licenses/LICENSE",
@@ -145,7 +145,7 @@ def test_sdist_and_wheel_contents(dist: Path, wheel: Path) -> None:
         assert required in names, required
     # only the package: no tests, examples, benchmarks or the card's folder names
     tops = {n.split("/")[0] for n in names}
-    assert tops == {"gradio_gen", f"gradio_gen-{version}.dist-info"}, tops
+    assert tops == {"gradio_gen", "gradio_gen_runtime", f"gradio_gen-{version}.dist-info"}, tops
     meta = zipfile.ZipFile(wheel).read(f"gradio_gen-{version}.dist-info/METADATA").decode()
     assert f"Requires-Python: >={MINIMUM_PYTHON}" in meta
     required_dists = {
@@ -250,7 +250,7 @@ def test_type_checkers_see_the_installed_types(venv: Path, work: Path) -> None:
     shutil.copy(ROOT / "generated_examples" / "demo_app" / "client.py", work / "demo_client.py")
     (work / "good.py").write_text(
         "from demo_client import DemoApp\n"
-        "from gradio_gen.runtime import Client, Job\n"
+        "from gradio_gen_runtime import Client, Job\n"
         "def f(c: DemoApp) -> str:\n"
         "    job: Job[str] = c.greet.submit('x', style='formal')\n"
         "    return c.greet('x') + job.result()\n",

@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from gradio_gen.runtime import InputValidationError
+from gradio_gen_runtime import InputValidationError
 
 from tests.generator._util import EXAMPLES, load_module
 from tests.servers import CORPUS, TEST_ENV, launch

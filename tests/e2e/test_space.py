@@ -21,9 +21,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from gradio_gen.runtime import _exceptions as errors
-from gradio_gen.runtime._client import AsyncClient, Client
-from gradio_gen.runtime._hub_status import SpaceStatus
+from gradio_gen_runtime import _exceptions as errors
+from gradio_gen_runtime._client._clients import AsyncClient, Client
+from gradio_gen_runtime._hub._status import SpaceStatus
 
 from tests.fake_hub import FakeHub, Recorder
 from tests.servers import RunningApps, launch

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from gradio_gen import cli
-from gradio_gen.runtime import _exceptions as errors
-from gradio_gen.runtime._generated import AppClient, AsyncAppClient
-from gradio_gen.runtime._hub_status import SpaceStatus
 from gradio_gen.status_display import SpaceStatusPrinter, describe
+from gradio_gen_runtime import _exceptions as errors
+from gradio_gen_runtime._hub._status import SpaceStatus
+from gradio_gen_runtime._typed._generated import AppClient, AsyncAppClient
 
 from tests.fake_hub import FakeHub
 from tests.servers import CORPUS, RunningApps, launch

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from gradio_gen import cli
-from gradio_gen.runtime._version import __version__
+from gradio_gen_runtime._version import __version__
 
 from tests.generator._util import EXAMPLES, minimal_app, param, ret
 

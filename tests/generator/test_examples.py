@@ -74,7 +74,7 @@ def test_examples_import_fast_and_make_no_request() -> None:
     """Importing a generated module builds nothing heavy; constructing a client makes no
     request (the snapshot is embedded)."""
     code = (
-        "import time, sys; import pydantic, typing_extensions, gradio_gen.runtime._generated;"
+        "import time, sys; import pydantic, typing_extensions, gradio_gen_runtime._typed._generated;"
         "t = time.perf_counter();"
         f"sys.path.insert(0, {str(EXAMPLES / 'demo_app')!r}); import client;"
         "dt = time.perf_counter() - t;"

@@ -25,12 +25,12 @@ def test_importing_a_generated_client_loads_no_engine() -> None:
         "import sys\n"
         f"sys.path.insert(0, {str(EXAMPLES / 'demo_app')!r})\n"
         "import client\n"
-        "heavy = ['httpx', 'asyncio', 'ssl', 'gradio_gen.runtime._client',"
-        " 'gradio_gen.runtime._fake', 'gradio_gen.runtime._contract', 'logging']\n"
+        "heavy = ['httpx', 'asyncio', 'ssl', 'gradio_gen_runtime._client._clients',"
+        " 'gradio_gen_runtime._typed._fake', 'gradio_gen_runtime._contracts._contract', 'logging']\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
         "fake = client.FakeDemoApp({'greet': 'hi'})\n"
         "assert fake.greet('bob') == 'hi'\n"
-        "print('gradio_gen.runtime._fake' in sys.modules)\n"
+        "print('gradio_gen_runtime._typed._fake' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

@@ -41,8 +41,8 @@ def test_endpoint_names_are_unique_valid_identifiers() -> None:
 
 
 def test_client_reserved_covers_the_base_classes() -> None:
-    from gradio_gen.runtime._fake import AsyncFakeAppClient, FakeAppClient
-    from gradio_gen.runtime._generated import AppClient, AsyncAppClient
+    from gradio_gen_runtime._typed._fake import AsyncFakeAppClient, FakeAppClient
+    from gradio_gen_runtime._typed._generated import AppClient, AsyncAppClient
 
     bases = (AppClient, AsyncAppClient, FakeAppClient, AsyncFakeAppClient)
     public = {n for cls in bases for n in dir(cls) if not n.startswith("_")}
@@ -84,7 +84,7 @@ def test_identifiers_sanitise_anything(text: str) -> None:
 
 def test_default_class_name() -> None:
     from gradio_gen.ir import default_class_name
-    from gradio_gen.runtime._spec import AppSpec
+    from gradio_gen_runtime._spec import AppSpec
 
     def spec(title: str | None, space: str | None = None) -> AppSpec:
         return AppSpec(None, "sse_v3", "/gradio_api", None, space, title, False)

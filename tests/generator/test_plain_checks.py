@@ -12,8 +12,8 @@ import sys
 from typing import Annotated, Any, Literal
 
 import pytest
-from gradio_gen.runtime._shapes import MISS, plain_check
-from gradio_gen.runtime._types import NOT_GIVEN, NotGiven
+from gradio_gen_runtime._typed._shapes import MISS, plain_check
+from gradio_gen_runtime._types import NOT_GIVEN, NotGiven
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import Field, TypeAdapter, ValidationError
@@ -110,10 +110,10 @@ def test_the_first_plain_call_builds_no_adapter(tmp_path: Any) -> None:
 import sys
 sys.path.insert(0, sys.argv[1])
 import client
-from gradio_gen.runtime import InputValidationError
-from gradio_gen.runtime._generated import _prepare
-from gradio_gen.runtime._shapes import _shapes_of
-from gradio_gen.runtime._spec import AppSpec
+from gradio_gen_runtime import InputValidationError
+from gradio_gen_runtime._typed._generated import _prepare
+from gradio_gen_runtime._typed._shapes import _shapes_of
+from gradio_gen_runtime._spec import AppSpec
 
 spec = AppSpec.from_snapshot(client.DemoApp.snapshot()).endpoint("/greet")
 wire = _prepare(client._GreetEndpoint, spec, ("bob", "formal", 2))

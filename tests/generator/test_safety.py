@@ -155,8 +155,8 @@ _ALLOWED_IMPORTS = {
     "typing",
     "typing_extensions",
     "pydantic",
-    "gradio_gen.runtime._generated",
-    "gradio_gen.runtime._fake",
+    "gradio_gen_runtime._typed._generated",
+    "gradio_gen_runtime._typed._fake",
 }
 _ALLOWED_CALLS = {"TypeAliasType", "Field", "ConfigDict"}
 
@@ -185,9 +185,9 @@ def _check_method(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
 
 _FAKES_GETATTR = '''
 def __getattr__(name: str) -> Any:
-    """The fakes are defined on first use (``gradio_gen.runtime._fake_define``)."""
+    """The fakes are defined on first use (``gradio_gen_runtime._typed._fake_define``)."""
     if "Fake" in name:
-        from gradio_gen.runtime._fake_define import define_fakes
+        from gradio_gen_runtime._typed._fake_define import define_fakes
 
         define_fakes(globals(), CLIENT, ASYNC_CLIENT, _FAKE_ENDPOINTS)
         if name in globals():

@@ -13,7 +13,7 @@ GOOD = """
 import asyncio
 from typing import assert_type
 from demo_client import AsyncDemoApp, DemoApp, TextStatsResult, TotalTableInput
-from gradio_gen.runtime import InputValidationError
+from gradio_gen_runtime import InputValidationError
 
 def use(app: DemoApp) -> None:
     assert_type(app.greet("Ann"), str)

@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
-from gradio_gen.runtime import AsyncClient, Client, ProtocolError
-from gradio_gen.runtime._protocol._session import Session
+from gradio_gen_runtime import AsyncClient, Client, ProtocolError
+from gradio_gen_runtime._protocol._session import Session
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -239,7 +239,7 @@ def test_core_never_raises_and_every_event_ends_once(payloads: list[str]) -> Non
 
 
 def test_huge_payload_decodes_in_linear_time() -> None:
-    from gradio_gen.runtime._protocol._sse import SSEDecoder
+    from gradio_gen_runtime._protocol._sse import SSEDecoder
 
     body = b"data: " + completed("e0").replace("result-e0", "y" * (30 << 20)).encode() + b"\n\n"
     decoder = SSEDecoder()

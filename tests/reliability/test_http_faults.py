@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from gradio_gen.runtime import (
+from gradio_gen_runtime import (
     AppError,
     Client,
     HTTPStatusError,

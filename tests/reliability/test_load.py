@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from gradio_gen.runtime import AsyncClient, CancelledError, Client, UsageError
+from gradio_gen_runtime import AsyncClient, CancelledError, Client, UsageError
 
 from tests.servers import RunningApps
 

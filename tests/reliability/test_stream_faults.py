@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 import pytest
-from gradio_gen.runtime import (
+from gradio_gen_runtime import (
     CancelledError,
     HTTPStatusError,
     ReadTimeout,

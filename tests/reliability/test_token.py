@@ -1,4 +1,4 @@
-"""The HF token goes only where the host rule allows (runtime/_auth.py), over real sockets:
+"""The HF token goes only where the host rule allows (runtime/_hub/_auth.py), over real sockets:
 never to an app the caller did not pass it for, never to another host through a redirect."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from gradio_gen.runtime import Client, HTTPStatusError
-from gradio_gen.runtime._files import File
+from gradio_gen_runtime import Client, HTTPStatusError
+from gradio_gen_runtime._files._file import File
 
 from tests.generator._util import minimal_app, param, ret
 

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gradio_gen.runtime import (
+from gradio_gen_runtime import (
     HTTPStatusError,
     RateLimitError,
     TransportError,
-    _files_upload,
     handle_file,
 )
-from gradio_gen.runtime._files_upload import upload_async, upload_sync
+from gradio_gen_runtime._files import _upload as _files_upload
+from gradio_gen_runtime._files._upload import upload_async, upload_sync
 
 from tests.faultproxy import FaultProxy, Rule
 from tests.runtime._bridge import Harness

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from gradio_gen.runtime import AsyncClient, AsyncJob, Client, Job, Status, Update
+from gradio_gen_runtime import AsyncClient, AsyncJob, Client, Job, Status, Update
 
 T = TypeVar("T")
 WAIT = 60.0

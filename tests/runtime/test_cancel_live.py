@@ -11,7 +11,7 @@ import time
 import uuid
 
 import pytest
-from gradio_gen.runtime import CancelledError
+from gradio_gen_runtime import CancelledError
 
 from tests.servers import RunningApps
 

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from gradio_gen.runtime import (
+from gradio_gen_runtime import (
     AppError,
     AuthenticationError,
     InputValidationError,
@@ -171,7 +171,7 @@ def test_many_concurrent_calls_one_client(harness: Harness, rt_apps: RunningApps
 
 
 def test_sync_client_threads_share_one_stream(rt_apps: RunningApps) -> None:
-    from gradio_gen.runtime import Client
+    from gradio_gen_runtime import Client
 
     before = threading.active_count()
     with Client(rt_apps["basic"]) as c:

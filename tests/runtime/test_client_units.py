@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from gradio_gen.runtime import NOT_GIVEN, AppSpec, InputValidationError, Timeout, UsageError
-from gradio_gen.runtime._client import bind_arguments, default_transform, parse_source
-from gradio_gen.runtime._constants import JOB_TIMEOUT, STREAM_IDLE_TIMEOUT
+from gradio_gen_runtime import NOT_GIVEN, AppSpec, InputValidationError, Timeout, UsageError
+from gradio_gen_runtime._client._clients import bind_arguments, default_transform, parse_source
+from gradio_gen_runtime._constants import JOB_TIMEOUT, STREAM_IDLE_TIMEOUT
 
 from ._fake import SNAPSHOT
 
@@ -59,7 +59,7 @@ def test_timeout_coercion() -> None:
 
 def test_client_options_are_checked_before_any_request() -> None:
     import httpx
-    from gradio_gen.runtime import Client
+    from gradio_gen_runtime import Client
 
     never = httpx.MockTransport(lambda r: pytest.fail("no request expected"))
     with pytest.raises(UsageError):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from gradio_gen.runtime import AppError, Client
+from gradio_gen_runtime import AppError, Client
 
 from tests.servers import RunningApps
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gradio_gen.runtime import AsyncClient, Client, File, FileTooLargeError, UsageError, handle_file
+from gradio_gen_runtime import AsyncClient, Client, File, FileTooLargeError, UsageError, handle_file
 
 from tests.servers import RunningApps, launch
 

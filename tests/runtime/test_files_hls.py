@@ -17,8 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
-from gradio_gen.runtime import File, HTTPStatusError, ReadTimeout, _files_io
-from gradio_gen.runtime._files_io import FileTransfer
+from gradio_gen_runtime import File, HTTPStatusError, ReadTimeout
+from gradio_gen_runtime._files import _io as _files_io
+from gradio_gen_runtime._files._io import FileTransfer
 
 SEGMENTS = {f"seg-{i}.aac": bytes([0xFF, 0xF1]) + bytes([i]) * 998 for i in range(4)}
 MEDIA = b"".join(SEGMENTS[f"seg-{i}.aac"] for i in range(4))

@@ -23,11 +23,11 @@ from typing import Any
 
 import httpx
 import pytest
-from gradio_gen.runtime._exceptions import FileTooLargeError
-from gradio_gen.runtime._files import File, handle_file
-from gradio_gen.runtime._files_handler import FileHandler
-from gradio_gen.runtime._files_io import FileTransfer, api_url
-from gradio_gen.runtime._spec import AppSpec
+from gradio_gen_runtime._exceptions import FileTooLargeError
+from gradio_gen_runtime._files._file import File, handle_file
+from gradio_gen_runtime._files._handler import FileHandler
+from gradio_gen_runtime._files._io import FileTransfer, api_url
+from gradio_gen_runtime._spec import AppSpec
 from PIL import Image
 
 from tests.servers import RunningApps, launch

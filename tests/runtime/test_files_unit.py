@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pydantic
 import pytest
-from gradio_gen.runtime._exceptions import FileTooLargeError, ProtocolError, UsageError
-from gradio_gen.runtime._files import File, FileInput, FileSource, handle_file
-from gradio_gen.runtime._files_io import FileTransfer, create_unique, parse_playlist, safe_filename
-from gradio_gen.runtime._files_upload import is_private_url, upload_async, upload_sync
-from gradio_gen.runtime._files_walk import input_sources, output_files
+from gradio_gen_runtime._exceptions import FileTooLargeError, ProtocolError, UsageError
+from gradio_gen_runtime._files._file import File, FileInput, FileSource, handle_file
+from gradio_gen_runtime._files._io import FileTransfer, create_unique, parse_playlist, safe_filename
+from gradio_gen_runtime._files._upload import is_private_url, upload_async, upload_sync
+from gradio_gen_runtime._files._walk import input_sources, output_files
 
 META = {"_type": "gradio.FileData"}
 DEFS = {

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from gradio_gen.runtime._exceptions import (
+from gradio_gen_runtime._exceptions import (
     AuthenticationError,
     ConnectError,
     HTTPStatusError,
@@ -19,8 +19,8 @@ from gradio_gen.runtime._exceptions import (
     SpaceTimeoutError,
     UsageError,
 )
-from gradio_gen.runtime._hub import resolve_space, resolve_space_sync
-from gradio_gen.runtime._hub_status import SpaceInfo, SpaceStatus
+from gradio_gen_runtime._hub._space import resolve_space, resolve_space_sync
+from gradio_gen_runtime._hub._status import SpaceInfo, SpaceStatus
 
 from tests.fake_hub import FakeHub, Recorder
 

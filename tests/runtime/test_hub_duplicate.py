@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from gradio_gen.runtime._exceptions import (
+from gradio_gen_runtime._exceptions import (
     AuthenticationError,
     SpaceNotFoundError,
     SpaceStateError,
     UsageError,
 )
-from gradio_gen.runtime._hub_duplicate import duplicate_space, duplicate_space_sync, plan_duplicate
-from gradio_gen.runtime._hub_status import SpaceStatus
+from gradio_gen_runtime._hub._duplicate import duplicate_space, duplicate_space_sync, plan_duplicate
+from gradio_gen_runtime._hub._status import SpaceStatus
 
 from tests.fake_hub import FakeHub, LoggedRequest
 

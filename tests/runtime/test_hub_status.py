@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 
 import pytest
-from gradio_gen.runtime._exceptions import (
+from gradio_gen_runtime._exceptions import (
     AuthenticationError,
     HTTPStatusError,
     ProtocolError,
@@ -15,7 +15,7 @@ from gradio_gen.runtime._exceptions import (
     SpaceTimeoutError,
     UsageError,
 )
-from gradio_gen.runtime._hub_status import (
+from gradio_gen_runtime._hub._status import (
     HARDWARE,
     SpaceInfo,
     SpaceWaiter,

@@ -9,7 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from gradio_gen.runtime import CancelledError, Client, JobTimeout, Timeout
+from gradio_gen_runtime import CancelledError, Client, JobTimeout, Timeout
 
 from tests.servers import RunningApps
 

@@ -7,7 +7,7 @@ import time
 
 import psutil
 import pytest
-from gradio_gen.runtime import AsyncClient, CancelledError, Client, JobTimeout, Timeout
+from gradio_gen_runtime import AsyncClient, CancelledError, Client, JobTimeout, Timeout
 
 from tests.servers import RunningApps
 
@@ -69,7 +69,7 @@ def test_async_close_leaves_no_task_or_socket(rt_apps: RunningApps) -> None:
 
 
 def test_plain_http_never_builds_a_verified_tls_context(rt_apps: RunningApps) -> None:
-    from gradio_gen.runtime._http import _SyncSchemeTransport
+    from gradio_gen_runtime._transport._http import _SyncSchemeTransport
 
     with Client(rt_apps["basic"]) as c:
         assert c.predict("/add", 1, 1) == 2

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from gradio_gen.runtime._files import File
-from gradio_gen.runtime._files_handler import for_client
-from gradio_gen.runtime._spec import EndpointSpec, OutputSpec, contains_file_schema
+from gradio_gen_runtime._files._file import File
+from gradio_gen_runtime._files._handler import for_client
+from gradio_gen_runtime._spec import EndpointSpec, OutputSpec, contains_file_schema
 
 FILE_DATA: dict[str, Any] = {
     "properties": {

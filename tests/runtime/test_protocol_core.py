@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from gradio_gen.runtime import ProtocolError
-from gradio_gen.runtime._protocol._diff import apply_edits
-from gradio_gen.runtime._protocol._messages import (
+from gradio_gen_runtime import ProtocolError
+from gradio_gen_runtime._protocol._diff import apply_edits
+from gradio_gen_runtime._protocol._messages import (
     CloseStream,
     Estimation,
     Heartbeat,
@@ -23,7 +23,7 @@ from gradio_gen.runtime._protocol._messages import (
     UnknownMessage,
     parse_message,
 )
-from gradio_gen.runtime._protocol._sse import SSEDecoder
+from gradio_gen_runtime._protocol._sse import SSEDecoder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import gradio_gen.runtime as rt
-from gradio_gen.runtime import _exceptions
+import gradio_gen_runtime as rt
+from gradio_gen_runtime import _exceptions
 
 ENGINE = {
     "AsyncClient", "AsyncJob", "Client", "Job", "NOT_GIVEN", "Timeout", "Status", "Update",
@@ -37,7 +37,7 @@ def test_whole_exception_tree_is_exported() -> None:
 
 def test_importing_the_runtime_stays_light() -> None:
     code = (
-        "import sys, gradio_gen.runtime\n"
+        "import sys, gradio_gen_runtime\n"
         "bad = [m for m in ('jinja2', 'datamodel_code_generator', 'gradio', 'gradio_client',"
         " 'huggingface_hub') if m in sys.modules]\n"
         "print(','.join(bad))"

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from gradio_gen.runtime import AppError, CancelledError, ProtocolError, StreamLostError
-from gradio_gen.runtime._protocol._session import NO_TASK_FN_INDEX, CancelRequest, Session
+from gradio_gen_runtime import AppError, CancelledError, ProtocolError, StreamLostError
+from gradio_gen_runtime._protocol._session import NO_TASK_FN_INDEX, CancelRequest, Session
 
 
 def m(kind: str, event_id: str | None = None, **fields: Any) -> str:

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from gradio_gen.runtime import Client, ReadTimeout, StreamLostError, Timeout, TransportError
+from gradio_gen_runtime import Client, ReadTimeout, StreamLostError, Timeout, TransportError
 
 from tests.servers import RunningApps, launch
 

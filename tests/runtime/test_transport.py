@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gradio_gen.runtime import (
+from gradio_gen_runtime import (
     AsyncClient,
     AuthenticationError,
     Client,
@@ -22,7 +22,7 @@ from gradio_gen.runtime import (
     UnsupportedProtocolError,
     UsageError,
 )
-from gradio_gen.runtime._http import backoff as real_backoff
+from gradio_gen_runtime._transport._http import backoff as real_backoff
 
 from ._fake import SNAPSHOT, FakeGradio, done, sse
 
@@ -62,9 +62,15 @@ def flavor(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("gradio_gen.runtime._http.backoff", lambda attempt, retry_after=None: 0.0)
-    monkeypatch.setattr("gradio_gen.runtime._sync.backoff", lambda attempt, retry_after=None: 0.0)
-    monkeypatch.setattr("gradio_gen.runtime._async.backoff", lambda attempt, retry_after=None: 0.0)
+    monkeypatch.setattr(
+        "gradio_gen_runtime._transport._http.backoff", lambda attempt, retry_after=None: 0.0
+    )
+    monkeypatch.setattr(
+        "gradio_gen_runtime._transport._sync.backoff", lambda attempt, retry_after=None: 0.0
+    )
+    monkeypatch.setattr(
+        "gradio_gen_runtime._transport._async.backoff", lambda attempt, retry_after=None: 0.0
+    )
 
 
 def test_connect_and_call(flavor: str) -> None:
@@ -237,7 +243,7 @@ def test_explicit_token_goes_to_that_url_only(flavor: str) -> None:
 
 
 def test_token_resolution_order(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gradio_gen.runtime._auth import resolve_token
+    from gradio_gen_runtime._hub._auth import resolve_token
 
     for var in ("HF_TOKEN", "HF_TOKEN_PATH", "HF_HOME"):
         monkeypatch.delenv(var, raising=False)
@@ -261,7 +267,7 @@ def test_token_resolution_order(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_hub_and_hf_space_hosts_get_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gradio_gen.runtime._auth import TokenPolicy
+    from gradio_gen_runtime._hub._auth import TokenPolicy
 
     monkeypatch.setenv("HF_ENDPOINT", "https://hub.example")
     policy = TokenPolicy("hf_t")
@@ -276,7 +282,7 @@ def test_hub_and_hf_space_hosts_get_the_token(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
-    from gradio_gen.runtime._constants import INITIAL_RETRY_DELAY, MAX_RETRY_DELAY, RETRY_JITTER
+    from gradio_gen_runtime._constants import INITIAL_RETRY_DELAY, MAX_RETRY_DELAY, RETRY_JITTER
 
     backoff = real_backoff  # the module attribute is patched to 0 for the other tests
     assert backoff(0, retry_after=3.0) == 3.0
@@ -306,7 +312,7 @@ def test_stream_open_retried_on_gateway_errors(flavor: str) -> None:
 
 
 def test_app_error_names_the_endpoint(flavor: str) -> None:
-    from gradio_gen.runtime import AppError
+    from gradio_gen_runtime import AppError
 
     fake = FakeGradio()
     fake.streams = [sse({"msg": "process_completed", "event_id": "ev1", "success": False,

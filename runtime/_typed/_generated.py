@@ -26,19 +26,19 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from typing_extensions import Self, Unpack
 
-from ._constants import SPACE_WAKE_TIMEOUT
-from ._drift import DriftGuard, OnDrift
-from ._exceptions import InputValidationError, OutputValidationError, UsageError
-from ._files import File, FileInput
+from .._constants import SPACE_WAKE_TIMEOUT
+from .._contracts._drift import DriftGuard, OnDrift
+from .._exceptions import InputValidationError, OutputValidationError, UsageError
+from .._files._file import File, FileInput
+from .._spec import AppSpec, EndpointSpec
+from .._types import NOT_GIVEN, ClientOptions, NotGiven
 from ._shapes import _shapes_of
-from ._spec import AppSpec, EndpointSpec
-from ._types import NOT_GIVEN, ClientOptions, NotGiven
 
 if TYPE_CHECKING:
-    from ._async import AsyncJob
-    from ._client import AsyncClient, Client
-    from ._contract import ApiDiff
-    from ._sync_job import Job
+    from .._client._clients import AsyncClient, Client
+    from .._contracts._contract import ApiDiff
+    from .._transport._async import AsyncJob
+    from .._transport._sync_job import Job
 
 __all__ = [
     "NOT_GIVEN",
@@ -108,7 +108,7 @@ def _is_plain(value: Any) -> bool:
 
 def _keep_files(raw: Any, dumped: Any) -> Any:
     """``dump_python`` output with file markers / Files taken from the validated value."""
-    from ._files import FileSource
+    from .._files._file import FileSource
 
     if isinstance(raw, (FileSource, File)):
         return raw
@@ -284,7 +284,7 @@ def _check_src(src: str) -> None:
 
 
 class AppClient(_AppBase):
-    """Base of generated sync clients (wraps one ``gradio_gen.runtime`` ``Client``).
+    """Base of generated sync clients (wraps one ``gradio_gen_runtime`` ``Client``).
 
     ``on_drift`` (see ``_drift``): ``"warn"`` (default) sends the first call's join at once
     and checks the live app right after it, in the background (no request before the first
@@ -297,7 +297,7 @@ class AppClient(_AppBase):
     ) -> None:
         super().__init__()
         _check_src(src)
-        from ._client import Client
+        from .._client._clients import Client
 
         self._drift = DriftGuard(
             self.snapshot(), on_drift=on_drift, client=type(self).__name__,
@@ -318,7 +318,7 @@ class AppClient(_AppBase):
         key = api_name if api_name.startswith("/") else "/" + api_name
         found = self._endpoints.get(key)
         if found is None:
-            from ._exceptions import UnknownEndpointError
+            from .._exceptions import UnknownEndpointError
 
             raise UnknownEndpointError(api_name, list(self._endpoints))
         assert isinstance(found, Endpoint)
@@ -342,9 +342,9 @@ class AppClient(_AppBase):
 
         ``hardware`` is a Hub flavor (``cpu-basic`` ... ``h100x8``), ``sleep_timeout`` in
         minutes; the ``space_timeout`` option (seconds) bounds the wait for the copy to run, as
-        it bounds the wait when connecting. Rules: ``gradio_gen.runtime._hub_duplicate``.
+        it bounds the wait when connecting. Rules: ``gradio_gen_runtime._hub._duplicate``.
         """
-        from ._hub_duplicate import duplicate_space_sync
+        from .._hub._duplicate import duplicate_space_sync
 
         space_id = duplicate_space_sync(
             _duplicate_source(cls, from_space), to_id,
@@ -387,7 +387,7 @@ class AppClient(_AppBase):
 
 
 class AsyncAppClient(_AppBase):
-    """Base of generated async clients (wraps one ``gradio_gen.runtime`` ``AsyncClient``).
+    """Base of generated async clients (wraps one ``gradio_gen_runtime`` ``AsyncClient``).
     ``on_drift`` as for ``AppClient`` (the background check is a task on the running loop)."""
 
     def __init__(
@@ -395,7 +395,7 @@ class AsyncAppClient(_AppBase):
     ) -> None:
         super().__init__()
         _check_src(src)
-        from ._client import AsyncClient
+        from .._client._clients import AsyncClient
 
         self._drift = DriftGuard(
             self.snapshot(), on_drift=on_drift, client=type(self).__name__,
@@ -415,7 +415,7 @@ class AsyncAppClient(_AppBase):
         key = api_name if api_name.startswith("/") else "/" + api_name
         found = self._endpoints.get(key)
         if found is None:
-            from ._exceptions import UnknownEndpointError
+            from .._exceptions import UnknownEndpointError
 
             raise UnknownEndpointError(api_name, list(self._endpoints))
         assert isinstance(found, AsyncEndpoint)
@@ -450,9 +450,9 @@ class AsyncAppClient(_AppBase):
 
         ``hardware`` is a Hub flavor (``cpu-basic`` ... ``h100x8``), ``sleep_timeout`` in
         minutes; the ``space_timeout`` option (seconds) bounds the wait for the copy to run, as
-        it bounds the wait when connecting. Rules: ``gradio_gen.runtime._hub_duplicate``.
+        it bounds the wait when connecting. Rules: ``gradio_gen_runtime._hub._duplicate``.
         """
-        from ._hub_duplicate import duplicate_space
+        from .._hub._duplicate import duplicate_space
 
         space_id = await duplicate_space(
             _duplicate_source(cls, from_space), to_id,

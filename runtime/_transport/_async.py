@@ -16,8 +16,8 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from ._constants import LOGGER_NAME, MAX_CONNECTIONS, RETRY_STATUS_CODES
-from ._exceptions import (
+from .._constants import LOGGER_NAME, MAX_CONNECTIONS, RETRY_STATUS_CODES
+from .._exceptions import (
     CancelledError,
     GradioGenError,
     JobTimeout,
@@ -25,6 +25,10 @@ from ._exceptions import (
     StreamLostError,
     UsageError,
 )
+from .._protocol._session import CancelRequest, Effects, EventRecord, Session
+from .._protocol._sse import SSEDecoder
+from .._spec import EndpointSpec
+from .._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
 from ._http import (
     backoff,
     map_transport_error,
@@ -33,11 +37,7 @@ from ._http import (
     status_error,
     stream_timeout,
 )
-from ._protocol._session import CancelRequest, Effects, EventRecord, Session
-from ._protocol._sse import SSEDecoder
-from ._spec import EndpointSpec
 from ._sync import JOIN_HEADERS, event_id_from
-from ._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
 
 logger = logging.getLogger(LOGGER_NAME)
 

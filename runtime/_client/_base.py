@@ -14,16 +14,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from ._auth import TokenPolicy, resolve_token
-from ._constants import MAX_RETRIES, SPACE_WAKE_TIMEOUT, SUPPORTED_PROTOCOLS
-from ._exceptions import (
+from .._constants import MAX_RETRIES, SPACE_WAKE_TIMEOUT, SUPPORTED_PROTOCOLS
+from .._exceptions import (
     InputValidationError,
     ProtocolError,
     UnsupportedProtocolError,
     UsageError,
 )
-from ._spec import AppSpec, EndpointSpec
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from .._hub._auth import TokenPolicy, resolve_token
+from .._spec import AppSpec, EndpointSpec
+from .._types import NOT_GIVEN, NotGiven, Timeout
 
 R = TypeVar("R")
 _SPACE_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")

@@ -30,10 +30,16 @@ from typing import Any
 
 import httpx
 
+from .._constants import (
+    DUPLICATE_SLEEP_TIME,
+    SPACE_POLL_INITIAL,
+    SPACE_POLL_MAX,
+    SPACE_WAKE_TIMEOUT,
+)
+from .._exceptions import HTTPStatusError, ProtocolError, SpaceNotFoundError, UsageError
+from .._types import NOT_GIVEN, NotGiven
 from ._auth import resolve_token
-from ._constants import DUPLICATE_SLEEP_TIME, SPACE_POLL_INITIAL, SPACE_POLL_MAX, SPACE_WAKE_TIMEOUT
-from ._exceptions import HTTPStatusError, ProtocolError, SpaceNotFoundError, UsageError
-from ._hub import (
+from ._space import (
     StatusCallback,
     _async_client,
     _sync_client,
@@ -44,7 +50,7 @@ from ._hub import (
     resolve_space,
     resolve_space_sync,
 )
-from ._hub_status import (
+from ._status import (
     FREE_HARDWARE,
     SpaceInfo,
     hub_endpoint,
@@ -53,7 +59,6 @@ from ._hub_status import (
     validate_space_id,
     validate_timeout,
 )
-from ._types import NOT_GIVEN, NotGiven
 
 logger = logging.getLogger("gradio_gen.hub")
 

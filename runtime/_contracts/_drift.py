@@ -42,14 +42,14 @@ import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._constants import LOGGER_NAME
-from ._exceptions import DriftError, DriftWarning, GradioGenError, UsageError
-from ._spec import AppSpec, EndpointSpec, snapshot_sha256
+from .._constants import LOGGER_NAME
+from .._exceptions import DriftError, DriftWarning, GradioGenError, UsageError
+from .._spec import AppSpec, EndpointSpec, snapshot_sha256
 
 if TYPE_CHECKING:
     import asyncio
 
-    from ._client import AsyncClient, Client
+    from .._client._clients import AsyncClient, Client
     from ._contract import ApiDiff
 
 # the comparison machinery (_contract, _schemacmp, _change) is imported on the first check,
@@ -394,7 +394,11 @@ def _caller_site() -> _Site | None:
     while frame is not None:
         name = frame.f_globals.get("__name__", "")
         generated = "SCHEMA_SHA256" in frame.f_globals and "GENERATOR_VERSION" in frame.f_globals
-        if not (name == "gradio_gen" or name.startswith("gradio_gen.") or generated):
+        if not (
+            name == "gradio_gen"
+            or name.startswith(("gradio_gen.", "gradio_gen_runtime"))
+            or generated
+        ):
             return frame.f_code.co_filename, frame.f_lineno, name, frame.f_globals
         frame = frame.f_back  # type: ignore[assignment]
     return None
@@ -408,7 +412,11 @@ def _caller_stacklevel() -> int:
     while frame is not None:
         name = frame.f_globals.get("__name__", "")
         generated = "SCHEMA_SHA256" in frame.f_globals and "GENERATOR_VERSION" in frame.f_globals
-        if not (name == "gradio_gen" or name.startswith("gradio_gen.") or generated):
+        if not (
+            name == "gradio_gen"
+            or name.startswith(("gradio_gen.", "gradio_gen_runtime"))
+            or generated
+        ):
             return level
         frame = frame.f_back  # type: ignore[assignment]
         level += 1

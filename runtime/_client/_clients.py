@@ -39,21 +39,21 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._async import AsyncJob, AsyncSession
-from ._client_base import _BaseClient, bind_arguments, default_transform, parse_source
-from ._constants import LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT
-from ._exceptions import (
+from .._constants import LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT
+from .._exceptions import (
     AuthenticationError,
     HTTPStatusError,
     ProtocolError,
     UsageError,
 )
-from ._files_handler import FileHandler, for_client
-from ._http import build_async_client, build_sync_client, request_async, request_sync
-from ._spec import EndpointSpec
-from ._sync import SyncSession
-from ._sync_job import Job
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from .._files._handler import FileHandler, for_client
+from .._spec import EndpointSpec
+from .._transport._async import AsyncJob, AsyncSession
+from .._transport._http import build_async_client, build_sync_client, request_async, request_sync
+from .._transport._sync import SyncSession
+from .._transport._sync_job import Job
+from .._types import NOT_GIVEN, NotGiven, Timeout
+from ._base import _BaseClient, bind_arguments, default_transform, parse_source
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -124,7 +124,7 @@ class Client(_BaseClient):
 
     def _resolve_space(self) -> str:
         assert self.space_id is not None
-        from ._hub import resolve_space_sync
+        from .._hub._space import resolve_space_sync
 
         info = resolve_space_sync(
             self.space_id, token=self._space_token(), http=self._http,
@@ -251,7 +251,7 @@ class Client(_BaseClient):
 
         Like ``gradio_client.Client.duplicate``: ``sleep_timeout`` in minutes; the
         ``space_timeout`` option bounds the wait. Rules in ``_hub_duplicate``."""
-        from ._hub_duplicate import duplicate_space_sync
+        from .._hub._duplicate import duplicate_space_sync
 
         space_id = duplicate_space_sync(
             from_space, to_id, hf_token=options.get("hf_token", NOT_GIVEN), private=private,
@@ -348,7 +348,7 @@ class AsyncClient(_BaseClient):
 
     async def _resolve_space(self) -> str:
         assert self.space_id is not None
-        from ._hub import resolve_space
+        from .._hub._space import resolve_space
 
         info = await resolve_space(
             self.space_id, token=self._space_token(), http=self._http,
@@ -454,7 +454,7 @@ class AsyncClient(_BaseClient):
 
         Like ``gradio_client.Client.duplicate``: ``sleep_timeout`` in minutes; the
         ``space_timeout`` option bounds the wait. Rules in ``_hub_duplicate``."""
-        from ._hub_duplicate import duplicate_space
+        from .._hub._duplicate import duplicate_space
 
         space_id = await duplicate_space(
             from_space, to_id, hf_token=options.get("hf_token", NOT_GIVEN), private=private,

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import httpx
 
-from ._constants import (
+from .._constants import (
     INITIAL_RETRY_DELAY,
     LOGGER_NAME,
     MAX_CONNECTIONS,
@@ -42,7 +42,7 @@ from ._constants import (
     RETRY_STATUS_CODES,
     USER_AGENT_PREFIX,
 )
-from ._exceptions import (
+from .._exceptions import (
     AuthenticationError,
     ConnectError,
     ConnectTimeout,
@@ -53,8 +53,8 @@ from ._exceptions import (
     ServerValidationError,
     TransportError,
 )
-from ._types import Timeout
-from ._version import __version__
+from .._types import Timeout
+from .._version import __version__
 
 logger = logging.getLogger(LOGGER_NAME)
 

@@ -31,15 +31,15 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import anyio
 import httpx
 
-from ._constants import (
+from .._constants import (
     DEFAULT_API_PREFIX,
     LOGGER_NAME,
     MAX_RETRIES,
     RETRY_STATUS_CODES,
 )
-from ._exceptions import ProtocolError, ReadTimeout, UsageError
-from ._files import File, is_url
-from ._http import backoff, map_transport_error, retry_after, status_error
+from .._exceptions import ProtocolError, ReadTimeout, UsageError
+from .._transport._http import backoff, map_transport_error, retry_after, status_error
+from ._file import File, is_url
 
 log = logging.getLogger(LOGGER_NAME)
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._files import File, FileSource, to_source
-from ._spec import is_file_schema
+from .._spec import is_file_schema
+from ._file import File, FileSource, to_source
 
 _MAX_DEPTH = 64
 

@@ -38,8 +38,10 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from typing_extensions import Self
 
-from ._exceptions import CancelledError, NotStubbedError, UsageError
-from ._files import FileSource
+from .._exceptions import CancelledError, NotStubbedError, UsageError
+from .._files._file import FileSource
+from .._spec import AppSpec
+from .._types import NOT_GIVEN, NotGiven, Status, StatusCode, Update
 from ._generated import (
     AppClient,
     AsyncAppClient,
@@ -51,12 +53,10 @@ from ._generated import (
     _shape_output,
 )
 from ._shapes import _shapes_of
-from ._spec import AppSpec
-from ._types import NOT_GIVEN, NotGiven, Status, StatusCode, Update
 
 if TYPE_CHECKING:
-    from ._async import AsyncJob
-    from ._sync_job import Job
+    from .._transport._async import AsyncJob
+    from .._transport._sync_job import Job
 
 __all__ = [
     "AsyncFakeAppClient",
@@ -398,8 +398,8 @@ def _updates(outcome: _Outcome) -> list[Update]:
 
 
 def _define_jobs() -> dict[str, type]:
-    from ._async import AsyncJob
-    from ._sync_job import Job
+    from .._transport._async import AsyncJob
+    from .._transport._sync_job import Job
 
     class FakeJob(Job[R]):
         """A finished job from a fake endpoint; same API as ``Job``."""

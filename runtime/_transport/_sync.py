@@ -21,8 +21,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._constants import LOGGER_NAME, RETRY_STATUS_CODES
-from ._exceptions import (
+from .._constants import LOGGER_NAME, RETRY_STATUS_CODES
+from .._exceptions import (
     CancelledError,
     GradioGenError,
     ProtocolError,
@@ -30,6 +30,10 @@ from ._exceptions import (
     StreamLostError,
     UsageError,
 )
+from .._protocol._session import CancelRequest, Effects, Session
+from .._protocol._sse import SSEDecoder
+from .._spec import EndpointSpec
+from .._types import Timeout
 from ._http import (
     backoff,
     map_transport_error,
@@ -38,11 +42,7 @@ from ._http import (
     status_error,
     stream_timeout,
 )
-from ._protocol._session import CancelRequest, Effects, Session
-from ._protocol._sse import SSEDecoder
-from ._spec import EndpointSpec
 from ._sync_job import Job
-from ._types import Timeout
 
 logger = logging.getLogger(LOGGER_NAME)
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from ._constants import (
+from .._constants import (
     CONNECT_TIMEOUT,
     LOGGER_NAME,
     MAX_HUB_REDIRECTS,
@@ -38,7 +38,7 @@ from ._constants import (
     SPACE_WAKE_TIMEOUT,
     USER_AGENT_PREFIX,
 )
-from ._exceptions import (
+from .._exceptions import (
     ConnectError,
     ConnectTimeout,
     GradioGenError,
@@ -47,7 +47,8 @@ from ._exceptions import (
     TransportError,
     UsageError,
 )
-from ._hub_status import (
+from .._version import __version__
+from ._status import (
     SpaceInfo,
     SpaceStatus,
     SpaceWaiter,
@@ -59,7 +60,6 @@ from ._hub_status import (
     validate_space_id,
     validate_timeout,
 )
-from ._version import __version__
 
 logger = logging.getLogger(f"{LOGGER_NAME}.hub")
 

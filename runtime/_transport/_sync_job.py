@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ._exceptions import CancelledError, JobTimeout, UsageError
-from ._protocol._session import EventRecord
-from ._spec import EndpointSpec
-from ._types import NOT_GIVEN, NotGiven, Status, Update
+from .._exceptions import CancelledError, JobTimeout, UsageError
+from .._protocol._session import EventRecord
+from .._spec import EndpointSpec
+from .._types import NOT_GIVEN, NotGiven, Status, Update
 
 if TYPE_CHECKING:
     import threading

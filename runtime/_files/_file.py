@@ -34,11 +34,11 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from ._constants import DOWNLOAD_CHUNK_SIZE, FILE_DATA_TYPE
-from ._exceptions import UsageError
+from .._constants import DOWNLOAD_CHUNK_SIZE, FILE_DATA_TYPE
+from .._exceptions import UsageError
 
 if TYPE_CHECKING:
-    from ._files_io import FileTransfer
+    from ._io import FileTransfer
 
 __all__ = ["File", "FileInput", "FileSource", "handle_file", "is_url"]
 
@@ -164,7 +164,7 @@ class File:
 
     def _get_transfer(self) -> FileTransfer:
         if self._transfer is None:
-            from ._files_io import FileTransfer
+            from ._io import FileTransfer
 
             self._transfer = FileTransfer()
         return self._transfer

@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from ._constants import MAX_RETRIES
-from ._files import File
-from ._files_io import FileTransfer
-from ._files_upload import upload_async, upload_sync
-from ._files_walk import collect_sources, input_sources, output_files, replace_sources
-from ._spec import EndpointSpec
+from .._constants import MAX_RETRIES
+from .._spec import EndpointSpec
+from ._file import File
+from ._io import FileTransfer
+from ._upload import upload_async, upload_sync
+from ._walk import collect_sources, input_sources, output_files, replace_sources
 
 T = TypeVar("T")
 

@@ -42,11 +42,11 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from ._constants import LOGGER_NAME, MAX_RETRIES, RETRY_STATUS_CODES
-from ._exceptions import FileTooLargeError, ProtocolError
-from ._files import FILE_META, FileSource, is_url
-from ._files_io import url_basename
-from ._http import backoff, map_transport_error, retry_after, status_error
+from .._constants import LOGGER_NAME, MAX_RETRIES, RETRY_STATUS_CODES
+from .._exceptions import FileTooLargeError, ProtocolError
+from .._transport._http import backoff, map_transport_error, retry_after, status_error
+from ._file import FILE_META, FileSource, is_url
+from ._io import url_basename
 
 log = logging.getLogger(LOGGER_NAME)
 

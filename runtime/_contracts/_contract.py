@@ -36,9 +36,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from .._spec import AppSpec, EndpointSpec, OutputSpec, ParameterSpec
 from ._change import APP, BREAKING, COMPATIBLE, KINDS, ApiDiff, Change, Severity
 from ._schemacmp import Relation, canonical, relation, strip_annotations
-from ._spec import AppSpec, EndpointSpec, OutputSpec, ParameterSpec
 
 __all__ = [
     "APP",

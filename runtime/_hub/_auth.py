@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._constants import HF_ENDPOINT
-from ._types import NOT_GIVEN, NotGiven
+from .._constants import HF_ENDPOINT
+from .._types import NOT_GIVEN, NotGiven
 
 HUB_HEADER = "authorization"
 SPACE_HEADER = "x-hf-authorization"

@@ -32,13 +32,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from ._constants import (
+from .._constants import (
     HF_ENDPOINT,
     SPACE_POLL_INITIAL,
     SPACE_POLL_MAX,
     SPACE_REWAKE_INTERVAL,
 )
-from ._exceptions import (
+from .._exceptions import (
     AuthenticationError,
     GradioGenError,
     HTTPStatusError,

@@ -1,0 +1,1 @@
+"""_client: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""_contracts: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""_files: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""_hub: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""_transport: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""_typed: see docs/architecture.md."""
