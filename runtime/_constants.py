@@ -36,6 +36,12 @@ SUPPORTED_PROTOCOLS = frozenset({"sse_v3"})
 DEFAULT_API_PREFIX = "/gradio_api"
 FILE_DATA_TYPE = "gradio.FileData"
 
+# -- drift safety ---------------------------------------------------------------------
+LIVE_RECHECK_AFTER = 10.0
+"""A check of the live app's mapping (``_client._live``) is trusted this long; the next join
+after it first asks the app whether it is still the same process (``GET {api}/app_id``, a
+few bytes) and fetches ``/config`` again only if not."""
+
 # -- files ----------------------------------------------------------------------------
 UPLOAD_CHUNK_SIZE = 1 << 20
 DOWNLOAD_CHUNK_SIZE = 1 << 20

@@ -6,16 +6,20 @@ does I/O. Everything here runs before any request, so bad input fails fast and t
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import ssl
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from .._constants import MAX_RETRIES, SPACE_WAKE_TIMEOUT, SUPPORTED_PROTOCOLS
+from .._constants import LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT, SUPPORTED_PROTOCOLS
 from .._exceptions import (
+    AuthenticationError,
+    HTTPStatusError,
     InputValidationError,
     ProtocolError,
     UnsupportedProtocolError,
@@ -24,6 +28,10 @@ from .._exceptions import (
 from .._hub._auth import TokenPolicy, resolve_token
 from .._spec import AppSpec, EndpointSpec
 from .._types import NOT_GIVEN, NotGiven, Timeout
+from .._wireview import wire_mismatches
+from ._live import LiveApp, LiveFacts, live_app, restart_sign
+
+logger = logging.getLogger(LOGGER_NAME)
 
 R = TypeVar("R")
 _SPACE_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
@@ -52,6 +60,18 @@ def parse_source(src: str) -> tuple[str, str]:
         return "space", src
     raise UsageError(
         f"{src!r} is neither an http(s):// URL nor a Hugging Face Space id like 'owner/name'"
+    )
+
+
+def login_error(root: str, exc: HTTPStatusError) -> HTTPStatusError:
+    """The error a failed ``POST /login`` raises: 400/401/403 mean wrong credentials."""
+    if exc.status_code not in (400, 401, 403):
+        return exc
+    return AuthenticationError(
+        f"login to {root} failed: incorrect username or password",
+        status_code=exc.status_code,
+        url=exc.url,
+        body=exc.body,
     )
 
 
@@ -108,6 +128,7 @@ class _BaseClient:
         status_callback: Callable[[Any], Any] | None = None,
         space_timeout: float = SPACE_WAKE_TIMEOUT,
         session_hash: str | None = None,
+        trust_snapshot: bool = False,
     ) -> None:
         self.src = src
         self._kind, target = parse_source(src)
@@ -144,6 +165,10 @@ class _BaseClient:
         self._config: dict[str, Any] | None = None
         self._info: dict[str, Any] | None = None
         self._spec: AppSpec | None = None
+        self._trust = bool(trust_snapshot)
+        self._live_app: LiveApp | None = None
+        self._confirmed: LiveFacts | None = None
+        """The live facts ``self._spec`` was last confirmed against (``_confirm``)."""
         if snapshot is not None:
             self._load(snapshot.get("config"), snapshot.get("info"))
 
@@ -162,6 +187,57 @@ class _BaseClient:
             raise ProtocolError("the app's /info is not a JSON object")
         spec = AppSpec.from_snapshot({"config": config, "info": info})
         self._config, self._info, self._spec = dict(config), dict(info), spec
+
+    # -- the live app (``_live``): what confirms the mapping before a join ----------------
+    def _live(self) -> LiveApp:
+        """This process's facts about the app, shared with every client that reaches the
+        same root with the same credentials (only their hash is kept)."""
+        app = self._live_app
+        if app is None:
+            assert self.root is not None
+            credentials = (self._auth, self._token_policy.token, sorted(self._headers.items()))
+            app = self._live_app = live_app(self.root, credentials)
+        return app
+
+    def _check_deadline(self, timeout: float | NotGiven | None = NOT_GIVEN) -> float | None:
+        """How long a call may wait for a check another call runs: the call's own bound."""
+        bound = self.timeout.job if timeout is NOT_GIVEN else timeout
+        return None if bound is None else time.monotonic() + bound
+
+    def _needs_check(self) -> bool:
+        """Whether confirming this client's mapping before a join will send a request."""
+        if self._trust:
+            return False
+        return self._live_app is None or self._live_app.current() is not self._confirmed
+
+    def _adopt(self, facts: LiveFacts) -> list[str]:
+        """``[]`` when ``facts`` confirm the mapping this client has (then remembered);
+        otherwise why not: the caller loads the live ``/info`` and calls ``_replace``."""
+        if facts is self._confirmed:
+            return []
+        reasons = wire_mismatches(self.spec, facts.config, limit=3)
+        if not reasons:
+            self._confirmed = facts
+        return reasons
+
+    def _replace(self, facts: LiveFacts, reasons: list[str]) -> None:
+        """Take the live API (``facts`` with their ``/info``) as this client's mapping."""
+        assert facts.info is not None
+        if self._spec is not None:
+            logger.info(
+                "%s: the live app's API differs from the one this client had (%s); "
+                "using the live API",
+                self.src,
+                "; ".join(reasons),
+            )
+        self._load(facts.config, facts.info)
+        self._confirmed = facts
+
+    def _suspect(self, exc: BaseException) -> None:
+        """A call failed: if the way it failed hints at a restart, re-check before the next
+        join (of any client of this app in this process)."""
+        if self._live_app is not None and restart_sign(exc):
+            self._live_app.suspect()
 
     @property
     def spec(self) -> AppSpec:
