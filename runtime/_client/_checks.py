@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from .._exceptions import AuthenticationError, CancelledError
+from .._exceptions import AuthenticationError, CancelledError, UsageError
 from .._files._handler import FileHandler
 from .._spec import EndpointSpec
 from .._types import NOT_GIVEN
@@ -52,7 +52,7 @@ class SyncChecks(_BaseClient):
         waits for a check another call runs at most ``timeout`` (default: ``Timeout.job``)."""
         self._connect()
         if self._closed:
-            raise CancelledError("the client was closed")
+            raise UsageError("this client is closed")
         return self._live().get(
             self._fetch_live, need_info=need_info, deadline=self._check_deadline(timeout)
         )
@@ -119,7 +119,7 @@ class AsyncChecks(_BaseClient):
     async def _live_facts(self, need_info: bool = False, timeout: Any = NOT_GIVEN) -> LiveFacts:
         await self.connect()
         if self._closed:
-            raise CancelledError("the client was closed")
+            raise UsageError("this client is closed")
         return await self._live().aget(
             self._fetch_live, need_info=need_info, deadline=self._check_deadline(timeout)
         )

@@ -309,7 +309,7 @@ class DriftGuard:
         if verdict is not None and (verdict.full or not full):
             return verdict  # type: ignore[no-any-return]
         if not full and not wire_mismatches(spec, facts.config, limit=1):
-            from ._contract import ApiDiff
+            from ._change import ApiDiff  # not _contract: nothing to classify
 
             return facts.memo.setdefault(  # type: ignore[no-any-return]
                 self._key, _Verdict(ApiDiff(), None, full=False, client=self.client)
