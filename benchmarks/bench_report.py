@@ -221,7 +221,6 @@ TARGETS = [
         lambda v: v == 0,
         "{:.1f} (max)",
     ),
-
     Target(
         "import runtime + generated client <= 0.6x import gradio_client",
         "import",
