@@ -205,7 +205,8 @@ class _BaseClient:
         return None if bound is None else time.monotonic() + bound
 
     def _needs_check(self) -> bool:
-        """Whether confirming this client's mapping before a join will send a request."""
+        """Whether this client's mapping must be confirmed (again) before a join: the
+        confirmation may need a request (``_live``)."""
         if self._trust:
             return False
         return self._live_app is None or self._live_app.current() is not self._confirmed
@@ -230,8 +231,15 @@ class _BaseClient:
                 self.src,
                 "; ".join(reasons),
             )
+        old_prefix = self._spec.api_prefix if self._spec is not None else None
         self._load(facts.config, facts.info)
         self._confirmed = facts
+        if old_prefix is not None and old_prefix != self.spec.api_prefix:
+            self.__dict__.pop("_files", None)  # built for the old API URL
+            self.reset_session()  # the session (and its stream) too
+
+    def reset_session(self) -> None:
+        raise NotImplementedError
 
     def _suspect(self, exc: BaseException) -> None:
         """A call failed: if the way it failed hints at a restart, re-check before the next

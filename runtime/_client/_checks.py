@@ -78,7 +78,7 @@ class SyncChecks(_BaseClient):
         """Before an untyped call's join: confirm the mapping against the live app. True
         when the live API replaced it (the caller binds its arguments again)."""
         self._connect()
-        if self._trust:
+        if not self._needs_check():
             return False
         reasons = self._adopt(self._live_facts())
         if reasons:
@@ -141,7 +141,7 @@ class AsyncChecks(_BaseClient):
 
     async def _confirm(self) -> bool:
         await self.connect()
-        if self._trust:
+        if not self._needs_check():
             return False
         reasons = self._adopt(await self._live_facts())
         if reasons:

@@ -147,7 +147,8 @@ class LiveApp:
 
     # -- state --------------------------------------------------------------------------
     def _current(self, need_info: bool) -> LiveFacts | None:
-        """Under ``_lock``: the facts, if a check confirmed them recently enough."""
+        """The facts, if a check confirmed them recently enough (under ``_lock``, except
+        for ``current``)."""
         facts = self._facts
         if facts is None or self._suspected_at >= self._checked_at:
             return None
@@ -156,8 +157,9 @@ class LiveApp:
         return None if need_info and facts.info is None else facts
 
     def current(self, need_info: bool = False) -> LiveFacts | None:
-        with self._lock:
-            return self._current(need_info)
+        """``_current`` without the lock (a call's fast path): a ``suspect()`` racing with
+        it is seen by the next call, as if it had come a moment later."""
+        return self._current(need_info)
 
     def suspect(self) -> None:
         """A call failed the way a restart makes calls fail: re-check before the next join."""

@@ -78,7 +78,7 @@ from .._wireview import wire_mismatches
 
 if TYPE_CHECKING:
     from .._client._clients import AsyncClient, Client
-    from .._client._live import LiveFacts
+    from .._client._live import LiveApp, LiveFacts
     from ._change import Change
     from ._contract import ApiDiff
 
@@ -290,6 +290,9 @@ class DriftGuard:
         self._key = ("drift", self._sha, client)
         self.diff: ApiDiff | None = None
         """The changes of the last verdict (empty: none seen; None: never checked)."""
+        self._last: tuple[LiveApp, LiveFacts, _Verdict] | None = None
+        """The last verdict and the facts it was reached from: while those facts are
+        current, a call needs nothing else (the fast path of ``route``)."""
 
     # -- verdicts (pure) ---------------------------------------------------------------
     def classify(self, live: Mapping[str, Any]) -> ApiDiff:
@@ -355,11 +358,22 @@ class DriftGuard:
         need = next(steps)
         try:
             while True:
-                need = steps.send(engine._live_facts(need_info=need, timeout=timeout))
+                facts = engine._live_facts(need_info=need, timeout=timeout)
+                need = steps.send(facts)
         except StopIteration as stop:
             verdict: _Verdict = stop.value
+        self._last = (engine._live(), facts, verdict)
         self._announce(verdict)
         return verdict
+
+    def _current(self) -> _Verdict | None:
+        """The last verdict, if the facts it came from are still current (no I/O)."""
+        last = self._last
+        if last is None or last[0].current() is not last[1]:
+            return None
+        if last[2].diff.breaking and self.on_drift == "error":
+            self._announce(last[2])  # raises for every call
+        return last[2]
 
     def route(
         self, engine: Client, ep: EndpointSpec, values: list[Any]
@@ -368,7 +382,8 @@ class DriftGuard:
         verdict) and route. ``"ignore"``: ``ep`` and ``values`` as they are."""
         if self.on_drift == "ignore":
             return ep, values
-        return self._verdict(engine, False).route(ep, values)
+        verdict = self._current() or self._verdict(engine, False)
+        return verdict.route(ep, values)
 
     def check(self, engine: Client, timeout: float | None = None) -> ApiDiff | None:
         """The full check (``/config`` and ``/info``); ``None`` with ``"ignore"``."""
@@ -382,9 +397,11 @@ class DriftGuard:
         need = next(steps)
         try:
             while True:
-                need = steps.send(await engine._live_facts(need_info=need))
+                facts = await engine._live_facts(need_info=need)
+                need = steps.send(facts)
         except StopIteration as stop:
             verdict: _Verdict = stop.value
+        self._last = (engine._live(), facts, verdict)
         self._announce(verdict)
         return verdict
 
@@ -393,7 +410,8 @@ class DriftGuard:
     ) -> tuple[EndpointSpec, list[Any]]:
         if self.on_drift == "ignore":
             return ep, values
-        return (await self._averdict(engine, False)).route(ep, values)
+        verdict = self._current() or await self._averdict(engine, False)
+        return verdict.route(ep, values)
 
     async def acheck(self, engine: AsyncClient) -> ApiDiff | None:
         if self.on_drift == "ignore":

@@ -455,3 +455,29 @@ def test_no_stderr_noise_on_a_successful_run(
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+OLD_GRADIO = Path.home() / ".cache" / "gradio-gen" / "venvs" / "5.9.1"
+
+
+@pytest.mark.skipif(
+    not (OLD_GRADIO / "ok").is_file(),
+    reason="no cached gradio 5.9.1 venv (build it: ../shared/old-gradio/make-venv.sh 5.9.1)",
+)
+def test_an_older_gradio_release(tmp_path: Path) -> None:
+    """gradio 5.9.1 (sse_v3 too): the wire view of its /config confirms what its /info said
+    (one request), and the inserted listener is never reached."""
+    with launch(["drift_v1", "drift_v2"], python=str(OLD_GRADIO / "bin" / "python")) as old:
+        path = tmp_path / "old_client.py"
+        assert cli.main([old["drift_v1"], "-o", str(path), "-q"]) == 0
+        module = import_module_file(path)
+        with FaultProxy(old["drift_v1"]) as same, module.DriftV1(same.url) as client:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                assert client.reverse("abc") == "reverse cba"
+            assert before_first_join(same) == ["/config"]
+        with FaultProxy(old["drift_v2"]) as changed, module.DriftV1(changed.url) as client:
+            with pytest.warns(DriftWarning):
+                assert client.reverse("abc") == "reverse cba"
+            assert client.shout("abc") == "shout ABC"
+            assert before_first_join(changed) == ["/config", "/gradio_api/info"]
