@@ -162,8 +162,12 @@ class _Verdict:
     """One generated class's verdict against one generation of live facts, shared by
     every client of that class and app in the process (memoized with the facts)."""
 
-    def __init__(self, diff: ApiDiff, live: AppSpec | None, *, full: bool, client: str) -> None:
-        self.diff = diff
+    def __init__(
+        self, diff: ApiDiff | None, live: AppSpec | None, *, full: bool, client: str
+    ) -> None:
+        self._diff = diff
+        """None: the wire view of /config confirmed the embedded snapshot (no change seen;
+        the classification machinery, ``_change`` included, is then not even imported)."""
         self.live = live
         """The live app's spec when calls must be routed to it, else None."""
         self.full = full
@@ -172,7 +176,8 @@ class _Verdict:
         self._plans: dict[str, _Plan | _Refusal] = {}
         self._told: set[str] = set()
         self._lock = threading.Lock()
-        app = [c for c in diff.breaking if c.kind in _APP_BREAKS]
+        self.breaking = diff.breaking if diff is not None else []
+        app = [c for c in self.breaking if c.kind in _APP_BREAKS]
         self._app_refusal = (
             _Refusal(
                 f"{client}: the live app's {', '.join(c.message for c in app)}; no call can "
@@ -182,6 +187,14 @@ class _Verdict:
             if app
             else None
         )
+
+    @property
+    def diff(self) -> ApiDiff:
+        if self._diff is None:
+            from ._change import ApiDiff
+
+            self._diff = ApiDiff()
+        return self._diff
 
     def once(self, what: str) -> bool:
         """True the first time ``what`` is asked (a warning or log line is shown once)."""
@@ -288,11 +301,15 @@ class DriftGuard:
         self._embedded = embedded
         self._sha = embedded_sha256 or snapshot_sha256(embedded)
         self._key = ("drift", self._sha, client)
-        self.diff: ApiDiff | None = None
-        """The changes of the last verdict (empty: none seen; None: never checked)."""
+        self._told: _Verdict | None = None
         self._last: tuple[LiveApp, LiveFacts, _Verdict] | None = None
         """The last verdict and the facts it was reached from: while those facts are
         current, a call needs nothing else (the fast path of ``route``)."""
+
+    @property
+    def diff(self) -> ApiDiff | None:
+        """The changes of the last verdict (empty: none seen; None: never checked)."""
+        return None if self._told is None else self._told.diff
 
     # -- verdicts (pure) ---------------------------------------------------------------
     def classify(self, live: Mapping[str, Any]) -> ApiDiff:
@@ -312,10 +329,8 @@ class DriftGuard:
         if verdict is not None and (verdict.full or not full):
             return verdict  # type: ignore[no-any-return]
         if not full and not wire_mismatches(spec, facts.config, limit=1):
-            from ._change import ApiDiff  # not _contract: nothing to classify
-
             return facts.memo.setdefault(  # type: ignore[no-any-return]
-                self._key, _Verdict(ApiDiff(), None, full=False, client=self.client)
+                self._key, _Verdict(None, None, full=False, client=self.client)
             )
         if facts.info is None:
             facts = yield True
@@ -336,7 +351,10 @@ class DriftGuard:
     def _announce(self, verdict: _Verdict) -> None:
         """Tell the user, per ``on_drift``: compatible changes at INFO (once), breaking ones
         as one ``DriftWarning`` (``"warn"``) or a ``DriftError`` per call (``"error"``)."""
-        self.diff = diff = verdict.diff
+        self._told = verdict
+        if verdict._diff is None:
+            return  # nothing changed
+        diff = verdict.diff
         if not diff.breaking:
             if diff and verdict.once("compatible"):
                 logger.info(
@@ -371,7 +389,7 @@ class DriftGuard:
         last = self._last
         if last is None or last[0].current() is not last[1]:
             return None
-        if last[2].diff.breaking and self.on_drift == "error":
+        if last[2].breaking and self.on_drift == "error":
             self._announce(last[2])  # raises for every call
         return last[2]
 
