@@ -26,7 +26,9 @@ Freshness (decided with the server's code, gradio 6.31):
   (``queue/join`` accepts any valid ``fn_index``). An app replaced by a different version
   *between* two calls less than ``RECHECK_AFTER`` seconds apart, with no call failing in
   between, receives the second call with the mapping confirmed for the first. A real
-  restart takes longer than that (gradio's dev-mode hot reload does not).
+  restart takes longer than that (gradio's dev-mode hot reload does not). ``/config`` and
+  ``/info`` are two requests: an app replaced between them would be read half old, half
+  new; the next check (its ``app_id`` changed) reads it again.
 
 Single flight: at most one check per app runs at a time; concurrent callers (threads or
 tasks, of any client) wait for it, each within its own deadline (``JobTimeout`` when it
