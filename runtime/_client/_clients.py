@@ -33,9 +33,9 @@ import os
 import ssl
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -54,6 +54,9 @@ from .._transport._sync import SyncSession
 from .._transport._sync_job import Job
 from .._types import NOT_GIVEN, NotGiven, Timeout
 from ._base import _BaseClient, bind_arguments, default_transform, parse_source
+
+if TYPE_CHECKING:
+    from ._batching import MapProgress
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -226,6 +229,31 @@ class Client(_BaseClient):
         except BaseException:
             job.cancel()
             raise
+
+    def map(
+        self,
+        endpoint: str | int,
+        inputs: Iterable[tuple[Any, ...] | Mapping[str, Any]],
+        *,
+        concurrency: int = 8,
+        return_exceptions: bool = False,
+        retries: int = 0,
+        wait_on_quota: bool | float = False,
+        on_progress: Callable[[MapProgress], object] | None = None,
+        progress_bar: bool = False,
+    ) -> Iterator[Any]:
+        """``predict(endpoint, ...)`` once per input (a tuple of positional or a dict of
+        keyword arguments), ``concurrency`` at a time; results in input order. Options as for
+        a generated endpoint's ``map`` (docs/batch.md)."""
+        from ._map import client_rows, map_options, values
+
+        options = map_options(
+            concurrency=concurrency, return_exceptions=return_exceptions, retries=retries,
+            wait_on_quota=wait_on_quota, on_progress=on_progress, progress_bar=progress_bar,
+            job_timeout=self.timeout.job,
+        )  # fmt: skip
+        self._endpoint(endpoint)  # an unknown endpoint fails now, not on iteration
+        return values(client_rows(self, endpoint, inputs, options), options.return_exceptions)
 
     def reset_session(self) -> None:
         """Start a new session (fresh ``gr.State``); jobs in flight finish on the old one."""
@@ -431,6 +459,32 @@ class AsyncClient(_BaseClient):
         except BaseException:
             await job.cancel()
             raise
+
+    def map(
+        self,
+        endpoint: str | int,
+        inputs: Iterable[tuple[Any, ...] | Mapping[str, Any]]
+        | AsyncIterable[tuple[Any, ...] | Mapping[str, Any]],
+        *,
+        concurrency: int = 8,
+        return_exceptions: bool = False,
+        retries: int = 0,
+        wait_on_quota: bool | float = False,
+        on_progress: Callable[[MapProgress], object] | None = None,
+        progress_bar: bool = False,
+    ) -> AsyncIterator[Any]:
+        """``async for result in client.map(endpoint, inputs)``: as ``Client.map``."""
+        from ._map import aclient_rows, avalues, map_options
+
+        options = map_options(
+            concurrency=concurrency, return_exceptions=return_exceptions, retries=retries,
+            wait_on_quota=wait_on_quota, on_progress=on_progress, progress_bar=progress_bar,
+            job_timeout=self.timeout.job,
+        )  # fmt: skip
+        if self._spec is not None:
+            self._endpoint(endpoint)  # an unknown endpoint fails now, not on iteration
+        rows = aclient_rows(self, endpoint, inputs, options)
+        return avalues(rows, options.return_exceptions)
 
     def reset_session(self) -> None:
         if self._session is not None:
