@@ -45,6 +45,10 @@ def bind_item(owner: type, api_name: str, item: object) -> tuple[Any, ...]:
     """One input -> the call's arguments in signature order (defaults filled in)."""
     args, kwargs = split_item(api_name, item)
     sig, names = _signature(owner)
+    unknown = [k for k in kwargs if k not in names]
+    if unknown:
+        expected = f"unknown parameter (expected one of: {', '.join(names) or 'none'})"
+        raise InputValidationError(api_name, {k: [expected] for k in unknown})
     try:
         bound = sig.bind(None, *args, **kwargs)
     except TypeError as exc:
