@@ -49,6 +49,13 @@ def bind_item(owner: type, api_name: str, item: object) -> tuple[Any, ...]:
     if unknown:
         expected = f"unknown parameter (expected one of: {', '.join(names) or 'none'})"
         raise InputValidationError(api_name, {k: [expected] for k in unknown})
+    missing = [
+        n
+        for n in names[len(args) :]
+        if n not in kwargs and sig.parameters[n].default is inspect.Parameter.empty
+    ]
+    if missing:
+        raise InputValidationError(api_name, {n: ["required, no value given"] for n in missing})
     try:
         bound = sig.bind(None, *args, **kwargs)
     except TypeError as exc:
