@@ -132,9 +132,9 @@ class Client(_BaseClient):
         info = resolve_space_sync(
             self.space_id, token=self._space_token(), http=self._http,
             status_callback=self.status_callback, timeout=self.space_timeout,
-            on_host=self._token_policy.allow_url,
+            on_host=self._token_policy.allow_space_url,
         )  # fmt: skip
-        self._token_policy.allow_url(info.url)
+        self._token_policy.allow_space_url(info.url)
         return info.url
 
     def _login(self) -> None:
@@ -381,9 +381,9 @@ class AsyncClient(_BaseClient):
         info = await resolve_space(
             self.space_id, token=self._space_token(), http=self._http,
             status_callback=self.status_callback, timeout=self.space_timeout,
-            on_host=self._token_policy.allow_url,
+            on_host=self._token_policy.allow_space_url,
         )  # fmt: skip
-        self._token_policy.allow_url(info.url)
+        self._token_policy.allow_space_url(info.url)
         return info.url
 
     async def _login(self) -> None:
