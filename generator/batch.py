@@ -179,7 +179,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 async def _open_target(args: argparse.Namespace) -> Target:
     from gradio_gen import snapshot
     from gradio_gen_runtime import AsyncClient
-    from gradio_gen_runtime._client._map import aclient_rows
+    from gradio_gen_runtime._client._map_api import aclient_rows
     from gradio_gen_runtime._exceptions import GradioGenError, UnknownEndpointError
 
     options = _options(args)

@@ -33,9 +33,9 @@ import os
 import ssl
 import threading
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -54,9 +54,8 @@ from .._transport._sync import SyncSession
 from .._transport._sync_job import Job
 from .._types import NOT_GIVEN, NotGiven, Timeout
 from ._base import _BaseClient, bind_arguments, default_transform, parse_source
-
-if TYPE_CHECKING:
-    from ._batching import MapProgress
+from ._map_api import AsyncClientMap, ClientMap
+from ._portable import client_settings, restore_client, restoring
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -65,7 +64,7 @@ __all__ = ["AsyncClient", "Client", "bind_arguments", "default_transform", "pars
 R = TypeVar("R")
 
 
-class Client(_BaseClient):
+class Client(ClientMap, _BaseClient):
     """Sync client of one Gradio app. Connects in the constructor (``/config`` + ``/info``)
     unless ``snapshot`` is given. Thread-safe; one pooled HTTP client, one session."""
 
@@ -103,7 +102,7 @@ class Client(_BaseClient):
         self._old_sessions: list[SyncSession] = []
         self._closed = False
         try:
-            if snapshot is None or (auth is not None and self._kind == "url"):
+            if (snapshot is None or (auth is not None and self._kind == "url")) and not restoring():
                 self._connect()
         except BaseException:
             self._http.close()
@@ -230,31 +229,6 @@ class Client(_BaseClient):
             job.cancel()
             raise
 
-    def map(
-        self,
-        endpoint: str | int,
-        inputs: Iterable[tuple[Any, ...] | Mapping[str, Any]],
-        *,
-        concurrency: int = 8,
-        return_exceptions: bool = False,
-        retries: int = 0,
-        wait_on_quota: bool | float = False,
-        on_progress: Callable[[MapProgress], object] | None = None,
-        progress_bar: bool = False,
-    ) -> Iterator[Any]:
-        """``predict(endpoint, ...)`` once per input (a tuple of positional or a dict of
-        keyword arguments), ``concurrency`` at a time; results in input order. Options as for
-        a generated endpoint's ``map`` (docs/batch.md)."""
-        from ._map import client_rows, map_options, values
-
-        options = map_options(
-            concurrency=concurrency, return_exceptions=return_exceptions, retries=retries,
-            wait_on_quota=wait_on_quota, on_progress=on_progress, progress_bar=progress_bar,
-            job_timeout=self.timeout.job,
-        )  # fmt: skip
-        self._endpoint(endpoint)  # an unknown endpoint fails now, not on iteration
-        return values(client_rows(self, endpoint, inputs, options), options.return_exceptions)
-
     def reset_session(self) -> None:
         """Start a new session (fresh ``gr.State``); jobs in flight finish on the old one."""
         with self._lock:
@@ -301,6 +275,10 @@ class Client(_BaseClient):
             session.close()
         self._http.close()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its settings; the copy reconnects on its first call (``_portable``)."""
+        return restore_client, (type(self), client_settings(self), self.pickle_secrets)
+
     def __enter__(self) -> Client:
         return self
 
@@ -313,7 +291,7 @@ class Client(_BaseClient):
         self.close()
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(AsyncClientMap, _BaseClient):
     """Async twin of ``Client``. The constructor does no I/O; ``await connect()`` (or the
     first call) fetches ``/config`` + ``/info`` unless a snapshot was given."""
 
@@ -460,32 +438,6 @@ class AsyncClient(_BaseClient):
             await job.cancel()
             raise
 
-    def map(
-        self,
-        endpoint: str | int,
-        inputs: Iterable[tuple[Any, ...] | Mapping[str, Any]]
-        | AsyncIterable[tuple[Any, ...] | Mapping[str, Any]],
-        *,
-        concurrency: int = 8,
-        return_exceptions: bool = False,
-        retries: int = 0,
-        wait_on_quota: bool | float = False,
-        on_progress: Callable[[MapProgress], object] | None = None,
-        progress_bar: bool = False,
-    ) -> AsyncIterator[Any]:
-        """``async for result in client.map(endpoint, inputs)``: as ``Client.map``."""
-        from ._map import aclient_rows, avalues, map_options
-
-        options = map_options(
-            concurrency=concurrency, return_exceptions=return_exceptions, retries=retries,
-            wait_on_quota=wait_on_quota, on_progress=on_progress, progress_bar=progress_bar,
-            job_timeout=self.timeout.job,
-        )  # fmt: skip
-        if self._spec is not None:
-            self._endpoint(endpoint)  # an unknown endpoint fails now, not on iteration
-        rows = aclient_rows(self, endpoint, inputs, options)
-        return avalues(rows, options.return_exceptions)
-
     def reset_session(self) -> None:
         if self._session is not None:
             self._old_sessions.append(self._session)
@@ -526,6 +478,10 @@ class AsyncClient(_BaseClient):
         for session in sessions:
             await session.close()
         await self._http.aclose()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its settings; the copy reconnects on its first call (``_portable``)."""
+        return restore_client, (type(self), client_settings(self), self.pickle_secrets)
 
     async def __aenter__(self) -> AsyncClient:
         return await self.connect()

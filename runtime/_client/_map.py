@@ -31,17 +31,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._exceptions import GradioGenError, InputValidationError, JobTimeout, UsageError
-from ._base import bind_arguments, default_transform
 from ._batching import MapPlan, MapProgress, Row
 
 __all__ = [
     "INPUT_KEY",
     "BatchControl",
     "MapOptions",
-    "aclient_rows",
     "arun_rows",
     "avalues",
-    "client_rows",
     "map_options",
     "run_rows",
     "split_item",
@@ -459,69 +456,3 @@ async def avalues(rows: AsyncIterator[Row], return_exceptions: bool) -> AsyncIte
         aclose = getattr(rows, "aclose", None)
         if aclose is not None:
             await aclose()
-
-
-# -- the untyped clients ---------------------------------------------------------------------
-
-
-def client_rows(
-    client: Any,
-    endpoint: str | int,
-    inputs: Iterable[Any],
-    options: MapOptions,
-    *,
-    ordered: bool = True,
-) -> Iterator[Row]:
-    """``Client.map``'s rows: inputs bound as ``predict`` binds its arguments, results shaped
-    and their files downloaded (``download_dir``) as ``predict`` does."""
-    client._connect()
-    ep = client._endpoint(endpoint)
-
-    def prepare(item: object) -> list[Any]:
-        args, kwargs = split_item(ep.api_name, item)
-        return bind_arguments(ep, args, kwargs)
-
-    return run_rows(
-        inputs,
-        prepare,
-        lambda values: client._submit(ep, values, transform=default_transform),
-        client._files.download_all,
-        options,
-        ordered=ordered,
-    )
-
-
-async def aclient_rows(
-    client: Any,
-    endpoint: str | int,
-    inputs: Iterable[Any] | AsyncIterable[Any],
-    options: MapOptions,
-    *,
-    ordered: bool = True,
-    control: BatchControl | None = None,
-) -> AsyncGenerator[Row, None]:
-    """``AsyncClient.map``'s rows (connects first if needed)."""
-    await client.connect()
-    ep = client._endpoint(endpoint)
-
-    def prepare(item: object) -> list[Any]:
-        args, kwargs = split_item(ep.api_name, item)
-        return bind_arguments(ep, args, kwargs)
-
-    async def submit(values: list[Any]) -> Any:
-        return await client._submit(ep, values, transform=default_transform)
-
-    rows = arun_rows(
-        inputs,
-        prepare,
-        submit,
-        client._files.adownload_all,
-        options,
-        ordered=ordered,
-        control=control,
-    )
-    try:
-        async for row in rows:
-            yield row
-    finally:
-        await rows.aclose()

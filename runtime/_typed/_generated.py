@@ -19,23 +19,23 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from typing_extensions import Self, Unpack
 
 from .._constants import SPACE_WAKE_TIMEOUT
 from .._contracts._drift import DriftGuard, OnDrift
-from .._exceptions import GradioGenError, InputValidationError, OutputValidationError, UsageError
+from .._exceptions import InputValidationError, OutputValidationError, UsageError
 from .._files._file import File, FileInput
 from .._spec import AppSpec, EndpointSpec
 from .._types import NOT_GIVEN, ClientOptions, NotGiven
+from ._map_api import AsyncMap, SyncMap
 from ._shapes import _shapes_of
 
 if TYPE_CHECKING:
-    from .._client._batching import MapProgress
     from .._client._clients import AsyncClient, Client
     from .._contracts._contract import ApiDiff
     from .._transport._async import AsyncJob
@@ -58,8 +58,6 @@ __all__ = [
 ]
 
 R = TypeVar("R")
-Arguments = tuple[Any, ...] | Mapping[str, Any]
-"""One input of ``map``: positional arguments (a tuple) or keyword arguments (a dict)."""
 
 
 class GeneratedModel(BaseModel):
@@ -182,7 +180,7 @@ class _EndpointBase:
         return f"<endpoint {self._api_name} of {type(self._app).__name__}>"
 
 
-class Endpoint(_EndpointBase, Generic[R]):
+class Endpoint(_EndpointBase, SyncMap[R], Generic[R]):
     """One endpoint of a sync generated client: call it, or ``.submit(...)`` for a ``Job``."""
 
     _app: AppClient
@@ -196,61 +194,6 @@ class Endpoint(_EndpointBase, Generic[R]):
         except BaseException:
             job.cancel()
             raise
-
-    @overload
-    def map(
-        self,
-        inputs: Iterable[Arguments],
-        *,
-        concurrency: int = 8,
-        return_exceptions: Literal[False] = False,
-        retries: int = 0,
-        wait_on_quota: bool | float = False,
-        on_progress: Callable[[MapProgress], object] | None = None,
-        progress_bar: bool = False,
-    ) -> Iterator[R]: ...
-    @overload
-    def map(
-        self,
-        inputs: Iterable[Arguments],
-        *,
-        concurrency: int = 8,
-        return_exceptions: Literal[True],
-        retries: int = 0,
-        wait_on_quota: bool | float = False,
-        on_progress: Callable[[MapProgress], object] | None = None,
-        progress_bar: bool = False,
-    ) -> Iterator[R | GradioGenError]: ...
-    def map(
-        self,
-        inputs: Iterable[Arguments],
-        *,
-        concurrency: int = 8,
-        return_exceptions: bool = False,
-        retries: int = 0,
-        wait_on_quota: bool | float = False,
-        on_progress: Callable[[MapProgress], object] | None = None,
-        progress_bar: bool = False,
-    ) -> Iterator[R] | Iterator[R | GradioGenError]:
-        """Call this endpoint once per input, ``concurrency`` calls at a time; the results in
-        input order. ``inputs`` (read lazily) holds tuples of positional arguments or dicts of
-        keyword arguments. The first failure is raised in its place (nothing more is sent,
-        later calls are cancelled) unless ``return_exceptions``, which yields it instead.
-        ``retries``: times a call is sent again after a failure that may pass (a lost
-        connection, a timeout); a refused join (429/503) is always retried with backoff.
-        ``wait_on_quota``: on a ZeroGPU quota error, wait as told and retry (``True``, or the
-        longest wait in seconds). ``on_progress`` gets a ``MapProgress`` as rows finish;
-        ``progress_bar`` draws one on stderr (needs ``gradio-gen[progress]``). See docs/batch.md.
-        """
-        from .._client._map import map_options
-        from ._batch import _job_timeout, map_sync
-
-        options = map_options(
-            concurrency=concurrency, return_exceptions=return_exceptions, retries=retries,
-            wait_on_quota=wait_on_quota, on_progress=on_progress, progress_bar=progress_bar,
-            job_timeout=_job_timeout(self),
-        )  # fmt: skip
-        return map_sync(self, inputs, options)
 
     def _submit(self, values: tuple[Any, ...], *, lead: bool = False) -> Job[R]:
         spec = self.spec
@@ -266,7 +209,7 @@ class Endpoint(_EndpointBase, Generic[R]):
                 drift.after_join(engine)
 
 
-class AsyncEndpoint(_EndpointBase, Generic[R]):
+class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
     """One endpoint of an async generated client: ``await`` it, or ``await .submit(...)``."""
 
     _app: AsyncAppClient
@@ -278,54 +221,6 @@ class AsyncEndpoint(_EndpointBase, Generic[R]):
         except BaseException:  # failed, timed out or the caller's task was cancelled
             await job.cancel()
             raise
-
-    @overload
-    def map(
-        self,
-        inputs: Iterable[Arguments] | AsyncIterable[Arguments],
-        *,
-        concurrency: int = 8,
-        return_exceptions: Literal[False] = False,
-        retries: int = 0,
-        wait_on_quota: bool | float = False,
-        on_progress: Callable[[MapProgress], object] | None = None,
-        progress_bar: bool = False,
-    ) -> AsyncIterator[R]: ...
-    @overload
-    def map(
-        self,
-        inputs: Iterable[Arguments] | AsyncIterable[Arguments],
-        *,
-        concurrency: int = 8,
-        return_exceptions: Literal[True],
-        retries: int = 0,
-        wait_on_quota: bool | float = False,
-        on_progress: Callable[[MapProgress], object] | None = None,
-        progress_bar: bool = False,
-    ) -> AsyncIterator[R | GradioGenError]: ...
-    def map(
-        self,
-        inputs: Iterable[Arguments] | AsyncIterable[Arguments],
-        *,
-        concurrency: int = 8,
-        return_exceptions: bool = False,
-        retries: int = 0,
-        wait_on_quota: bool | float = False,
-        on_progress: Callable[[MapProgress], object] | None = None,
-        progress_bar: bool = False,
-    ) -> AsyncIterator[R] | AsyncIterator[R | GradioGenError]:
-        """``async for result in endpoint.map(inputs)``: as ``Endpoint.map``, on the event
-        loop (``inputs`` may also be an async iterable). Leaving the loop early cancels the
-        calls in flight (at once with ``contextlib.aclosing``)."""
-        from .._client._map import map_options
-        from ._batch import _job_timeout, map_async
-
-        options = map_options(
-            concurrency=concurrency, return_exceptions=return_exceptions, retries=retries,
-            wait_on_quota=wait_on_quota, on_progress=on_progress, progress_bar=progress_bar,
-            job_timeout=_job_timeout(self),
-        )  # fmt: skip
-        return map_async(self, inputs, options)
 
     async def _submit(self, values: tuple[Any, ...]) -> AsyncJob[R]:
         spec = self.spec
@@ -472,6 +367,24 @@ class AppClient(_AppBase):
         self._drift.check_client(self._engine)
         return self._drift.diff
 
+    @property
+    def pickle_secrets(self) -> bool:
+        """Whether pickling this client carries its token, password and headers (off by
+        default; see docs/batch.md)."""
+        return bool(self._engine.pickle_secrets)
+
+    @pickle_secrets.setter
+    def pickle_secrets(self, value: bool) -> None:
+        self._engine.pickle_secrets = bool(value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its class and settings; the copy reconnects on its first call."""
+        from .._client._portable import client_settings, restore_app
+
+        settings = client_settings(self._engine, with_snapshot=False)
+        src = settings.pop("src")
+        return restore_app, (type(self), src, self._drift.on_drift, settings, self.pickle_secrets)
+
     def reset_session(self) -> None:
         self._engine.reset_session()
 
@@ -568,6 +481,24 @@ class AsyncAppClient(_AppBase):
             status_callback=options.get("status_callback"),
         )  # fmt: skip
         return cls(space_id, on_drift=on_drift, **options)
+
+    @property
+    def pickle_secrets(self) -> bool:
+        """Whether pickling this client carries its token, password and headers (off by
+        default; see docs/batch.md)."""
+        return bool(self._engine.pickle_secrets)
+
+    @pickle_secrets.setter
+    def pickle_secrets(self, value: bool) -> None:
+        self._engine.pickle_secrets = bool(value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its class and settings; the copy reconnects on its first call."""
+        from .._client._portable import client_settings, restore_app
+
+        settings = client_settings(self._engine, with_snapshot=False)
+        src = settings.pop("src")
+        return restore_app, (type(self), src, self._drift.on_drift, settings, self.pickle_secrets)
 
     def reset_session(self) -> None:
         self._engine.reset_session()
