@@ -393,10 +393,14 @@ async def arun_rows(
                     tasks[task] = row
                     plan.started_row(row, task, None)
             reporter.update()
+            popped = False
             for row in plan.pop():
+                popped = True
                 yield row
             if plan.finished():
                 return
+            if popped:
+                continue  # their places are free: read and send more before waiting
             waiters: set[asyncio.Future[Any]] = set(tasks)
             if stop_wait is not None and not stop_wait.done():
                 waiters.add(stop_wait)
