@@ -157,12 +157,22 @@ class UnsupportedProtocolError(ProtocolError):
 
 
 class HTTPStatusError(GradioGenError):
-    """An HTTP response with an unexpected status."""
+    """An HTTP response with an unexpected status (``retry_after``: its ``Retry-After``
+    header in seconds, when it had one)."""
 
-    def __init__(self, message: str, *, status_code: int, url: str = "", body: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        url: str = "",
+        body: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
         self.status_code = status_code
         self.url = url
         self.body = body
+        self.retry_after = retry_after
         super().__init__(message)
 
 
@@ -180,8 +190,9 @@ class RateLimitError(HTTPStatusError):
         body: Any = None,
         retry_after: float | None = None,
     ) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, status_code=status_code, url=url, body=body)
+        super().__init__(
+            message, status_code=status_code, url=url, body=body, retry_after=retry_after
+        )
 
 
 class QueueFullError(HTTPStatusError):
