@@ -64,7 +64,9 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def worker(kind: str, url: str, module_dir: str, rows: int, concurrency: int, endpoint: str) -> dict[str, Any]:
+def worker(
+    kind: str, url: str, module_dir: str, rows: int, concurrency: int, endpoint: str
+) -> dict[str, Any]:
     """One scenario in this (fresh) process."""
     sys.path.insert(0, module_dir)
     texts = [f"row-{i}" for i in range(rows)]
@@ -90,7 +92,12 @@ def worker(kind: str, url: str, module_dir: str, rows: int, concurrency: int, en
                 got[entry["index"]] = entry["output"]
         assert got == dict(enumerate(texts)), "wrong batch output"
         cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-        return {"wall": wall, "cpu": cpu, "rss_mb": after.ru_maxrss / 1024, "growth_mb": float("nan")}
+        return {
+            "wall": wall,
+            "cpu": cpu,
+            "rss_mb": after.ru_maxrss / 1024,
+            "growth_mb": float("nan"),
+        }
 
     from bench_generated_client import AsyncBenchApp, BenchApp  # type: ignore[import-not-found]
 
@@ -122,11 +129,18 @@ def worker(kind: str, url: str, module_dir: str, rows: int, concurrency: int, en
 
     async def map_async() -> list[Any]:
         async with AsyncBenchApp(url) as client:
-            return [r async for r in getattr(client, endpoint).map(((t,) for t in texts), concurrency=concurrency)]
+            return [
+                r
+                async for r in getattr(client, endpoint).map(
+                    ((t,) for t in texts), concurrency=concurrency
+                )
+            ]
 
     def map_sync() -> list[Any]:
         with BenchApp(url) as client:
-            return list(getattr(client, endpoint).map(((t,) for t in texts), concurrency=concurrency))
+            return list(
+                getattr(client, endpoint).map(((t,) for t in texts), concurrency=concurrency)
+            )
 
     run = {
         "floor": lambda: asyncio.run(gather_floor()),
@@ -144,7 +158,9 @@ def worker(kind: str, url: str, module_dir: str, rows: int, concurrency: int, en
     return {"wall": wall, "cpu": cpu, "rss_mb": peak / 1024, "growth_mb": (peak - idle) / 1024}
 
 
-def run_worker(kind: str, url: str, module_dir: str, rows: int, concurrency: int, endpoint: str) -> dict[str, Any]:
+def run_worker(
+    kind: str, url: str, module_dir: str, rows: int, concurrency: int, endpoint: str
+) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, __file__, "--worker", kind, "--url", url, "--module-dir", module_dir,
          "--rows", str(rows), "--concurrency", str(concurrency), "--endpoint", endpoint],
@@ -175,7 +191,9 @@ def main() -> int:
     p.add_argument("--endpoint", default="slow")
     args = p.parse_args()
     if args.worker:
-        result = worker(args.worker, args.url, args.module_dir, args.rows, args.concurrency, args.endpoint)
+        result = worker(
+            args.worker, args.url, args.module_dir, args.rows, args.concurrency, args.endpoint
+        )
         print("RESULT " + json.dumps(result), flush=True)
         return 0
     if args.quick:
@@ -196,7 +214,9 @@ def main() -> int:
             for repeat in range(args.repeats):
                 order = SCENARIOS[repeat % len(SCENARIOS) :] + SCENARIOS[: repeat % len(SCENARIOS)]
                 for kind in order:
-                    results[kind].append(run_worker(kind, server.url, work, args.rows, args.concurrency, "slow"))
+                    results[kind].append(
+                        run_worker(kind, server.url, work, args.rows, args.concurrency, "slow")
+                    )
                     print(f"# {kind} repeat {repeat}: {results[kind][-1]}", file=sys.stderr)
             memory: dict[tuple[str, int], dict[str, Any]] = {}
             for n in (int(x) for x in args.memory.split(",")):
@@ -206,7 +226,9 @@ def main() -> int:
         finally:
             server.stop()
     floor_wall = [r["wall"] for r in results["floor"]]
-    print(f"**{args.rows} calls of /slow (0.5 s), {args.concurrency} in flight (medians [min-max] of {args.repeats})**\n")
+    print(
+        f"**{args.rows} calls of /slow (0.5 s), {args.concurrency} in flight (medians [min-max] of {args.repeats})**\n"
+    )
     print("| scenario | wall (s) | wall / floor | client CPU (s) | peak RSS (MiB) |")
     print("|---|---|---|---|---|")
     for kind in SCENARIOS:
@@ -221,7 +243,10 @@ def main() -> int:
     print("| scenario | " + " | ".join(f"{n:,} rows" for n in counts) + " |")
     print("|---|" + "---|" * len(counts))
     for kind in ("floor", "map_sync", "map_async"):
-        cells = [f"{memory[(kind, n)]['growth_mb']:.1f} ({memory[(kind, n)]['wall']:.1f} s)" for n in counts]
+        cells = [
+            f"{memory[(kind, n)]['growth_mb']:.1f} ({memory[(kind, n)]['wall']:.1f} s)"
+            for n in counts
+        ]
         print(f"| {kind} | " + " | ".join(cells) + " |")
     return 0
 
