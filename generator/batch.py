@@ -230,7 +230,10 @@ async def _open_module(args: argparse.Namespace, path: Path, options: dict[str, 
         )
     client = cls(src, on_drift="error", **options)
     try:
-        endpoint = client.endpoint(args.endpoint)
+        found = getattr(client, args.endpoint, None)  # the method's name (text_stats) also works
+        endpoint: Any = (
+            found if found in client._endpoints.values() else client.endpoint(args.endpoint)
+        )
         await client.check_drift()  # before the first call: never send to a changed app
     except UnknownEndpointError as exc:
         await client.aclose()

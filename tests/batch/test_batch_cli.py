@@ -84,6 +84,10 @@ def test_generated_module_source_and_several_outputs(
         tmp_path / "in.jsonl", [[1, 2], {"a": 3, "b": 4}, {"a": "x", "b": 1}, {"a": 1}, {"zzz": 1}]
     )
     done = batch(str(batch_module_path), "pair", "in.jsonl", "-o", "out.jsonl", cwd=tmp_path)
+    by_attr = batch(
+        str(batch_module_path), "quota_once", "none.jsonl", "-o", "x.jsonl", cwd=tmp_path
+    )
+    assert "no such file" in by_attr.stderr  # the method's name was found (api_name /quota_once)
     assert done.returncode == 1, done.stderr
     found = by_index(tmp_path / "out.jsonl")
     assert found[0]["output"] == {"sum": 3.0, "product": 2.0}  # a NamedTuple -> an object
