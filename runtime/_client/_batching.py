@@ -165,6 +165,8 @@ class MapPlan:
     """The caller stopped the batch (``stop``): nothing waiting is sent again."""
     pause_until: float = 0.0
     """No submission before this time (the app refused, or a quota wait)."""
+    failed_index: int = -1
+    """The row whose failure stopped the batch (``-1``: none)."""
     done: int = 0
     failed: int = 0
     retried: int = 0
@@ -262,17 +264,15 @@ class MapPlan:
         if self.return_exceptions or self.stopped:
             return []
         self.stopped = True
-        self._failed_index = row.index
+        self.failed_index = row.index
         cancel = [r for r in self.window if r.index > row.index and not r.final]
         for r in cancel:
             self._leave(r)
             r.state, r.values = "cancelled", None
         return cancel
 
-    _failed_index: int = -1
-
     def _after_failure(self, row: Row) -> bool:
-        return self._failed_index >= 0 and row.index > self._failed_index
+        return self.failed_index >= 0 and row.index > self.failed_index
 
     def _leave(self, row: Row) -> None:
         if row.state == "running":
