@@ -49,9 +49,6 @@ SCHEMA_SHA256 = "5ed9a9f0162774fa51c94eb8b9cd3aea5bb04011c762b3c3c68ab9cf89e2199
 """sha256 of the app's minimal API snapshot at generation time."""
 GENERATOR_VERSION = "0.1.0"
 
-# -- models (datamodel-code-generator) ------------------------------------------------------
-
-
 # -- results of endpoints with several outputs --------------------------------------------
 
 
@@ -142,8 +139,8 @@ class _LambdaEndpoint(Endpoint[LambdaResult]):
         """Call ``/lambda``.
 
         Args:
-            s: File 'Upload Single File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload Single File' Default: 0. Example: 3.
+            s: File 'Upload Single File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload Single File'. Default: 0. Example: 3.
 
         Returns:
             ``LambdaResult``:
@@ -164,8 +161,8 @@ class _AsyncLambdaEndpoint(AsyncEndpoint[LambdaResult]):
         """Call ``/lambda``.
 
         Args:
-            s: File 'Upload Single File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload Single File' Default: 0. Example: 3.
+            s: File 'Upload Single File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload Single File'. Default: 0. Example: 3.
 
         Returns:
             ``LambdaResult``:
@@ -186,8 +183,8 @@ class _Lambda1Endpoint(Endpoint[Lambda1Result]):
         """Call ``/lambda_1``.
 
         Args:
-            s: File 'Upload Multiple Files' Example: [{"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-ap....
-            n: Number '# Load Upload Multiple Files' Default: 0. Example: 3.
+            s: File 'Upload Multiple Files': files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            n: Number '# Load Upload Multiple Files'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda1Result``:
@@ -208,8 +205,8 @@ class _AsyncLambda1Endpoint(AsyncEndpoint[Lambda1Result]):
         """Call ``/lambda_1``.
 
         Args:
-            s: File 'Upload Multiple Files' Example: [{"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-ap....
-            n: Number '# Load Upload Multiple Files' Default: 0. Example: 3.
+            s: File 'Upload Multiple Files': files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            n: Number '# Load Upload Multiple Files'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda1Result``:
@@ -232,8 +229,8 @@ class _Lambda2Endpoint(Endpoint[Lambda2Result]):
         """Call ``/lambda_2``.
 
         Args:
-            s: File 'Upload Multiple Files Image/Video' Example: [{"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-ap....
-            n: Number '# Load Upload Multiple Files Image/Video' Default: 0. Example: 3.
+            s: File 'Upload Multiple Files Image/Video': files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            n: Number '# Load Upload Multiple Files Image/Video'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda2Result``:
@@ -254,8 +251,8 @@ class _AsyncLambda2Endpoint(AsyncEndpoint[Lambda2Result]):
         """Call ``/lambda_2``.
 
         Args:
-            s: File 'Upload Multiple Files Image/Video' Example: [{"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-ap....
-            n: Number '# Load Upload Multiple Files Image/Video' Default: 0. Example: 3.
+            s: File 'Upload Multiple Files Image/Video': files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            n: Number '# Load Upload Multiple Files Image/Video'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda2Result``:
@@ -278,8 +275,8 @@ class _Lambda3Endpoint(Endpoint[Lambda3Result]):
         """Call ``/lambda_3``.
 
         Args:
-            s: File 'Upload PDF File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload PDF File' Default: 0. Example: 3.
+            s: File 'Upload PDF File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload PDF File'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda3Result``:
@@ -300,8 +297,8 @@ class _AsyncLambda3Endpoint(AsyncEndpoint[Lambda3Result]):
         """Call ``/lambda_3``.
 
         Args:
-            s: File 'Upload PDF File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload PDF File' Default: 0. Example: 3.
+            s: File 'Upload PDF File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload PDF File'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda3Result``:
@@ -322,8 +319,8 @@ class _Lambda4Endpoint(Endpoint[Lambda4Result]):
         """Call ``/lambda_4``.
 
         Args:
-            s: File 'Upload File with Invalid file_types': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload File with Invalid file_types' Default: 0. Example: 3.
+            s: File 'Upload File with Invalid file_types': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload File with Invalid file_types'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda4Result``:
@@ -344,8 +341,8 @@ class _AsyncLambda4Endpoint(AsyncEndpoint[Lambda4Result]):
         """Call ``/lambda_4``.
 
         Args:
-            s: File 'Upload File with Invalid file_types': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload File with Invalid file_types' Default: 0. Example: 3.
+            s: File 'Upload File with Invalid file_types': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload File with Invalid file_types'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda4Result``:
@@ -366,7 +363,7 @@ class _DeleteFileEndpoint(Endpoint[DeleteFileResult]):
         """Call ``/delete_file``.
 
         Args:
-            n: Number '# Deleted File' Default: 0. Example: 3.
+            n: Number '# Deleted File'. Default: 0. Example: 3.
 
         Returns:
             ``DeleteFileResult``:
@@ -387,7 +384,7 @@ class _AsyncDeleteFileEndpoint(AsyncEndpoint[DeleteFileResult]):
         """Call ``/delete_file``.
 
         Args:
-            n: Number '# Deleted File' Default: 0. Example: 3.
+            n: Number '# Deleted File'. Default: 0. Example: 3.
 
         Returns:
             ``DeleteFileResult``:
@@ -408,8 +405,8 @@ class _Lambda5Endpoint(Endpoint[Lambda5Result]):
         """Call ``/lambda_5``.
 
         Args:
-            s: File 'Upload Compound Extension File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload Compound Extension File' Default: 0. Example: 3.
+            s: File 'Upload Compound Extension File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload Compound Extension File'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda5Result``:
@@ -430,8 +427,8 @@ class _AsyncLambda5Endpoint(AsyncEndpoint[Lambda5Result]):
         """Call ``/lambda_5``.
 
         Args:
-            s: File 'Upload Compound Extension File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload Compound Extension File' Default: 0. Example: 3.
+            s: File 'Upload Compound Extension File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload Compound Extension File'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda5Result``:
