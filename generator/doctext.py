@@ -114,9 +114,13 @@ def _as_passed(value: Any, drop_none: bool, depth: int = 0) -> Any:
                 found = value.get(key)
                 if isinstance(found, str) and found:
                     return found
-        return {str(k): _as_passed(v, depth + 1) for k, v in sorted(value.items()) if v is not None}
+        return {
+            str(k): _as_passed(v, drop_none, depth + 1)
+            for k, v in sorted(value.items())
+            if v is not None or not drop_none
+        }
     if isinstance(value, list):
-        return [_as_passed(v, depth + 1) for v in value]
+        return [_as_passed(v, drop_none, depth + 1) for v in value]
     return value
 
 

@@ -69,7 +69,7 @@ class _PredictEndpoint(Endpoint[float]):
         Args:
             income: Number. Example: 3.
             marital_status: Radio. Example: 'Single'.
-            assets: Dataframe 'Assets Purchased this Year'. Default: {'data': [], 'headers': ['Item', 'Cost', 'Deductible']}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
+            assets: Dataframe 'Assets Purchased this Year'. Default: {'data': [], 'headers': ['Item', 'Cost', 'Deductible'], 'metadata': None}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
 
         Returns:
             Number 'Tax due'
@@ -100,7 +100,7 @@ class _AsyncPredictEndpoint(AsyncEndpoint[float]):
         Args:
             income: Number. Example: 3.
             marital_status: Radio. Example: 'Single'.
-            assets: Dataframe 'Assets Purchased this Year'. Default: {'data': [], 'headers': ['Item', 'Cost', 'Deductible']}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
+            assets: Dataframe 'Assets Purchased this Year'. Default: {'data': [], 'headers': ['Item', 'Cost', 'Deductible'], 'metadata': None}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
 
         Returns:
             Number 'Tax due'

@@ -279,7 +279,7 @@ class _TotalEndpoint(Endpoint[float]):
         Sum the 'price' column of a table.
 
         Args:
-            table: Dataframe 'Basket'. Default: {'data': [], 'headers': ['item', 'price']}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
+            table: Dataframe 'Basket'. Default: {'data': [], 'headers': ['item', 'price'], 'metadata': None}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
 
         Returns:
             Number 'Total'
@@ -300,7 +300,7 @@ class _AsyncTotalEndpoint(AsyncEndpoint[float]):
         Sum the 'price' column of a table.
 
         Args:
-            table: Dataframe 'Basket'. Default: {'data': [], 'headers': ['item', 'price']}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
+            table: Dataframe 'Basket'. Default: {'data': [], 'headers': ['item', 'price'], 'metadata': None}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
 
         Returns:
             Number 'Total'
