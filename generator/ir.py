@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from gradio_gen.doctext import endpoint_doc, output_doc, param_doc
 from gradio_gen.models import ModelBlock, build_models
@@ -104,15 +105,22 @@ class NoEndpointsError(Exception):
     """The app has no named public endpoint to generate methods for."""
 
 
+DEFAULT_CLASS_NAME = "GradioApp"
+
+
 def default_class_name(spec: AppSpec, source: str, hint: str = "") -> ClassName:
-    """From the app title (unless it is gradio's default), the Space's name, a hint (the
-    snapshot file's name), else ``GradioApp``. A URL's host is never used."""
+    """From the app title (unless it is gradio's default), the Space's name, the last segment
+    of the URL's path (an app mounted at ``/sentiment/``), a hint (the snapshot file's name,
+    given only for a snapshot that does not say where it came from), else ``GradioApp``.
+    A URL's host is never used. Everything here is in the snapshot (title, Space id, source),
+    so a URL and the snapshot saved from it give the same name."""
     space = spec.space_id or ("" if "://" in source else source)
     space_name = space.rsplit("/", 1)[-1] if "/" in space else ""
-    for text in (spec.title, space_name, hint):
+    path_name = urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1] if "://" in source else ""
+    for text in (spec.title, space_name, path_name, hint):
         if text and pascal(text) and text.strip().lower() != "gradio":
             return ClassName(text, prefix="App")
-    return ClassName("GradioApp")
+    return ClassName(DEFAULT_CLASS_NAME)
 
 
 def build(

@@ -233,7 +233,7 @@ class Document:
             return sorted(seen)
 
         local_map: dict[str, str] = {}
-        todo: list[tuple[str, str]] = []
+        todo: list[tuple[str, ClassName]] = []
         for k in sorted(local_defs):
             if is_file_schema(local_defs[k]):
                 self.markers_used.add(self.side)
@@ -249,9 +249,9 @@ class Document:
             self._by_key[key] = gname
             local_map[k] = gname
             todo.append((k, base))
-        for k, base in todo:
+        for k, where in todo:
             gname = local_map[k]
-            self.defs[gname] = self._walk(copy.deepcopy(local_defs[k]), local_map, base, gname)
+            self.defs[gname] = self._walk(copy.deepcopy(local_defs[k]), local_map, where, gname)
         return local_map
 
     def _marker(self) -> dict[str, Any]:
