@@ -24,8 +24,8 @@ EXAMPLE_LIMIT = 120
 _LONG_STRING = 200
 """Longest string shown whole when it cannot be cut between words (a URL)."""
 
-_FILE = "a file: a local path, an http(s) URL, bytes or a binary file"
-_FILES = "files: local paths, http(s) URLs, bytes or binary files"
+_FILE = "Pass a local path, an http(s) URL, bytes or a binary file."
+_FILES = "Pass a list of files: local paths, http(s) URLs, bytes or binary files."
 # gradio's descriptions that say nothing a caller can use (the file text above replaces them)
 _BOILERPLATE = ("The FileData class is", "A local filepath or publicly available URL")
 
@@ -63,11 +63,10 @@ def _file_words(annotation: str) -> str:
 
 def param_doc(p: ParameterSpec, name: str, annotation: str) -> str:
     text = _heading(p.component, p.label, name)
+    text += "."
     what = _file_words(annotation)
     if what:
-        text += f": {what}."
-    else:
-        text += "."
+        text += f" {what}"
     desc = _description(p.description)
     if desc:
         text += f" {desc}"
