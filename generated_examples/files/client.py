@@ -139,7 +139,7 @@ class _LambdaEndpoint(Endpoint[LambdaResult]):
         """Call ``/lambda``.
 
         Args:
-            s: File 'Upload Single File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            s: File 'Upload Single File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
             n: Number '# Load Upload Single File'. Default: 0. Example: 3.
 
         Returns:
@@ -161,7 +161,7 @@ class _AsyncLambdaEndpoint(AsyncEndpoint[LambdaResult]):
         """Call ``/lambda``.
 
         Args:
-            s: File 'Upload Single File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            s: File 'Upload Single File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
             n: Number '# Load Upload Single File'. Default: 0. Example: 3.
 
         Returns:
@@ -183,7 +183,7 @@ class _Lambda1Endpoint(Endpoint[Lambda1Result]):
         """Call ``/lambda_1``.
 
         Args:
-            s: File 'Upload Multiple Files': files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            s: File 'Upload Multiple Files'. Pass a list of files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
             n: Number '# Load Upload Multiple Files'. Default: 0. Example: 3.
 
         Returns:
@@ -205,7 +205,7 @@ class _AsyncLambda1Endpoint(AsyncEndpoint[Lambda1Result]):
         """Call ``/lambda_1``.
 
         Args:
-            s: File 'Upload Multiple Files': files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            s: File 'Upload Multiple Files'. Pass a list of files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
             n: Number '# Load Upload Multiple Files'. Default: 0. Example: 3.
 
         Returns:
@@ -229,7 +229,7 @@ class _Lambda2Endpoint(Endpoint[Lambda2Result]):
         """Call ``/lambda_2``.
 
         Args:
-            s: File 'Upload Multiple Files Image/Video': files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            s: File 'Upload Multiple Files Image/Video'. Pass a list of files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
             n: Number '# Load Upload Multiple Files Image/Video'. Default: 0. Example: 3.
 
         Returns:
@@ -251,7 +251,7 @@ class _AsyncLambda2Endpoint(AsyncEndpoint[Lambda2Result]):
         """Call ``/lambda_2``.
 
         Args:
-            s: File 'Upload Multiple Files Image/Video': files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            s: File 'Upload Multiple Files Image/Video'. Pass a list of files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
             n: Number '# Load Upload Multiple Files Image/Video'. Default: 0. Example: 3.
 
         Returns:
@@ -275,7 +275,7 @@ class _Lambda3Endpoint(Endpoint[Lambda3Result]):
         """Call ``/lambda_3``.
 
         Args:
-            s: File 'Upload PDF File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            s: File 'Upload PDF File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
             n: Number '# Load Upload PDF File'. Default: 0. Example: 3.
 
         Returns:
@@ -297,7 +297,7 @@ class _AsyncLambda3Endpoint(AsyncEndpoint[Lambda3Result]):
         """Call ``/lambda_3``.
 
         Args:
-            s: File 'Upload PDF File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            s: File 'Upload PDF File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
             n: Number '# Load Upload PDF File'. Default: 0. Example: 3.
 
         Returns:
@@ -319,7 +319,7 @@ class _Lambda4Endpoint(Endpoint[Lambda4Result]):
         """Call ``/lambda_4``.
 
         Args:
-            s: File 'Upload File with Invalid file_types': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            s: File 'Upload File with Invalid file_types'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
             n: Number '# Load Upload File with Invalid file_types'. Default: 0. Example: 3.
 
         Returns:
@@ -341,7 +341,7 @@ class _AsyncLambda4Endpoint(AsyncEndpoint[Lambda4Result]):
         """Call ``/lambda_4``.
 
         Args:
-            s: File 'Upload File with Invalid file_types': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            s: File 'Upload File with Invalid file_types'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
             n: Number '# Load Upload File with Invalid file_types'. Default: 0. Example: 3.
 
         Returns:
@@ -405,7 +405,7 @@ class _Lambda5Endpoint(Endpoint[Lambda5Result]):
         """Call ``/lambda_5``.
 
         Args:
-            s: File 'Upload Compound Extension File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            s: File 'Upload Compound Extension File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
             n: Number '# Load Upload Compound Extension File'. Default: 0. Example: 3.
 
         Returns:
@@ -427,7 +427,7 @@ class _AsyncLambda5Endpoint(AsyncEndpoint[Lambda5Result]):
         """Call ``/lambda_5``.
 
         Args:
-            s: File 'Upload Compound Extension File': a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            s: File 'Upload Compound Extension File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
             n: Number '# Load Upload Compound Extension File'. Default: 0. Example: 3.
 
         Returns:

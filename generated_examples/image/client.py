@@ -53,7 +53,7 @@ class _PredictEndpoint(Endpoint[File]):
         """Call ``/predict``.
 
         Args:
-            input_img: Image: a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png'.
+            input_img: Image. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png'.
 
         Returns:
             Image 'output'
@@ -72,7 +72,7 @@ class _AsyncPredictEndpoint(AsyncEndpoint[File]):
         """Call ``/predict``.
 
         Args:
-            input_img: Image: a file: a local path, an http(s) URL, bytes or a binary file. Example: 'https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png'.
+            input_img: Image. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png'.
 
         Returns:
             Image 'output'
