@@ -49,6 +49,7 @@ def _description(text: str) -> str:
     text = _one_line(text)
     if not text or text.startswith(_BOILERPLATE):
         return ""
+    text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
@@ -81,8 +82,9 @@ def param_doc(p: ParameterSpec, name: str, annotation: str) -> str:
     return text
 
 
-def output_doc(o: OutputSpec) -> str:
-    text = _heading(o.component, o.label, "")
+def output_doc(o: OutputSpec, field: str = "") -> str:
+    """``field``: the result field it is shown under (a label repeating it is left out)."""
+    text = _heading(o.component, o.label, field)
     desc = _description(o.description)
     return f"{text}. {desc}" if desc else text
 

@@ -282,7 +282,8 @@ def _endpoint(
         annotation = docs["output"].value_type(
             o.schema, component=o.component, fallback=base + pascal(oname)
         )
-        outputs.append(Output(oname, annotation, output_doc(o)))
+        field = oname if len(ep.outputs) > 1 else ""
+        outputs.append(Output(oname, annotation, output_doc(o, field)))
     result_class: ClassName | None = None
     if not outputs:
         result_type = "None"

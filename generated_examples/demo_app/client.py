@@ -59,9 +59,9 @@ class DataframeParam(TypedDict):
 class TextStatsResult(NamedTuple):
     """Outputs of ``/text-stats``; unpacks in order like the official client's tuple.
 
-    words: Number 'Words'
-    characters: Number 'Characters'
-    longest_word: Textbox 'Longest word'
+    words: Number
+    characters: Number
+    longest_word: Textbox
     """
 
     words: float
@@ -151,9 +151,9 @@ class _TextStatsEndpoint(Endpoint[TextStatsResult]):
 
         Returns:
             ``TextStatsResult``:
-                words: Number 'Words'
-                characters: Number 'Characters'
-                longest_word: Textbox 'Longest word'
+                words: Number
+                characters: Number
+                longest_word: Textbox
         """
         return self._call((text,))
 
@@ -175,9 +175,9 @@ class _AsyncTextStatsEndpoint(AsyncEndpoint[TextStatsResult]):
 
         Returns:
             ``TextStatsResult``:
-                words: Number 'Words'
-                characters: Number 'Characters'
-                longest_word: Textbox 'Longest word'
+                words: Number
+                characters: Number
+                longest_word: Textbox
         """
         return await self._call((text,))
 

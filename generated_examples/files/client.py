@@ -55,8 +55,8 @@ GENERATOR_VERSION = "0.1.0"
 class LambdaResult(NamedTuple):
     """Outputs of ``/lambda``; unpacks in order like the official client's tuple.
 
-    upload_single_file_output: File 'Upload Single File Output'
-    load_upload_single_file: Number '# Load Upload Single File'
+    upload_single_file_output: File
+    load_upload_single_file: Number
     """
 
     upload_single_file_output: File
@@ -66,8 +66,8 @@ class LambdaResult(NamedTuple):
 class Lambda1Result(NamedTuple):
     """Outputs of ``/lambda_1``; unpacks in order like the official client's tuple.
 
-    upload_multiple_files_output: File 'Upload Multiple Files Output'
-    load_upload_multiple_files: Number '# Load Upload Multiple Files'
+    upload_multiple_files_output: File
+    load_upload_multiple_files: Number
     """
 
     upload_multiple_files_output: list[File]
@@ -77,8 +77,8 @@ class Lambda1Result(NamedTuple):
 class Lambda2Result(NamedTuple):
     """Outputs of ``/lambda_2``; unpacks in order like the official client's tuple.
 
-    upload_multiple_files_output_image_video: File 'Upload Multiple Files Output Image/Video'
-    load_upload_multiple_files_image_video: Number '# Load Upload Multiple Files Image/Video'
+    upload_multiple_files_output_image_video: File
+    load_upload_multiple_files_image_video: Number
     """
 
     upload_multiple_files_output_image_video: list[File]
@@ -88,8 +88,8 @@ class Lambda2Result(NamedTuple):
 class Lambda3Result(NamedTuple):
     """Outputs of ``/lambda_3``; unpacks in order like the official client's tuple.
 
-    upload_pdf_file_output: File 'Upload PDF File Output'
-    load_upload_pdf_file: Number '# Load Upload PDF File'
+    upload_pdf_file_output: File
+    load_upload_pdf_file: Number
     """
 
     upload_pdf_file_output: File
@@ -99,8 +99,8 @@ class Lambda3Result(NamedTuple):
 class Lambda4Result(NamedTuple):
     """Outputs of ``/lambda_4``; unpacks in order like the official client's tuple.
 
-    upload_file_with_invalid_file_types_output: File 'Upload File with Invalid file_types Output'
-    load_upload_file_with_invalid_file_types: Number '# Load Upload File with Invalid file_types'
+    upload_file_with_invalid_file_types_output: File
+    load_upload_file_with_invalid_file_types: Number
     """
 
     upload_file_with_invalid_file_types_output: File
@@ -110,8 +110,8 @@ class Lambda4Result(NamedTuple):
 class DeleteFileResult(NamedTuple):
     """Outputs of ``/delete_file``; unpacks in order like the official client's tuple.
 
-    delete_file_data: Textbox 'Delete file data'
-    deleted_file: Number '# Deleted File'
+    delete_file_data: Textbox
+    deleted_file: Number
     """
 
     delete_file_data: str
@@ -121,8 +121,8 @@ class DeleteFileResult(NamedTuple):
 class Lambda5Result(NamedTuple):
     """Outputs of ``/lambda_5``; unpacks in order like the official client's tuple.
 
-    upload_compound_extension_file_output: File 'Upload Compound Extension File Output'
-    load_upload_compound_extension_file: Number '# Load Upload Compound Extension File'
+    upload_compound_extension_file_output: File
+    load_upload_compound_extension_file: Number
     """
 
     upload_compound_extension_file_output: File
@@ -144,8 +144,8 @@ class _LambdaEndpoint(Endpoint[LambdaResult]):
 
         Returns:
             ``LambdaResult``:
-                upload_single_file_output: File 'Upload Single File Output'
-                load_upload_single_file: Number '# Load Upload Single File'
+                upload_single_file_output: File
+                load_upload_single_file: Number
         """
         return self._call((s, n))
 
@@ -166,8 +166,8 @@ class _AsyncLambdaEndpoint(AsyncEndpoint[LambdaResult]):
 
         Returns:
             ``LambdaResult``:
-                upload_single_file_output: File 'Upload Single File Output'
-                load_upload_single_file: Number '# Load Upload Single File'
+                upload_single_file_output: File
+                load_upload_single_file: Number
         """
         return await self._call((s, n))
 
@@ -188,8 +188,8 @@ class _Lambda1Endpoint(Endpoint[Lambda1Result]):
 
         Returns:
             ``Lambda1Result``:
-                upload_multiple_files_output: File 'Upload Multiple Files Output'
-                load_upload_multiple_files: Number '# Load Upload Multiple Files'
+                upload_multiple_files_output: File
+                load_upload_multiple_files: Number
         """
         return self._call((s, n))
 
@@ -210,8 +210,8 @@ class _AsyncLambda1Endpoint(AsyncEndpoint[Lambda1Result]):
 
         Returns:
             ``Lambda1Result``:
-                upload_multiple_files_output: File 'Upload Multiple Files Output'
-                load_upload_multiple_files: Number '# Load Upload Multiple Files'
+                upload_multiple_files_output: File
+                load_upload_multiple_files: Number
         """
         return await self._call((s, n))
 
@@ -234,8 +234,8 @@ class _Lambda2Endpoint(Endpoint[Lambda2Result]):
 
         Returns:
             ``Lambda2Result``:
-                upload_multiple_files_output_image_video: File 'Upload Multiple Files Output Image/Video'
-                load_upload_multiple_files_image_video: Number '# Load Upload Multiple Files Image/Video'
+                upload_multiple_files_output_image_video: File
+                load_upload_multiple_files_image_video: Number
         """
         return self._call((s, n))
 
@@ -256,8 +256,8 @@ class _AsyncLambda2Endpoint(AsyncEndpoint[Lambda2Result]):
 
         Returns:
             ``Lambda2Result``:
-                upload_multiple_files_output_image_video: File 'Upload Multiple Files Output Image/Video'
-                load_upload_multiple_files_image_video: Number '# Load Upload Multiple Files Image/Video'
+                upload_multiple_files_output_image_video: File
+                load_upload_multiple_files_image_video: Number
         """
         return await self._call((s, n))
 
@@ -280,8 +280,8 @@ class _Lambda3Endpoint(Endpoint[Lambda3Result]):
 
         Returns:
             ``Lambda3Result``:
-                upload_pdf_file_output: File 'Upload PDF File Output'
-                load_upload_pdf_file: Number '# Load Upload PDF File'
+                upload_pdf_file_output: File
+                load_upload_pdf_file: Number
         """
         return self._call((s, n))
 
@@ -302,8 +302,8 @@ class _AsyncLambda3Endpoint(AsyncEndpoint[Lambda3Result]):
 
         Returns:
             ``Lambda3Result``:
-                upload_pdf_file_output: File 'Upload PDF File Output'
-                load_upload_pdf_file: Number '# Load Upload PDF File'
+                upload_pdf_file_output: File
+                load_upload_pdf_file: Number
         """
         return await self._call((s, n))
 
@@ -324,8 +324,8 @@ class _Lambda4Endpoint(Endpoint[Lambda4Result]):
 
         Returns:
             ``Lambda4Result``:
-                upload_file_with_invalid_file_types_output: File 'Upload File with Invalid file_types Output'
-                load_upload_file_with_invalid_file_types: Number '# Load Upload File with Invalid file_types'
+                upload_file_with_invalid_file_types_output: File
+                load_upload_file_with_invalid_file_types: Number
         """
         return self._call((s, n))
 
@@ -346,8 +346,8 @@ class _AsyncLambda4Endpoint(AsyncEndpoint[Lambda4Result]):
 
         Returns:
             ``Lambda4Result``:
-                upload_file_with_invalid_file_types_output: File 'Upload File with Invalid file_types Output'
-                load_upload_file_with_invalid_file_types: Number '# Load Upload File with Invalid file_types'
+                upload_file_with_invalid_file_types_output: File
+                load_upload_file_with_invalid_file_types: Number
         """
         return await self._call((s, n))
 
@@ -367,8 +367,8 @@ class _DeleteFileEndpoint(Endpoint[DeleteFileResult]):
 
         Returns:
             ``DeleteFileResult``:
-                delete_file_data: Textbox 'Delete file data'
-                deleted_file: Number '# Deleted File'
+                delete_file_data: Textbox
+                deleted_file: Number
         """
         return self._call((n,))
 
@@ -388,8 +388,8 @@ class _AsyncDeleteFileEndpoint(AsyncEndpoint[DeleteFileResult]):
 
         Returns:
             ``DeleteFileResult``:
-                delete_file_data: Textbox 'Delete file data'
-                deleted_file: Number '# Deleted File'
+                delete_file_data: Textbox
+                deleted_file: Number
         """
         return await self._call((n,))
 
@@ -410,8 +410,8 @@ class _Lambda5Endpoint(Endpoint[Lambda5Result]):
 
         Returns:
             ``Lambda5Result``:
-                upload_compound_extension_file_output: File 'Upload Compound Extension File Output'
-                load_upload_compound_extension_file: Number '# Load Upload Compound Extension File'
+                upload_compound_extension_file_output: File
+                load_upload_compound_extension_file: Number
         """
         return self._call((s, n))
 
@@ -432,8 +432,8 @@ class _AsyncLambda5Endpoint(AsyncEndpoint[Lambda5Result]):
 
         Returns:
             ``Lambda5Result``:
-                upload_compound_extension_file_output: File 'Upload Compound Extension File Output'
-                load_upload_compound_extension_file: Number '# Load Upload Compound Extension File'
+                upload_compound_extension_file_output: File
+                load_upload_compound_extension_file: Number
         """
         return await self._call((s, n))
 

@@ -47,8 +47,8 @@ GENERATOR_VERSION = "0.1.0"
 class PredictResult(NamedTuple):
     """Outputs of ``/predict``; unpacks in order like the official client's tuple.
 
-    output_0: Textbox 'output 0'
-    output_1: Number 'output 1'
+    output_0: Textbox
+    output_1: Number
     """
 
     output_0: str
@@ -73,8 +73,8 @@ class _PredictEndpoint(Endpoint[PredictResult]):
 
         Returns:
             ``PredictResult``:
-                output_0: Textbox 'output 0'
-                output_1: Number 'output 1'
+                output_0: Textbox
+                output_1: Number
         """
         return self._call((name, is_morning, temperature))
 
@@ -100,8 +100,8 @@ class _AsyncPredictEndpoint(AsyncEndpoint[PredictResult]):
 
         Returns:
             ``PredictResult``:
-                output_0: Textbox 'output 0'
-                output_1: Number 'output 1'
+                output_0: Textbox
+                output_1: Number
         """
         return await self._call((name, is_morning, temperature))
 

@@ -55,7 +55,7 @@ class _LambdaEndpoint(Endpoint[Any]):
             end: DateTime. Default: 'now'. Example: '2020-10-01 05:20:15'.
 
         Returns:
-            LinePlot. any valid json.
+            LinePlot. Any valid json.
         """
         return self._call((start, end))
 
@@ -75,7 +75,7 @@ class _AsyncLambdaEndpoint(AsyncEndpoint[Any]):
             end: DateTime. Default: 'now'. Example: '2020-10-01 05:20:15'.
 
         Returns:
-            LinePlot. any valid json.
+            LinePlot. Any valid json.
         """
         return await self._call((start, end))
 

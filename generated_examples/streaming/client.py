@@ -105,7 +105,7 @@ class _SlowEchoEndpoint(Endpoint[Any]):
             message: Textbox. Example: 'Hello!!'.
 
         Returns:
-            JSON 'Response'. any valid json.
+            JSON 'Response'. Any valid json.
         """
         return self._call((message,))
 
@@ -124,7 +124,7 @@ class _AsyncSlowEchoEndpoint(AsyncEndpoint[Any]):
             message: Textbox. Example: 'Hello!!'.
 
         Returns:
-            JSON 'Response'. any valid json.
+            JSON 'Response'. Any valid json.
         """
         return await self._call((message,))
 
