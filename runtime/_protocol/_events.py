@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .._exceptions import GradioGenError, ProtocolError
+from .._exceptions import GradioGenError, HTTPStatusError, ProtocolError, UsageError
 from .._types import Status, Update
 
 Outcome = Literal["success", "error", "cancelled"]
@@ -38,6 +38,16 @@ class EventRecord:
     @property
     def done(self) -> bool:
         return self.outcome is not None
+
+    @property
+    def refusal(self) -> GradioGenError | None:
+        """The error of a call the server turned away before accepting it (per-call
+        protocols: queue full, login refused): ``submit`` raises it, as a refused
+        ``queue/join`` of the later protocols is raised."""
+        early = self.outcome == "error" and len(self.updates) <= 1
+        if early and isinstance(self.error, (HTTPStatusError, UsageError)):
+            return self.error
+        return None
 
 
 @dataclass(frozen=True)

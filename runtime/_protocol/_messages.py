@@ -83,6 +83,8 @@ class ProcessCompleted:
 class SendHash:
     """``ws`` (3.x): the server asks for ``{"fn_index", "session_hash"}``."""
 
+    event_id: str | None = None
+
 
 @dataclass(frozen=True)
 class SendData:

@@ -109,6 +109,17 @@ from ._messages import (
     parse_message,
 )
 
+__all__ = [
+    "EMPTY_STREAM_LIMIT",
+    "NO_TASK_FN_INDEX",
+    "CancelRequest",
+    "Effects",
+    "EventRecord",
+    "ResetRequest",
+    "Send",
+    "Session",
+]
+
 logger = logging.getLogger(LOGGER_NAME)
 
 NO_TASK_FN_INDEX = -1

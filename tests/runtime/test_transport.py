@@ -66,10 +66,7 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
         "gradio_gen_runtime._transport._http.backoff", lambda attempt, retry_after=None: 0.0
     )
     monkeypatch.setattr(
-        "gradio_gen_runtime._transport._sync.backoff", lambda attempt, retry_after=None: 0.0
-    )
-    monkeypatch.setattr(
-        "gradio_gen_runtime._transport._async.backoff", lambda attempt, retry_after=None: 0.0
+        "gradio_gen_runtime._transport._wires.backoff", lambda attempt, retry_after=None: 0.0
     )
 
 
