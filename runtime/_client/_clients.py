@@ -190,8 +190,9 @@ class Client(_BaseClient):
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
-            self._http, self.api_url, self.spec.max_file_size, self.download_dir, self._max_retries
-        )
+            self._http, self.api_url, self.spec.max_file_size, self.download_dir,
+            self._max_retries, self.dialect.files,
+        )  # fmt: skip
 
     # -- calls ---------------------------------------------------------------------------
     def _submit(
@@ -420,8 +421,9 @@ class AsyncClient(_BaseClient):
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
-            self._http, self.api_url, self.spec.max_file_size, self.download_dir, self._max_retries
-        )
+            self._http, self.api_url, self.spec.max_file_size, self.download_dir,
+            self._max_retries, self.dialect.files,
+        )  # fmt: skip
 
     async def _submit(
         self, ep: EndpointSpec, values: list[Any], *, transform: Callable[[list[Any]], R]
