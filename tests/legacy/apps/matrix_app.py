@@ -1,8 +1,8 @@
 """The version-matrix app: one file that runs unchanged on gradio 3.50 through 6.x.
 
 A text function, a generator, a file in/out, a State counter, gr.Error, progress, a slow
-function and a slow generator (cancel), an image round trip. ``MATRIX_AUTH=user:password``
-puts it behind gradio's login.
+function and a slow generator (cancel), an image round trip (``matrix_auth.py`` is the
+login variant).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import gradio as gr
 
 MAJOR = int(gr.__version__.split(".")[0])
 QUEUE_KWARGS = {"concurrency_count": 4} if MAJOR < 4 else {"default_concurrency_limit": 4}
-_auth = os.environ.get("MATRIX_AUTH")
-LAUNCH_KWARGS = {"auth": tuple(_auth.split(":", 1))} if _auth else {}
 
 
 def greet(name: str, n: float) -> str:
@@ -70,20 +68,27 @@ def flip(image: str) -> str:
     return image
 
 
-with gr.Blocks(title="Matrix") as demo:
-    name = gr.Textbox(label="Name")
-    n = gr.Number(label="N", value=1)
-    out = gr.Textbox(label="Out")
-    gr.Button("greet").click(greet, [name, n], out, api_name="greet")
-    gr.Button("count").click(count, n, out, api_name="count")
-    gr.Button("shout").click(shout, gr.File(label="File"), gr.File(label="Loud"), api_name="shout")
-    state = gr.State()
-    gr.Button("counter").click(counter, [name, state], [out, state], api_name="counter")
-    gr.Button("fail").click(fail, name, out, api_name="fail")
-    gr.Button("steps").click(steps, n, out, api_name="steps")
-    gr.Button("slow").click(slow, n, out, api_name="slow")
-    gr.Button("slowgen").click(slowgen, n, out, api_name="slowgen")
-    gr.Button("flip").click(
-        flip, gr.Image(type="filepath", label="Image"), gr.Image(type="filepath", label="Flipped"),
-        api_name="flip",
-    )  # fmt: skip
+def build() -> gr.Blocks:
+    with gr.Blocks(title="Matrix") as demo:
+        name = gr.Textbox(label="Name")
+        n = gr.Number(label="N", value=1)
+        out = gr.Textbox(label="Out")
+        gr.Button("greet").click(greet, [name, n], out, api_name="greet")
+        gr.Button("count").click(count, n, out, api_name="count")
+        gr.Button("shout").click(
+            shout, gr.File(label="File"), gr.File(label="Loud"), api_name="shout"
+        )
+        state = gr.State()
+        gr.Button("counter").click(counter, [name, state], [out, state], api_name="counter")
+        gr.Button("fail").click(fail, name, out, api_name="fail")
+        gr.Button("steps").click(steps, n, out, api_name="steps")
+        gr.Button("slow").click(slow, n, out, api_name="slow")
+        gr.Button("slowgen").click(slowgen, n, out, api_name="slowgen")
+        gr.Button("flip").click(
+            flip, gr.Image(type="filepath", label="Image"), gr.Image(type="filepath", label="Flipped"),
+            api_name="flip",
+        )  # fmt: skip
+    return demo
+
+
+demo = build()
