@@ -33,7 +33,7 @@ from .._protocol._session import CancelRequest, Effects, EventRecord, ResetReque
 from .._spec import EndpointSpec
 from .._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
 from ._http import request_async
-from ._wires import JOIN_HEADERS, AsyncWire, event_id_from, open_async, wire_params
+from ._wires import JOIN_HEADERS, AsyncWire, cancel_failed, event_id_from, open_async, wire_params
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -200,7 +200,7 @@ class AsyncSession:
                     json={"event_id": c.event_id, "session_hash": self.session_hash, "fn_index": c.fn_index},
                 )  # fmt: skip
             except GradioGenError as exc:
-                logger.warning("could not cancel %s on the server: %s", c.event_id, exc)
+                cancel_failed(exc, c.event_id, self.dialect)
 
     def _wake(self, effects: Effects) -> None:
         for event_id in effects.touched:

@@ -41,7 +41,7 @@ from .._spec import EndpointSpec
 from .._types import Timeout
 from ._http import request_sync
 from ._sync_job import Job
-from ._wires import JOIN_HEADERS, SyncWire, event_id_from, open_sync, wire_params
+from ._wires import JOIN_HEADERS, SyncWire, cancel_failed, event_id_from, open_sync, wire_params
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -276,7 +276,7 @@ class SyncSession:
                     },
                 )
             except GradioGenError as exc:
-                logger.warning("could not cancel %s on the server: %s", c.event_id, exc)
+                cancel_failed(exc, c.event_id, self.dialect)
 
     # -- the reader role ------------------------------------------------------------------
     def _wake(self, effects: Effects) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import select
 import socket
 import time
@@ -27,14 +28,29 @@ from typing import Any, Protocol
 
 import httpx
 
-from .._constants import RETRY_STATUS_CODES
-from .._exceptions import ProtocolError, StreamLostError
+from .._constants import LOGGER_NAME, RETRY_STATUS_CODES
+from .._exceptions import GradioGenError, HTTPStatusError, ProtocolError, StreamLostError
 from .._protocol._dialect import Dialect
 from .._protocol._sse import SSEDecoder
 from .._types import Timeout
 from ._http import backoff, map_transport_error, retry_after, status_error, stream_timeout
 
 JOIN_HEADERS = {"x-gradio-user": "api"}
+logger = logging.getLogger(LOGGER_NAME)
+
+
+def cancel_failed(exc: GradioGenError, event_id: str, dialect: Dialect) -> None:
+    """Log a ``POST /cancel`` that failed (the job is cancelled locally all the same). A 404
+    means a gradio 4.x release with ``sse_v3`` but before ``/cancel``: say so."""
+    if isinstance(exc, HTTPStatusError) and exc.status_code == 404:
+        logger.warning(
+            "job %s was cancelled locally only: %s has no /cancel route, so the server "
+            "still runs it",
+            event_id,
+            dialect.label,
+        )
+    else:
+        logger.warning("could not cancel %s on the server: %s", event_id, exc)
 
 
 def event_id_from(response: httpx.Response) -> str:
