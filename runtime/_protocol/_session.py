@@ -49,8 +49,9 @@ Per protocol (``_dialect``; the rules above are ``sse_v3``'s, the others differ 
    become ``Effects.sends`` for the driver. ``queue_full`` (``ws``, ``sse``; later
    protocols answer the join with HTTP 503) fails the call with ``QueueFullError``.
 10. Generators. Without ``diffs`` (before ``sse_v2``) every ``process_generating`` carries
-   full values, and ``process_completed`` repeats the last one (rule 2 of ``_finish``
-   does not append a repeat).
+   full values, and ``process_completed`` repeats the last one with ``is_generating:
+   true`` (completion is told by ``msg``; a final value equal to the last output is not
+   appended again, as on every protocol).
 11. Stream ends (``stream_ended``, driver calls it at every end of a stream):
    ``close_stream`` protocols as in rule 5; ``idle`` (``sse_v1``-``sse_v2.1``): a clean end
    is the server saying nothing is pending *for it*, so pending events stay and the driver
@@ -60,9 +61,11 @@ Per protocol (``_dialect``; the rules above are ``sse_v3``'s, the others differ 
 12. Cancel without ``/cancel`` (every protocol before ``sse_v3``): the event ends locally
    at once; ``Effects.hangup`` tells a per-call driver to close the call's connection
    (``ws``/``sse`` servers then drop a waiting event and stop a generator) and
-   ``Effects.resets`` asks for ``POST /reset`` (closes a generator at its next yield).
-   A running plain function cannot be stopped: its ``CancelledError`` says so, naming the
-   gradio version, and a warning is logged.
+   ``Effects.resets`` asks for ``POST /reset`` (closes a generator at its next yield; 3.x
+   resets by ``(session, fn_index)``, so only a generating event is reset). A running
+   plain function, or a queued ``sse_v1``-``sse_v2.1`` event, cannot be stopped: its
+   ``CancelledError`` says so, naming the gradio version, and a warning is logged. (An
+   ``sse_v3`` release older than ``/cancel`` answers it 404: the driver logs the same.)
 13. Error text (``gr.Error``) from gradio before 5.0 is ``repr``-quoted; one level of
    quoting is removed (``quoted_errors``).
 """
