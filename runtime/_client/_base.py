@@ -146,7 +146,6 @@ class _BaseClient:
         self._info: dict[str, Any] | None = None
         self._spec: AppSpec | None = None
         self._dialect: Dialect = dialect_for("sse_v3", None)
-        self._queue_off = False
         if snapshot is not None:
             self._load(snapshot.get("config"), snapshot.get("info"))
 
@@ -156,16 +155,17 @@ class _BaseClient:
             raise ProtocolError("the app's /config is not a JSON object")
         protocol = config.get("protocol")
         version = config.get("version")
+        queue = config.get("enable_queue")
         dialect = dialect_for(  # UnsupportedProtocolError for gradio 2.x / unknown protocols
             protocol if isinstance(protocol, str) else None,
             version if isinstance(version, str) else None,
+            queue if isinstance(queue, bool) else None,
         )
         if not isinstance(info, Mapping):
             raise ProtocolError("the app's /info is not a JSON object")
         spec = AppSpec.from_snapshot({"config": config, "info": info})
         self._config, self._info, self._spec = dict(config), dict(info), spec
         self._dialect = dialect
-        self._queue_off = dialect.protocol == "ws" and config.get("enable_queue") is False
 
     @property
     def dialect(self) -> Dialect:
@@ -175,13 +175,13 @@ class _BaseClient:
 
     def _check_callable(self, ep: EndpointSpec) -> None:
         """Before any request: what this app's gradio cannot do raises a typed error."""
-        if self._queue_off:
+        if self._dialect.transport == "direct" and ep.generator:
             raise UnsupportedFeatureError(
-                f"calling {ep.api_name} of an app without a queue",
+                f"streaming the generator {ep.api_name} of an app without a queue",
                 version=self._dialect.version,
                 protocol=self._dialect.protocol,
-                hint="gradio 3.x apps answer calls only through their queue here; "
-                "the app must call demo.queue() (Hugging Face Spaces enable it by default)",
+                hint="gradio 3.x streams only through its queue; the app must call "
+                "demo.queue() (Hugging Face Spaces enable it by default)",
             )
 
     @property

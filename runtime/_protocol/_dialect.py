@@ -24,6 +24,9 @@ values and every later one edit lists; without, each carries full values. On eve
 protocol before ``sse_v2`` the ``process_completed`` of a generator repeats its last yield
 (with ``is_generating: true``): completion is told by ``msg``, never by ``is_generating``.
 
+A gradio 3.x app without a queue (``enable_queue: false``) is ``WS_DIRECT``: each call is
+one ``POST run/predict`` whose answer is the result (no progress, no generators).
+
 ``quoted_errors``: gradio before 5.0 sends a ``gr.Error`` message as ``repr(message)``
 (``"'text'"``); the session strips that one level of quoting.
 """
@@ -35,10 +38,13 @@ from typing import Literal
 
 from .._exceptions import UnsupportedProtocolError
 
-Transport = Literal["websocket", "join_stream", "session_stream"]
+Transport = Literal["websocket", "join_stream", "session_stream", "direct"]
 """``websocket``: one socket per call; ``join_stream``: one SSE response per call (GET
 ``queue/join``), data posted on ``send_data``; ``session_stream``: POST ``queue/join`` then
-one SSE stream (GET ``queue/data``) multiplexing every pending event of the session."""
+one SSE stream (GET ``queue/data``) multiplexing every pending event of the session;
+``direct``: a gradio 3.x app without a queue (``enable_queue: false``, the default of a 3.x
+app launched outside Spaces without ``demo.queue()``) answers ``POST run/predict`` with the
+result (no queue, no progress, no generators)."""
 StreamEnd = Literal["close_stream", "idle", "call"]
 """How a stream ends normally: ``close_stream`` message (then the body ends); ``idle``: the
 body just ends once the session has nothing pending; ``call``: the call's own stream ends
@@ -87,6 +93,9 @@ class Dialect:
 
 
 WS = Dialect("ws", "3.x", "websocket", "call", False, False, "reset_fn", "gradio3", True)
+WS_DIRECT = Dialect(
+    "ws", "3.x without a queue", "direct", "call", False, False, "reset_fn", "gradio3", True
+)
 SSE = Dialect(
     "sse", "4.0-4.8", "join_stream", "call", False, False, "reset_event", "filedata", True
 )
@@ -111,16 +120,20 @@ def _major(version: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def dialect_for(protocol: str | None, version: str | None) -> Dialect:
-    """The dialect of an app from its config's ``protocol`` and ``version``. A missing
-    protocol is ``ws`` (gradio 3.x); gradio 2.x and unknown protocols raise
-    ``UnsupportedProtocolError`` naming both."""
+def dialect_for(
+    protocol: str | None, version: str | None, enable_queue: bool | None = None
+) -> Dialect:
+    """The dialect of an app from its config's ``protocol``, ``version`` and (3.x)
+    ``enable_queue``. A missing protocol is ``ws`` (gradio 3.x), or ``WS_DIRECT`` when the
+    queue is off; gradio 2.x and unknown protocols raise ``UnsupportedProtocolError``."""
     major = _major(version)
     if protocol is None:
         if major is not None and major < 3:
             raise UnsupportedProtocolError(None, version)
         protocol = "ws"
     base = DIALECTS.get(protocol)
+    if protocol == "ws" and enable_queue is False:
+        base = WS_DIRECT
     if base is None:
         raise UnsupportedProtocolError(protocol, version)
     quoted = base.quoted_errors if major is None else major < 5

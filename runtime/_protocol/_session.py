@@ -280,7 +280,13 @@ class Session:
             if server_id is not None:
                 effects.resets.append(ResetRequest(server_id, record.fn_index))
         effects.hangup = dialect.per_call
-        if running and not generating:
+        if dialect.transport == "direct":
+            note = (
+                f"; {dialect.label} without a queue runs a call to completion: the server "
+                "cannot stop it"
+            )
+            logger.warning("job %s cancelled locally only%s", record.event_id, note)
+        elif running and not generating:
             note = (
                 f"; {dialect.label} cannot stop a running function: it runs to completion "
                 "on the server and its result is discarded"

@@ -130,6 +130,8 @@ class AsyncSession:
         self._events[record.event_id] = event
         job = AsyncJob(self, ep, record, event, transform)
         self._reader = asyncio.create_task(self._read_loop())
+        if self.dialect.transport == "direct":  # its first message is its result
+            return job
         await job._wait(lambda: bool(record.updates) or record.done, None)
         if record.refusal is not None:
             raise record.refusal
@@ -217,10 +219,15 @@ class AsyncSession:
             error: GradioGenError | None = None
             try:
                 call = self._call[0].fn_index if self._call is not None else None
+                body = None
+                if self._call is not None and self.dialect.transport == "direct":
+                    ep, data = self._call
+                    body = {"data": data, "fn_index": ep.fn_index,
+                            "session_hash": self.session_hash, "event_data": None}  # fmt: skip
                 wire = await open_async(
                     self.http, self.dialect, self.api_url,
                     wire_params(self.dialect, self.session_hash, call),
-                    self.timeout, self.max_retries,
+                    self.timeout, self.max_retries, body,
                 )  # fmt: skip
                 self._wire = wire
                 self.core.stream_opened()

@@ -180,8 +180,8 @@ class SyncSession:
             job = Job(self, ep, record, cond, transform)
         if lead:
             return job
-        with self.lock:
-            accepted = self.try_lead(None)
+        with self.lock:  # a direct call's first message is its result: do not wait for it
+            accepted = self.dialect.transport != "direct" and self.try_lead(None)
         if accepted:
             self.lead(lambda: bool(record.updates) or record.done, None)
         with self.lock:
@@ -190,6 +190,14 @@ class SyncSession:
             self._released_at = time.monotonic()
             self._ensure_reader()
         return job
+
+    def _direct_body(self) -> dict[str, Any] | None:
+        """A queue-less 3.x call's ``run/predict`` body (``direct`` transport)."""
+        if self._call is None or self.dialect.transport != "direct":
+            return None
+        ep, data = self._call
+        return {"data": data, "fn_index": ep.fn_index, "session_hash": self.session_hash,
+                "event_data": None}  # fmt: skip
 
     def cancel(self, event_id: str) -> bool:
         with self.lock:
@@ -418,7 +426,7 @@ class SyncSession:
                 wire = open_sync(
                     self.http, self.dialect, self.api_url,
                     wire_params(self.dialect, self.session_hash, call),
-                    self.timeout, self.max_retries, self._pause,
+                    self.timeout, self.max_retries, self._pause, self._direct_body(),
                 )  # fmt: skip
                 with self.lock:
                     if self._closed:

@@ -10,6 +10,8 @@ one JSON message (websockets only). Three kinds, one per transport:
   opening it creates the event, so it is retried only when the request cannot have arrived.
 * ``websocket`` (``ws``, 3.x): ``GET {api}/queue/join`` upgraded to a WebSocket per call
   (``_ws``, imported only for such apps); retried like ``join_stream``.
+* ``direct`` (3.x without a queue): ``POST {api}/run/predict`` answers with the result, which
+  the wire gives as one ``process_completed`` payload (read bounded by ``Timeout.job``).
 
 Every wait is bounded: a stream read by ``Timeout.stream_idle``; opening by the client's
 connect/read timeouts.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import select
 import socket
@@ -135,6 +138,57 @@ class SseWire:
         self.response.close()
 
 
+class DirectWire:
+    """A 3.x call without a queue: its one answer as a ``process_completed`` payload."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self._payloads: list[str] | None = [direct_payload(response)]
+
+    def read(self) -> list[str] | None:
+        payloads, self._payloads = self._payloads, None
+        return payloads
+
+    def send(self, obj: Any) -> None:
+        raise ProtocolError("a direct call takes no messages")
+
+    def readable(self, timeout: float) -> bool:
+        return self._payloads is not None
+
+    def shutdown(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.response.close()
+
+
+class AsyncDirectWire(DirectWire):
+    async def read(self) -> list[str] | None:  # type: ignore[override]
+        return DirectWire.read(self)
+
+    async def send(self, obj: Any) -> None:  # type: ignore[override]
+        raise ProtocolError("a direct call takes no messages")
+
+    async def aclose(self) -> None:
+        await self.response.aclose()
+
+
+def direct_payload(response: httpx.Response) -> str:
+    """``run/predict``'s answer -> the ``process_completed`` the queue would have sent: 200
+    ``{"data", ...}`` is a success, 500 ``{"error": text | null}`` the app's error."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code == 500 and isinstance(body, dict) and "error" in body:
+        return json.dumps({"msg": "process_completed", "output": body, "success": False})
+    if not response.is_success:
+        raise status_error(response, "calling the app (run/predict)")
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise ProtocolError(f"run/predict answered {response.text[:200]!r}")
+    return json.dumps({"msg": "process_completed", "output": body, "success": True})
+
+
 class AsyncSseWire:
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
@@ -194,6 +248,15 @@ def _retry_status(dialect: Dialect, status: int) -> bool:
     return status == 429 or (dialect.transport == "session_stream" and status in RETRY_STATUS_CODES)
 
 
+def _direct_request(
+    http: httpx.Client | httpx.AsyncClient, api_url: str, body: Any, timeout: Timeout
+) -> httpx.Request:
+    bound = httpx.Timeout(
+        connect=timeout.connect, read=timeout.job, write=timeout.write, pool=timeout.pool
+    )
+    return http.build_request("POST", api_url + "run/predict", json=body, timeout=bound)
+
+
 def open_sync(
     http: httpx.Client,
     dialect: Dialect,
@@ -202,7 +265,14 @@ def open_sync(
     timeout: Timeout,
     max_retries: int,
     pause: Callable[[float], None] = time.sleep,
+    body: Any = None,
 ) -> SyncWire:
+    if dialect.transport == "direct":  # not retried: the request may have run the app
+        try:
+            response = http.send(_direct_request(http, api_url, body, timeout))
+        except httpx.TransportError as exc:
+            raise map_transport_error(exc, "calling the app (run/predict)") from exc
+        return DirectWire(response)
     request, accept, what = _request(http, dialect, api_url, params, timeout)
     attempt = 0
     while True:
@@ -237,7 +307,14 @@ async def open_async(
     params: Mapping[str, Any],
     timeout: Timeout,
     max_retries: int,
+    body: Any = None,
 ) -> AsyncWire:
+    if dialect.transport == "direct":  # not retried: the request may have run the app
+        try:
+            response = await http.send(_direct_request(http, api_url, body, timeout))
+        except httpx.TransportError as exc:
+            raise map_transport_error(exc, "calling the app (run/predict)") from exc
+        return AsyncDirectWire(response)
     request, accept, what = _request(http, dialect, api_url, params, timeout)
     attempt = 0
     while True:

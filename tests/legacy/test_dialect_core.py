@@ -54,6 +54,20 @@ def test_dialect_for(protocol: str | None, version: str | None, expected: str) -
     assert d.quoted_errors == (legacy or (version or "9")[0] < "5")
 
 
+def test_a_3x_app_without_a_queue_is_called_directly() -> None:
+    assert dialect_for(None, "3.50.2", enable_queue=False).transport == "direct"
+    assert dialect_for(None, "3.50.2", enable_queue=True).transport == "websocket"
+    assert dialect_for("sse_v1", "4.16.0", enable_queue=False).transport == "session_stream"
+
+
+def test_direct_cancel_says_the_call_runs_to_completion() -> None:
+    s = Session(dialect=dialect_for(None, "3.50.2", enable_queue=False))
+    record, _ = s.register("d", 0)
+    _, effects = s.cancel("d")
+    assert "without a queue runs a call to completion" in str(record.error)
+    assert effects.resets == []
+
+
 def test_gradio2_and_unknown_protocols_are_refused_naming_them() -> None:
     with pytest.raises(UnsupportedProtocolError, match=r"2\.9\.4"):
         dialect_for(None, "2.9.4")

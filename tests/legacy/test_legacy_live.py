@@ -1,6 +1,7 @@
 """What the matrix app does not show, against real old releases: queue-full in each era's
-form, a 3.x app without a queue (typed error before any join), the untyped client's own
-connect (``/config`` + ``/info`` without the ``/gradio_api`` prefix)."""
+form, a 3.x app without a queue (called through ``run/predict``; a generator there is a typed
+error before any request), the untyped client's own connect (``/config`` + ``/info`` without
+the ``/gradio_api`` prefix)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gradio_gen_runtime import AsyncClient, Client, QueueFullError, UnsupportedFeatureError
+from gradio_gen_runtime import (
+    AppError,
+    AsyncClient,
+    CancelledError,
+    Client,
+    QueueFullError,
+    UnsupportedFeatureError,
+)
 
 from tests.legacy.venvs import venv_python
 from tests.servers import launch
@@ -50,14 +58,31 @@ def test_queue_full_in_every_eras_form(release: str) -> None:
         asyncio.run(main())
 
 
-def test_3x_app_without_a_queue_raises_a_typed_error_before_any_join() -> None:
+def test_3x_app_without_a_queue_is_called_directly() -> None:
     with launch([APPS / "no_queue.py"], python=venv_python("3.50.2"), timeout=120) as app:
         config = httpx.get(app.url + "config").json()
         assert config["enable_queue"] is False and "protocol" not in config
-        with Client(app.url) as client, pytest.raises(UnsupportedFeatureError) as caught:
-            client.predict("/echo", "x")
-        assert caught.value.version == "3.50.2" and caught.value.protocol == "ws"
-        assert "demo.queue()" in str(caught.value)
+        with Client(app.url) as client:
+            assert client.dialect.transport == "direct"
+            assert client.predict("/echo", "x") == "x"
+            job = client.submit("/echo", "y")
+            assert job.result(timeout=30) == "y" and job.status().code == "done"
+            with pytest.raises(AppError) as failed:
+                client.predict("/echo", "fail")
+            assert failed.value.message == "no queue, still an error"
+            slow = client.submit("/slow", "z")
+            assert slow.cancel() is True
+            with pytest.raises(CancelledError, match="cannot stop it"):
+                slow.result(timeout=10)
+            with pytest.raises(UnsupportedFeatureError) as caught:
+                client.submit("/count", 2)  # 3.x streams only through its queue
+            assert caught.value.version == "3.50.2" and "demo.queue()" in str(caught.value)
+
+        async def main() -> list[str]:
+            async with AsyncClient(app.url) as aclient:
+                return list(await asyncio.gather(*(aclient.predict("/echo", t) for t in "abc")))
+
+        assert asyncio.run(main()) == ["a", "b", "c"]
 
 
 @pytest.mark.parametrize("release", ["3.50.2", "4.20.1"])
