@@ -314,13 +314,36 @@ def _endpoint(
     )
 
 
+GRADIO3_FILE_PATH = "filepath on your computer (or URL) of file"
+"""gradio 3.x (gradio_client 0.x ``types.json``): the string branch of ``FileSerializable``."""
+GRADIO3_IMAGE = "base64 representation of an image"
+"""gradio 3.x ``ImgSerializable``: an image travels as a base64 data URL string."""
+_FILEDATA_4 = frozenset({"path", "url", "size", "orig_name", "mime_type"})
+_GRADIO3_DICT = frozenset({"name", "data", "is_file"})
+
+
 def is_file_schema(schema: Any) -> bool:
-    """True for a JSON schema node describing a Gradio FileData (gradio_client's test)."""
+    """True for a JSON schema node describing a Gradio file, in every era's form:
+
+    * FileData with its ``meta`` marker (gradio 4.21+; gradio_client's test);
+    * FileData without ``meta`` (gradio 4.0-4.20): titled ``FileData``, or with all of
+      ``path``, ``url``, ``size``, ``orig_name``, ``mime_type``;
+    * gradio 3.x: the ``{"name", "data", "is_file", ...}`` object, the file-path string and
+      the base64 image string of ``FileSerializable``/``ImgSerializable`` (exact texts of
+      gradio_client 0.x's ``types.json``; ``is_inline_file_schema`` tells the image apart).
+    """
     if not isinstance(schema, Mapping):
         return False
     props = schema.get("properties")
-    if not isinstance(props, Mapping) or "path" not in props or "meta" not in props:
-        return False
+    if not isinstance(props, Mapping):
+        return schema.get("type") == "string" and schema.get("description") in (
+            GRADIO3_FILE_PATH,
+            GRADIO3_IMAGE,
+        )
+    if "path" not in props:
+        return props.keys() >= _GRADIO3_DICT
+    if "meta" not in props:
+        return schema.get("title") == "FileData" or props.keys() >= _FILEDATA_4
     meta = props["meta"]
     if not isinstance(meta, Mapping):
         return False
@@ -334,6 +357,15 @@ def is_file_schema(schema: Any) -> bool:
         isinstance(inner, Mapping)
         and isinstance(inner.get("_type"), Mapping)
         and (inner["_type"].get("const") == FILE_DATA_TYPE)
+    )
+
+
+def is_inline_file_schema(schema: Any) -> bool:
+    """gradio 3.x ``gr.Image``: a file sent and received inline as a base64 data URL."""
+    return (
+        isinstance(schema, Mapping)
+        and schema.get("type") == "string"
+        and schema.get("description") == GRADIO3_IMAGE
     )
 
 

@@ -68,8 +68,9 @@ def launch(
     env: dict[str, str] | None = None,
     python: str | None = None,
 ) -> RunningApps:
-    """Start ``tests/_serve.py`` with the given app files (names resolve in tests/apps/);
-    ``python``: another interpreter (e.g. one with an older gradio release)."""
+    """Start ``tests/_serve.py`` with the given app files (names resolve in tests/apps/).
+    ``python``: the interpreter to serve them with (e.g. an older gradio's venv, see
+    ``tests/legacy/venvs.py``); default this one."""
     paths = [
         str(
             p if Path(p).is_absolute() else APPS / (str(p) if str(p).endswith(".py") else f"{p}.py")

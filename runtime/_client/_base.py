@@ -16,16 +16,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from .._constants import LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT, SUPPORTED_PROTOCOLS
+from .._constants import LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT
 from .._exceptions import (
     AuthenticationError,
     HTTPStatusError,
     InputValidationError,
     ProtocolError,
-    UnsupportedProtocolError,
+    UnsupportedFeatureError,
     UsageError,
 )
 from .._hub._auth import TokenPolicy, resolve_token
+from .._protocol._dialect import Dialect, dialect_for
 from .._spec import AppSpec, EndpointSpec
 from .._types import NOT_GIVEN, NotGiven, Timeout
 from .._wireview import wire_mismatches
@@ -158,6 +159,9 @@ class _BaseClient:
         self.space_timeout = space_timeout
         self._session_hash = session_hash or uuid.uuid4().hex
         explicit = hf_token is not NOT_GIVEN
+        self._explicit_token = explicit
+        self.pickle_secrets = False
+        """Whether pickling this client carries its secrets (``_portable``: off by default)."""
         self._token_policy = TokenPolicy(resolve_token(hf_token))
         if explicit and self.root is not None:
             self._token_policy.allow_url(self.root)  # the caller passed it for this URL
@@ -165,6 +169,7 @@ class _BaseClient:
         self._config: dict[str, Any] | None = None
         self._info: dict[str, Any] | None = None
         self._spec: AppSpec | None = None
+        self._dialect: Dialect = dialect_for("sse_v3", None)
         self._trust = bool(trust_snapshot)
         self._live_app: LiveApp | None = None
         self._confirmed: LiveFacts | None = None
@@ -177,16 +182,35 @@ class _BaseClient:
         if not isinstance(config, Mapping):
             raise ProtocolError("the app's /config is not a JSON object")
         protocol = config.get("protocol")
-        if protocol not in SUPPORTED_PROTOCOLS:
-            version = config.get("version")
-            raise UnsupportedProtocolError(
-                protocol if isinstance(protocol, str) else None,
-                version if isinstance(version, str) else None,
-            )
+        version = config.get("version")
+        queue = config.get("enable_queue")
+        dialect = dialect_for(  # UnsupportedProtocolError for gradio 2.x / unknown protocols
+            protocol if isinstance(protocol, str) else None,
+            version if isinstance(version, str) else None,
+            queue if isinstance(queue, bool) else None,
+        )
         if not isinstance(info, Mapping):
             raise ProtocolError("the app's /info is not a JSON object")
         spec = AppSpec.from_snapshot({"config": config, "info": info})
         self._config, self._info, self._spec = dict(config), dict(info), spec
+        self._dialect = dialect
+
+    @property
+    def dialect(self) -> Dialect:
+        """The app's queue protocol and its differences (see ``_protocol._dialect``)."""
+        self.spec  # noqa: B018 - raises when not connected
+        return self._dialect
+
+    def _check_callable(self, ep: EndpointSpec) -> None:
+        """Before any request: what this app's gradio cannot do raises a typed error."""
+        if self._dialect.transport == "direct" and ep.generator:
+            raise UnsupportedFeatureError(
+                f"streaming the generator {ep.api_name} of an app without a queue",
+                version=self._dialect.version,
+                protocol=self._dialect.protocol,
+                hint="gradio 3.x streams only through its queue; the app must call "
+                "demo.queue() (Hugging Face Spaces enable it by default)",
+            )
 
     # -- the live app (``_live``): what confirms the mapping before a join ----------------
     def _live(self) -> LiveApp:

@@ -52,6 +52,7 @@ from .._exceptions import GradioGenError, HTTPStatusError, ProtocolError, UsageE
 from .._files._handler import FileHandler, for_client
 from .._spec import EndpointSpec
 from .._transport._async import AsyncJob, AsyncSession
+from .._transport._calls import AsyncCalls, SyncCalls
 from .._transport._http import (
     build_async_client,
     build_sync_client,
@@ -64,6 +65,8 @@ from .._transport._sync_job import Job
 from .._types import NOT_GIVEN, NotGiven, Timeout
 from ._base import bind_arguments, default_transform, login_error, parse_source
 from ._checks import AsyncChecks, SyncChecks
+from ._map_api import AsyncClientMap, ClientMap
+from ._portable import client_settings, restore_client, restoring
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -72,7 +75,7 @@ __all__ = ["AsyncClient", "Client", "bind_arguments", "default_transform", "pars
 R = TypeVar("R")
 
 
-class Client(SyncChecks):
+class Client(ClientMap, SyncChecks):
     """Sync client of one Gradio app. Connects in the constructor (``/config`` + ``/info``)
     unless ``snapshot`` is given. Thread-safe; one pooled HTTP client, one session.
 
@@ -115,11 +118,11 @@ class Client(SyncChecks):
         self._stop = threading.Event()
         """Set by ``close``: a check's request in progress is not retried."""
         self._ready = False
-        self._session: SyncSession | None = None
-        self._old_sessions: list[SyncSession] = []
+        self._session: SyncSession | SyncCalls | None = None
+        self._old_sessions: list[SyncSession | SyncCalls] = []
         self._closed = False
         try:
-            if snapshot is None or (auth is not None and self._kind == "url"):
+            if (snapshot is None or (auth is not None and self._kind == "url")) and not restoring():
                 self._connect()
         except BaseException:
             self._http.close()
@@ -154,9 +157,9 @@ class Client(SyncChecks):
         info = resolve_space_sync(
             self.space_id, token=self._space_token(), http=self._http,
             status_callback=self.status_callback, timeout=self.space_timeout,
-            on_host=self._token_policy.allow_url,
+            on_host=self._token_policy.allow_space_url,
         )  # fmt: skip
-        self._token_policy.allow_url(info.url)
+        self._token_policy.allow_space_url(info.url)
         return info.url
 
     def _login(self) -> None:
@@ -180,15 +183,17 @@ class Client(SyncChecks):
         except ValueError:
             raise ProtocolError(f"{what}: the answer is not JSON") from None
 
-    def _current_session(self) -> SyncSession:
+    def _current_session(self) -> SyncSession | SyncCalls:
         self._connect()
         with self._lock:
             if self._closed:
                 raise UsageError("this client is closed")
             if self._session is None:
-                self._session = SyncSession(
-                    self._http, self.api_url, self._session_hash, self.timeout, self._max_retries
-                )
+                kind = SyncCalls if self._dialect.per_call else SyncSession
+                self._session = kind(
+                    self._http, self.api_url, self._session_hash, self.timeout,
+                    self._max_retries, self._dialect,
+                )  # fmt: skip
                 self._session.encode_inputs = self._encode_inputs
             return self._session
 
@@ -206,8 +211,9 @@ class Client(SyncChecks):
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
-            self._http, self.api_url, self.spec.max_file_size, self.download_dir, self._max_retries
-        )
+            self._http, self.api_url, self.spec.max_file_size, self.download_dir,
+            self._max_retries, self.dialect.files,
+        )  # fmt: skip
 
     # -- calls ---------------------------------------------------------------------------
     def _submit(
@@ -221,6 +227,7 @@ class Client(SyncChecks):
         """Join ``ep`` with visible ``values`` (validated, in order); the typed layer's entry.
         ``lead=True``: the caller waits on the job at once (its wait reads the stream)."""
         session = self._current_session()
+        self._check_callable(ep)
         data = self._wire(ep, self._encode_inputs(ep, list(values)))
         try:
             return session.join(
@@ -296,6 +303,10 @@ class Client(SyncChecks):
         shutdown_pool(self._http)  # wakes a thread blocked reading a check's answer
         self._http.close()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its settings; the copy reconnects on its first call (``_portable``)."""
+        return restore_client, (type(self), client_settings(self), self.pickle_secrets)
+
     def __enter__(self) -> Client:
         return self
 
@@ -308,7 +319,7 @@ class Client(SyncChecks):
         self.close()
 
 
-class AsyncClient(AsyncChecks):
+class AsyncClient(AsyncClientMap, AsyncChecks):
     """Async twin of ``Client``. The constructor does no I/O; ``await connect()`` (or the
     first call) fetches ``/config`` + ``/info`` unless a snapshot was given.
     ``trust_snapshot`` as for ``Client``."""
@@ -345,8 +356,8 @@ class AsyncClient(AsyncChecks):
         )  # fmt: skip
         self._ready = False
         self._connecting: Any = None  # asyncio.Lock, created on the loop
-        self._session: AsyncSession | None = None
-        self._old_sessions: list[AsyncSession] = []
+        self._session: AsyncSession | AsyncCalls | None = None
+        self._old_sessions: list[AsyncSession | AsyncCalls] = []
         self._closed = False
 
     async def connect(self) -> AsyncClient:
@@ -383,9 +394,9 @@ class AsyncClient(AsyncChecks):
         info = await resolve_space(
             self.space_id, token=self._space_token(), http=self._http,
             status_callback=self.status_callback, timeout=self.space_timeout,
-            on_host=self._token_policy.allow_url,
+            on_host=self._token_policy.allow_space_url,
         )  # fmt: skip
-        self._token_policy.allow_url(info.url)
+        self._token_policy.allow_space_url(info.url)
         return info.url
 
     async def _login(self) -> None:
@@ -409,14 +420,21 @@ class AsyncClient(AsyncChecks):
         except ValueError:
             raise ProtocolError(f"{what}: the answer is not JSON") from None
 
-    async def _current_session(self) -> AsyncSession:
+    async def _current_session(self) -> AsyncSession | AsyncCalls:
         await self.connect()
         if self._closed:
             raise UsageError("this client is closed")
         if self._session is None:
-            self._session = AsyncSession(
-                self._http, self.api_url, self._session_hash, self.timeout, self._max_retries
-            )
+            if self._dialect.per_call:
+                self._session = AsyncCalls(
+                    self._http, self.api_url, self._session_hash, self.timeout,
+                    self._max_retries, self._dialect,
+                )  # fmt: skip
+            else:
+                self._session = AsyncSession(
+                    self._http, self.api_url, self._session_hash, self.timeout,
+                    self._max_retries, dialect=self._dialect,
+                )  # fmt: skip
             self._session.encode_inputs = self._encode_inputs
         return self._session
 
@@ -433,13 +451,15 @@ class AsyncClient(AsyncChecks):
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
-            self._http, self.api_url, self.spec.max_file_size, self.download_dir, self._max_retries
-        )
+            self._http, self.api_url, self.spec.max_file_size, self.download_dir,
+            self._max_retries, self.dialect.files,
+        )  # fmt: skip
 
     async def _submit(
         self, ep: EndpointSpec, values: list[Any], *, transform: Callable[[list[Any]], R]
     ) -> AsyncJob[R]:
         session = await self._current_session()
+        self._check_callable(ep)
         data = self._wire(ep, await self._encode_inputs(ep, list(values)))
         try:
             return await session.join(
@@ -502,6 +522,10 @@ class AsyncClient(AsyncChecks):
         for session in sessions:
             await session.close()
         await self._http.aclose()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its settings; the copy reconnects on its first call (``_portable``)."""
+        return restore_client, (type(self), client_settings(self), self.pickle_secrets)
 
     async def __aenter__(self) -> AsyncClient:
         return await self.connect()

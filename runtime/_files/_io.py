@@ -219,6 +219,9 @@ class FileTransfer:
         return b"".join(self._get(client, url, None)).decode("utf-8", "replace")
 
     def iter_bytes(self, file: File, chunk_size: int | None = None) -> Iterator[bytes]:
+        if file._inline is not None:  # a gradio 3.x image: the content came inline
+            yield file._inline
+            return
         url = self.file_url(file)
         with self._client() as client:
             if not file.is_stream:
@@ -300,6 +303,9 @@ class FileTransfer:
         return data.decode("utf-8", "replace")
 
     async def aiter_bytes(self, file: File, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        if file._inline is not None:
+            yield file._inline
+            return
         url = self.file_url(file)
         async with self._aclient() as client:
             if not file.is_stream:
