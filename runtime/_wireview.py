@@ -8,8 +8,9 @@ call on the live app when, for its ``api_name``, the live ``/config`` shows the 
 
 - ``fn_index`` (the dependency's ``id``, or its position) and one backend dependency;
 - input slots: count, State positions, and per visible slot the component (``props.name``),
-  its input schema (``api_info_as_input`` or ``api_info``), its label, its initial value
-  (``props.value``: gradio's ``/info`` takes a parameter's default from it);
+  its input schema (``api_info_as_input`` or ``api_info``), its label, and its initial value
+  when the snapshot has a default (``props.value``: gradio's ``/info`` takes a parameter's
+  default from it; a default gained is compatible, and gradio before 4.44 lists none);
 - output slots: count, State positions, component, output schema, label;
 - how it runs: ``queue``, ``types.generator``, ``connection``, ``api_visibility``;
 - app level: ``protocol``, ``api_prefix``, ``max_file_size``.
@@ -116,17 +117,20 @@ def _endpoint_mismatch(
         return "an input component is hidden from the API (skip_api)"
     for p, cid in zip(ep.parameters, visible_in, strict=True):
         comp = by_id[cid]
+        # the initial value counts where the snapshot has one: it changed, or was lost (a
+        # parameter that gained one is compatible, and gradio < 4.44 sends none in /info)
+        known = p.has_default and p.default is not None
         seen = (
             _component(comp),
             _schema(comp.get("api_info_as_input", comp.get("api_info"))),
             _label(comp, f"parameter_{cid}"),
-            _default(comp),
+            _default(comp) if known else None,
         )
         wanted = (
             p.component,
             canonical_json(p.schema),
             p.label,
-            _canonical_default(p.default) if p.has_default and p.default is not None else None,
+            _canonical_default(p.default) if known else None,
         )
         if seen != wanted:
             return f"parameter {p.name!r} ({_what_differs(seen, wanted)}) differs"

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from .._constants import LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT
 from .._exceptions import (
     AuthenticationError,
+    DriftError,
     HTTPStatusError,
     InputValidationError,
     ProtocolError,
@@ -261,6 +262,34 @@ class _BaseClient:
         if old_prefix is not None and old_prefix != self.spec.api_prefix:
             self.__dict__.pop("_files", None)  # built for the old API URL
             self.reset_session()  # the session (and its stream) too
+
+    def _same_call(self, ep: EndpointSpec) -> EndpointSpec:
+        """After a confirmation: the live endpoint that takes a call bound against ``ep``
+        unchanged (same parameters by name and order, same State and output slots: a moved
+        ``fn_index`` is followed); ``DriftError`` when the live app changed it otherwise."""
+        live = self.spec.endpoints.get(ep.api_name)
+        if live is ep:
+            return ep
+        if live is not None and (
+            [p.name for p in live.parameters],
+            live.input_slots,
+            live.state_inputs,
+            live.output_slots,
+            live.state_outputs,
+            live.connection,
+        ) == (
+            [p.name for p in ep.parameters],
+            ep.input_slots,
+            ep.state_inputs,
+            ep.output_slots,
+            ep.state_outputs,
+            ep.connection,
+        ):
+            return live
+        raise DriftError(
+            f"{ep.api_name} changed on the live app after this call's arguments were bound "
+            "(checked before sending it); call it again"
+        )
 
     def reset_session(self) -> None:
         raise NotImplementedError

@@ -47,6 +47,25 @@ class SyncChecks(_BaseClient):
     def _login(self) -> None:
         raise NotImplementedError
 
+    def _load_live(self) -> None:
+        """No snapshot: load the live API, read through this process's facts (``_live``)."""
+        live, deadline = self._live(), self._check_deadline()
+        facts = live.get(self._fetch_live, need_info=False, deadline=deadline)
+        self._load(facts.config, {})  # protocol check before /info
+        facts = live.get(self._fetch_live, need_info=True, deadline=deadline)
+        self._load(facts.config, facts.info)
+        self._confirmed = facts
+
+    def _confirmed_endpoint(self, ep: EndpointSpec) -> EndpointSpec:
+        """Right before a join: ``ep`` as the live app has it (``_same_call``; a call bound
+        earlier, e.g. a ``map`` row, against a mapping since replaced). Nothing for generated
+        clients' engines (their guard routes) and, but a lookup, for a current mapping."""
+        if self._trust:
+            return ep
+        if self._needs_check():
+            self._confirm()
+        return self._same_call(ep)
+
     def _live_facts(self, need_info: bool = False, timeout: Any = NOT_GIVEN) -> LiveFacts:
         """The live app's facts, checked now unless this process has current ones (``_live``);
         waits for a check another call runs at most ``timeout`` (default: ``Timeout.job``)."""
@@ -115,6 +134,21 @@ class AsyncChecks(_BaseClient):
 
     async def _login(self) -> None:
         raise NotImplementedError
+
+    async def _load_live(self) -> None:
+        live, deadline = self._live(), self._check_deadline()
+        facts = await live.aget(self._fetch_live, need_info=False, deadline=deadline)
+        self._load(facts.config, {})
+        facts = await live.aget(self._fetch_live, need_info=True, deadline=deadline)
+        self._load(facts.config, facts.info)
+        self._confirmed = facts
+
+    async def _confirmed_endpoint(self, ep: EndpointSpec) -> EndpointSpec:
+        if self._trust:
+            return ep
+        if self._needs_check():
+            await self._confirm()
+        return self._same_call(ep)
 
     async def _live_facts(self, need_info: bool = False, timeout: Any = NOT_GIVEN) -> LiveFacts:
         await self.connect()

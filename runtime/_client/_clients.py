@@ -142,12 +142,7 @@ class Client(ClientMap, SyncChecks):
             if self._auth is not None:
                 self._login()
             if self._spec is None:
-                live, deadline = self._live(), self._check_deadline()
-                facts = live.get(self._fetch_live, need_info=False, deadline=deadline)
-                self._load(facts.config, {})  # protocol check before anything else
-                facts = live.get(self._fetch_live, need_info=True, deadline=deadline)
-                self._load(facts.config, facts.info)
-                self._confirmed = facts
+                self._load_live()
             self._ready = True
 
     def _resolve_space(self) -> str:
@@ -227,6 +222,7 @@ class Client(ClientMap, SyncChecks):
         """Join ``ep`` with visible ``values`` (validated, in order); the typed layer's entry.
         ``lead=True``: the caller waits on the job at once (its wait reads the stream)."""
         session = self._current_session()
+        ep = self._confirmed_endpoint(ep)  # untyped calls bound before a check (map)
         self._check_callable(ep)
         data = self._wire(ep, self._encode_inputs(ep, list(values)))
         try:
@@ -378,12 +374,7 @@ class AsyncClient(AsyncClientMap, AsyncChecks):
             if self._auth is not None:
                 await self._login()
             if self._spec is None:
-                live, deadline = self._live(), self._check_deadline()
-                facts = await live.aget(self._fetch_live, need_info=False, deadline=deadline)
-                self._load(facts.config, {})
-                facts = await live.aget(self._fetch_live, need_info=True, deadline=deadline)
-                self._load(facts.config, facts.info)
-                self._confirmed = facts
+                await self._load_live()
             self._ready = True
         return self
 
@@ -459,6 +450,7 @@ class AsyncClient(AsyncClientMap, AsyncChecks):
         self, ep: EndpointSpec, values: list[Any], *, transform: Callable[[list[Any]], R]
     ) -> AsyncJob[R]:
         session = await self._current_session()
+        ep = await self._confirmed_endpoint(ep)
         self._check_callable(ep)
         data = self._wire(ep, await self._encode_inputs(ep, list(values)))
         try:

@@ -457,17 +457,12 @@ def test_no_stderr_noise_on_a_successful_run(
     assert done.stderr == ""
 
 
-OLD_GRADIO = Path.home() / ".cache" / "gradio-gen" / "venvs" / "5.9.1"
-
-
-@pytest.mark.skipif(
-    not (OLD_GRADIO / "ok").is_file(),
-    reason="no cached gradio 5.9.1 venv (build it: ../shared/old-gradio/make-venv.sh 5.9.1)",
-)
 def test_an_older_gradio_release(tmp_path: Path) -> None:
     """gradio 5.9.1 (sse_v3 too): the wire view of its /config confirms what its /info said
     (one request), and the inserted listener is never reached."""
-    with launch(["drift_v1", "drift_v2"], python=str(OLD_GRADIO / "bin" / "python")) as old:
+    from tests.legacy.venvs import venv_python
+
+    with launch(["drift_v1", "drift_v2"], python=venv_python("5.9.1")) as old:
         path = tmp_path / "old_client.py"
         assert cli.main([old["drift_v1"], "-o", str(path), "-q"]) == 0
         module = import_module_file(path)
@@ -481,3 +476,21 @@ def test_an_older_gradio_release(tmp_path: Path) -> None:
                 assert client.reverse("abc") == "reverse cba"
             assert client.shout("abc") == "shout ABC"
             assert before_first_join(changed) == ["/config", "/gradio_api/info"]
+
+
+def test_untyped_map_rows_are_confirmed(gen: ModuleType, v2: FaultProxy) -> None:
+    """``Client.map`` binds its rows before any check; each join still carries the live
+    mapping (a moved fn_index followed), or fails typed when the call changed shape."""
+    with Client(v2.url, snapshot=v1_snapshot(gen)) as client:
+        out = list(client.map("/reverse", [("ab",), ("cd",), ("ef",)], concurrency=2))
+        assert out == ["reverse ba", "reverse dc", "reverse fe"]
+    with Client(v2.url, snapshot=v1_snapshot(gen)) as client:
+        rows = list(client.map("/shout", [("a",), ("b",)], return_exceptions=True))
+        assert all(isinstance(r, DriftError) for r in rows), rows  # bound for 1 parameter
+        assert client.predict("/shout", "a") == "shout A"  # bound again: works
+
+    async def main() -> list[Any]:
+        async with AsyncClient(v2.url, snapshot=v1_snapshot(gen)) as ac:
+            return [r async for r in ac.map("/reverse", [("ab",), ("cd",)])]
+
+    assert asyncio.run(asyncio.wait_for(main(), 60)) == ["reverse ba", "reverse dc"]

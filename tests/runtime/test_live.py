@@ -323,7 +323,8 @@ def test_wire_view_sees_each_kind_of_change() -> None:
     assert changed(lambda c: dep(c)["inputs"].append(first_input))
     assert changed(lambda c: comp(c).update(type="state"))
     assert changed(lambda c: comp(c)["props"].update(label="renamed"))
-    assert changed(lambda c: comp(c)["props"].update(value="a new default"))
+    # a default gained is compatible (the client sends its own values): not a wire change
+    assert changed(lambda c: comp(c)["props"].update(value=7)) == []
     boolean = {"type": "boolean"}
     assert changed(lambda c: comp(c).update(api_info=boolean, api_info_as_input=boolean))
     assert changed(lambda c: comp(c)["props"].update(name="slider"))
@@ -336,3 +337,21 @@ def test_wire_view_sees_each_kind_of_change() -> None:
     assert wire_mismatches(spec, []) and wire_mismatches(spec, {"dependencies": 1})
     # ids move when the UI gains a component: not a wire change
     assert changed(lambda c: c["components"].append({"id": 12345, "type": "markdown"})) == []
+
+
+def test_wire_view_sees_a_changed_or_lost_default() -> None:
+    path = CORPUS / "demo__blocks_kinematics.json"  # /plot's first parameter defaults to 25
+    if not path.is_file():
+        pytest.skip("../shared/corpus is not available")
+    snap = json.loads(path.read_text())
+    spec = AppSpec.from_snapshot(minimal_snapshot(snap))
+    assert spec.endpoints["/plot"].parameters[0].default == 25
+    dep = next(d for d in snap["config"]["dependencies"] if d.get("api_name") == "plot")
+    first = dep["inputs"][0]
+    for value in (30, None):
+        live = copy.deepcopy(snap["config"])
+        comp = next(c for c in live["components"] if c["id"] == first)
+        comp["props"]["value"] = value
+        assert wire_mismatches(spec, live, ["/plot"]) == [
+            "/plot: parameter 'v' (initial value) differs"
+        ]
