@@ -25,6 +25,9 @@ confined to those leaves the call positional and identical (the values reach the
 components in the same order, as the app's own UI sends them), so it is safe to send; the
 full comparison (``gradio-gen diff``, ``check_drift()``) fetches ``/info`` and sees them.
 
+gradio 3.x wraps ``api_info`` differently (``{"info", "serialized_info"}``): its apps never
+match here, so their check always reads ``/info`` as well (safe, one request more).
+
 Component ids are *not* compared (they shift whenever the UI gains a component and never
 reach the wire), except through the label fallbacks. File URLs inside initial values are
 ignored: ``/config`` and ``/info`` rewrite them differently per request.
