@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 from ._constants import DEFAULT_API_PREFIX, FILE_DATA_TYPE
 from ._exceptions import ProtocolError
+from ._legacy_info import config_protocol, gradio_version, is_v3, snapshot_info, version_tuple
+from ._legacy_v3 import SKIP_COMPONENTS
 
 # Dependency keys a client needs at run time (the rest is UI behaviour).
 _DEPENDENCY_KEYS = (
@@ -159,7 +161,7 @@ class AppSpec:
         """Build from ``{"info": ..., "config": ...}``. Raises ``ProtocolError`` naming the
         offending key when the snapshot is malformed."""
         config = _require_mapping(snapshot, "config", "snapshot")
-        info = _require_mapping(snapshot, "info", "snapshot")
+        info = snapshot_info(config, snapshot.get("info"))
         named = info.get("named_endpoints", {})
         if not isinstance(named, Mapping):
             raise ProtocolError("snapshot['info']['named_endpoints'] must be an object")
@@ -167,10 +169,9 @@ class AppSpec:
         deps = config.get("dependencies", [])
         if not isinstance(components, list) or not isinstance(deps, list):
             raise ProtocolError("snapshot['config'] needs lists 'components' and 'dependencies'")
+        hidden = _STATE_TYPES | (SKIP_COMPONENTS if is_v3(config) else frozenset())
         state_ids = {
-            c.get("id")
-            for c in components
-            if isinstance(c, Mapping) and (c.get("type") in _STATE_TYPES)
+            c.get("id") for c in components if isinstance(c, Mapping) and c.get("type") in hidden
         }
         by_name: dict[str, list[Mapping[str, Any]]] = {}
         for i, dep in enumerate(deps):
@@ -194,8 +195,8 @@ class AppSpec:
             endpoints[api_name] = _match(api_name, ep_info, candidates, state_ids)
         prefix = config.get("api_prefix")
         return cls(
-            version=_opt_str(config.get("version")),
-            protocol=_opt_str(config.get("protocol")),
+            version=gradio_version(config),
+            protocol=config_protocol(config),
             api_prefix=prefix
             if isinstance(prefix, str)
             else ("" if _is_gradio4(config) else DEFAULT_API_PREFIX),
@@ -225,8 +226,9 @@ def _match(
 
 
 def _is_gradio4(config: Mapping[str, Any]) -> bool:
-    version = config.get("version")
-    return isinstance(version, str) and version.split(".")[0] in {"3", "4"}
+    """3.x and 4.x have no ``api_prefix`` (routes at the root)."""
+    version = version_tuple(gradio_version(config))
+    return version is not None and version[0] in (3, 4)
 
 
 def _opt_str(value: Any) -> str | None:
@@ -310,13 +312,37 @@ def _endpoint(
 
 
 def is_file_schema(schema: Any) -> bool:
-    """True for a JSON schema node describing a Gradio FileData (gradio_client's test)."""
+    """True for a JSON schema node describing a Gradio file, as any era writes it:
+
+    * gradio 5+/6: ``FileData`` with ``meta._type`` ``const "gradio.FileData"`` (gradio_client's
+      test), directly or through ``$ref .../FileDataMeta``;
+    * gradio 4.21-4.44 (and ``ImageData``): ``meta`` with ``default {"_type": "gradio.FileData"}``;
+    * gradio 4.0-4.20: an object titled ``FileData`` with a ``path`` property (no ``meta``);
+    * gradio 3.x: the serializers' file union (``oneOf``/``anyOf`` of a filepath string and an
+      ``{name, data, is_file}`` object, possibly also a list of them, as ``gr.Video`` has), such
+      an object alone (a gallery item), and ``gr.Image``'s base64 string schema (a file for the
+      user: the runtime encodes the path/bytes/URL given).
+    """
     if not isinstance(schema, Mapping):
         return False
     props = schema.get("properties")
-    if not isinstance(props, Mapping) or "path" not in props or "meta" not in props:
-        return False
-    meta = props["meta"]
+    if isinstance(props, Mapping):
+        if "path" in props:
+            meta = props.get("meta")
+            if meta is None:
+                return schema.get("title") == "FileData"
+            return _is_file_meta(meta)
+        return _is_v3_file_object(schema)
+    if schema.get("type") == "string":
+        return schema.get("description") == _V3_IMAGE_DESCRIPTION
+    return _is_v3_file_union(schema)
+
+
+_V3_IMAGE_DESCRIPTION = "base64 representation of an image"
+"""gradio_client 3.x ``ImgSerializable`` schema: ``{"type": "string", "description": this}``."""
+
+
+def _is_file_meta(meta: Any) -> bool:
     if not isinstance(meta, Mapping):
         return False
     if isinstance(meta.get("default"), Mapping) and meta["default"].get("_type") == FILE_DATA_TYPE:
@@ -330,6 +356,40 @@ def is_file_schema(schema: Any) -> bool:
         and isinstance(inner.get("_type"), Mapping)
         and (inner["_type"].get("const") == FILE_DATA_TYPE)
     )
+
+
+def _is_v3_file_object(schema: Mapping[str, Any]) -> bool:
+    """gradio 3.x ``FileData``: an object with ``name``, ``data`` and ``is_file``."""
+    props = schema.get("properties")
+    return (
+        schema.get("type") == "object"
+        and isinstance(props, Mapping)
+        and all(k in props for k in ("name", "data", "is_file"))
+    )
+
+
+def _is_v3_file_union(schema: Mapping[str, Any], depth: int = 0) -> bool:
+    """gradio 3.x file union: a file object among strings (the local path form) and lists
+    of such unions; at least one file object."""
+    for key in ("oneOf", "anyOf"):
+        variants = schema.get(key)
+        if not isinstance(variants, list) or not variants or depth > 2:
+            continue
+        has_object = False
+        for v in variants:
+            if not isinstance(v, Mapping):
+                return False
+            if _is_v3_file_object(v):
+                has_object = True
+            elif v.get("type") == "string" and "enum" not in v and "const" not in v:
+                continue
+            elif v.get("type") == "array" and isinstance(v.get("items"), Mapping):
+                if not _is_v3_file_union(v["items"], depth + 1):
+                    return False
+            else:
+                return False
+        return has_object
+    return False
 
 
 def contains_file_schema(schema: Any, depth: int = 0) -> bool:
@@ -352,7 +412,7 @@ def minimal_snapshot(snapshot: Mapping[str, Any]) -> dict[str, Any]:
     Components are kept only as ``{"id", "type"}`` of those the kept dependencies use.
     """
     config = _require_mapping(snapshot, "config", "snapshot")
-    info = _require_mapping(snapshot, "info", "snapshot")
+    info = snapshot_info(config, snapshot.get("info"))
     named = info.get("named_endpoints") or {}
     wanted = {name.lstrip("/") for name in named}
     deps = []

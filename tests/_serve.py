@@ -11,6 +11,7 @@ runs until stdin closes or the process is killed.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import os
 import socket
@@ -47,6 +48,8 @@ def main() -> None:
         if queue_kwargs is not None:
             demo.queue(**queue_kwargs)
         kwargs = {"show_error": True, **getattr(module, "LAUNCH_KWARGS", {})}
+        if "ssr_mode" in inspect.signature(demo.launch).parameters:  # gradio 5+
+            kwargs.setdefault("ssr_mode", False)
         for attempt in range(5):
             port = free_port()
             try:
@@ -55,7 +58,6 @@ def main() -> None:
                     server_port=port,
                     prevent_thread_lock=True,
                     quiet=True,
-                    ssr_mode=False,
                     **kwargs,
                 )
                 break
