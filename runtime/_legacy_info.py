@@ -21,7 +21,9 @@ drift check), so that one app gets one typed API whatever release serves it:
   in the config (gradio 4.22+ applies the same rule; the empty string that 3.x-4.21 Textboxes
   report when they have no initial value counts as none, as 4.22+ reports it);
 * gradio 3.x Dropdown / Radio / CheckboxGroup: the choices from ``props.choices`` as the
-  ``enum`` schema gradio 4.x reports for the same component.
+  ``enum`` schema gradio 4.x reports for the same component;
+* a Number with ``precision=0``: ``{"type": "integer"}``, as gradio 6 reports it (earlier
+  releases say ``number`` although the function receives an int).
 
 What is already there is never changed, so the function is idempotent and a no-op on 4.22+.
 """
@@ -259,6 +261,9 @@ def _choice_schema(component: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"type": "string", "enum": values}
 
 
+_NUMBER = {"type": "number"}
+
+
 def _needs_completion(config: Mapping[str, Any], named: Mapping[str, Any]) -> bool:
     if is_v3(config):
         return True
@@ -266,10 +271,31 @@ def _needs_completion(config: Mapping[str, Any], named: Mapping[str, Any]) -> bo
         if isinstance(ep, Mapping):
             for p in ep.get("parameters") or []:
                 if isinstance(p, Mapping) and (
-                    "parameter_name" not in p or "parameter_has_default" not in p
+                    "parameter_name" not in p
+                    or "parameter_has_default" not in p
+                    or p.get("type") == _NUMBER
                 ):
                     return True
+            for r in ep.get("returns") or []:
+                if isinstance(r, Mapping) and r.get("type") == _NUMBER:
+                    return True
     return False
+
+
+def _schema_for(component: Mapping[str, Any] | None, schema: Any, v3: bool) -> Any:
+    """The schema gradio 6 reports for a component whose era wrote a vaguer one: a Number
+    with ``precision=0`` is an integer; a 3.x choice component lists its choices."""
+    if component is None:
+        return schema
+    props = component.get("props")
+    kind = component.get("type")
+    if kind == "number" and schema == _NUMBER and isinstance(props, Mapping):
+        precision = props.get("precision")
+        if precision == 0 and not isinstance(precision, bool):
+            return {"type": "integer"}
+    if v3 and kind in _CHOICE_COMPONENTS:
+        return _choice_schema(component) or schema
+    return schema
 
 
 def complete_info(config: Mapping[str, Any], info: Mapping[str, Any]) -> dict[str, Any]:
@@ -314,19 +340,17 @@ def complete_info(config: Mapping[str, Any], info: Mapping[str, Any]) -> dict[st
                 has = value is not None and value != ""
                 q["parameter_has_default"] = has
                 q["parameter_default"] = value if has else None
-            if v3 and comp is not None and comp.get("type") in _CHOICE_COMPONENTS:
-                q["type"] = _choice_schema(comp) or q.get("type")
+            schema = _schema_for(comp, q.get("type"), v3)
+            if schema is not q.get("type"):
+                q["type"] = schema
             new_params.append(q)
         new_returns: list[Any] = []
         for k, r in enumerate(returns):
             comp = comps.get(out_ids[k]) if k < len(out_ids) else None
-            if (
-                v3
-                and isinstance(r, Mapping)
-                and comp is not None
-                and comp.get("type") in _CHOICE_COMPONENTS
-            ):
-                r = {**r, "type": _choice_schema(comp) or r.get("type")}
+            if isinstance(r, Mapping):
+                schema = _schema_for(comp, r.get("type"), v3)
+                if schema is not r.get("type"):
+                    r = {**r, "type": schema}
             new_returns.append(r)
         new_named[api_name] = {**ep, "parameters": new_params, "returns": new_returns}
     return {**info, "named_endpoints": new_named}

@@ -15,7 +15,10 @@ Rules kept (a pragmatic reading of the JSON Schema subset Gradio emits):
 - ``anyOf`` / ``oneOf`` / type lists / ``nullable`` are unions; a union is included in
   another when each branch is included in some branch (sound, not complete: what it
   cannot prove it reports as ``False`` or ``None``, which the diff treats conservatively);
-- recursion through ``$ref`` is assumed to hold while it is being proved (co-induction).
+- recursion through ``$ref`` is assumed to hold while it is being proved (co-induction);
+- two file schemas (``_spec.is_file_schema``: 3.x unions and base64 images, 4.0-4.20
+  ``FileData``, 4.21+ with ``meta``, 6.x with ``$defs``) are the same type: the runtime turns
+  each into the same ``File`` / ``FileInput``, so only *where* files are matters.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
+
+from .._spec import is_file_schema
 
 Tri = bool | None
 Relation = Literal["same", "widened", "narrowed", "changed", "unknown"]
@@ -180,6 +185,8 @@ class _Comparer:
         b, rb = self.b.resolve(b)
         if (a is None and ra is not None) or (b is None and rb is not None):
             return None
+        if is_file_schema(a) and is_file_schema(b):
+            return True  # a file is a file, however an era writes its schema
         key = (id(a), id(b))
         if (ra or rb) and key in self.assumed:
             return True

@@ -24,7 +24,10 @@ import httpx
 
 from tests.servers import SHARED, launch
 
-RELEASES = ("3.36.1", "3.50.2", "4.8.0", "4.16.0", "4.20.1", "4.21.0", "4.44.1", "5.9.1")
+RELEASES = (
+    "3.28.3", "3.36.1", "3.50.2", "4.8.0", "4.16.0", "4.20.1", "4.21.0", "4.44.1", "5.9.1",
+    "6.31.0",
+)  # fmt: skip
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "legacy"
 MAKE_VENV = SHARED / "old-gradio" / "make-venv.sh"
 
@@ -70,8 +73,19 @@ def fetch(url: str) -> dict[str, Any]:
     return _scrub(snap, url)
 
 
+def installed_gradio() -> str | None:
+    """The gradio release of this interpreter (the reference one), if any."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("gradio")
+    except PackageNotFoundError:
+        return None
+
+
 def capture(version: str) -> Path:
-    python = venv_python(version)
+    python = sys.executable if version == installed_gradio() else venv_python(version)
     with launch(["legacy_app"], python=python, timeout=180) as apps:
         snap = fetch(apps.url)
     snap = {"source": "tests/apps/legacy_app.py", "gradio_version": version, **snap}
