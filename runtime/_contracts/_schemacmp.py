@@ -18,7 +18,8 @@ Rules kept (a pragmatic reading of the JSON Schema subset Gradio emits):
 - recursion through ``$ref`` is assumed to hold while it is being proved (co-induction);
 - two file schemas (``_spec.is_file_schema``: 3.x unions and base64 images, 4.0-4.20
   ``FileData``, 4.21+ with ``meta``, 6.x with ``$defs``) are the same type: the runtime turns
-  each into the same ``File`` / ``FileInput``, so only *where* files are matters.
+  each into the same ``File`` / ``FileInput``, so only *where* files are matters; a file
+  and a non-file value are different types (uploaded vs sent as they are).
 """
 
 from __future__ import annotations
@@ -185,8 +186,11 @@ class _Comparer:
         b, rb = self.b.resolve(b)
         if (a is None and ra is not None) or (b is None and rb is not None):
             return None
-        if is_file_schema(a) and is_file_schema(b):
+        file_a, file_b = is_file_schema(a), is_file_schema(b)
+        if file_a and file_b:
             return True  # a file is a file, however an era writes its schema
+        if file_a != file_b and not _is_union(b if file_a else a):
+            return False  # a file and a value are sent and returned differently
         key = (id(a), id(b))
         if (ra or rb) and key in self.assumed:
             return True
@@ -338,6 +342,17 @@ class _Comparer:
             if name not in props_b and add_b in ("closed", False):
                 checks.append(False)
         return _and(checks)
+
+
+def _is_union(schema: Any) -> bool:
+    """A node whose branches are compared one by one (file-ness is decided per branch)."""
+    if not isinstance(schema, Mapping):
+        return False
+    return (
+        any(isinstance(schema.get(k), list) for k in ("anyOf", "oneOf", "allOf"))
+        or isinstance(schema.get("type"), list)
+        or schema.get("nullable") is True
+    )
 
 
 def _list(value: Any) -> list[Any]:
