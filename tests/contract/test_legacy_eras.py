@@ -21,7 +21,7 @@ from gradio_gen_runtime._spec import minimal_snapshot
 
 FIXTURES = Path(__file__).resolve().parents[1] / "generator" / "fixtures" / "legacy"
 RELEASES = sorted((p.stem for p in FIXTURES.glob("*.json")), key=lambda v: version_tuple(v) or ())
-NO_PRECISION = {"3.28.3", "3.36.1"}
+NO_PRECISION = {"3.20.1", "3.28.3", "3.36.1"}
 """Their configs have no Number ``precision``: ``n`` stays a number there (see below)."""
 
 
@@ -82,7 +82,7 @@ def test_an_unknown_protocol_is_breaking() -> None:
 
 
 def test_precision_the_oldest_configs_lack_is_the_one_reported_difference() -> None:
-    """3.28/3.36 configs carry no Number ``precision``, so ``n`` is a number there and an
+    """3.20-3.36 configs carry no Number ``precision``, so ``n`` is a number there and an
     integer on later releases (which report ``precision=0``): a real difference in what the
     snapshots say, reported (narrowed input), and nothing else is."""
     diff = diff_snapshots(fixture("3.36.1"), fixture("3.50.2"))

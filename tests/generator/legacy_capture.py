@@ -25,11 +25,21 @@ import httpx
 from tests.servers import SHARED, launch
 
 RELEASES = (
-    "3.28.3", "3.36.1", "3.50.2", "4.8.0", "4.16.0", "4.20.1", "4.21.0", "4.44.1", "5.9.1",
-    "6.31.0",
+    "3.20.1", "3.28.3", "3.36.1", "3.50.2", "4.8.0", "4.16.0", "4.20.1", "4.21.0", "4.44.1",
+    "5.9.1", "6.31.0",
 )  # fmt: skip
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "legacy"
 MAKE_VENV = SHARED / "old-gradio" / "make-venv.sh"
+
+
+def extra_pins(version: str) -> list[str]:
+    """What make-venv.sh's ``3.*`` pins miss for releases before 3.37: their gradio_client
+    (later ones dropped ``serializing``) and pydantic 1."""
+    parts = tuple(int(p) for p in version.split(".")[:2])
+    if parts >= (3, 37):
+        return []
+    client = "gradio_client<0.2" if parts < (3, 29) else "gradio_client<0.3"
+    return [client, "pydantic<2", "fastapi<0.100"]
 
 
 def venv_python(version: str, *, timeout: float = 1200.0) -> str:
@@ -45,7 +55,21 @@ def venv_python(version: str, *, timeout: float = 1200.0) -> str:
     )
     if out.returncode != 0:
         raise RuntimeError(f"make-venv.sh {version} failed: {out.stderr.strip()}")
-    return out.stdout.strip().splitlines()[-1]
+    python = out.stdout.strip().splitlines()[-1]
+    pins = extra_pins(version)
+    marker = Path(python).parent.parent / "ok-extra-pins"
+    if pins and not marker.exists():
+        done = subprocess.run(
+            [python, "-m", "pip", "install", "-q", *pins],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"pinning {pins} for gradio {version} failed: {done.stderr}")
+        marker.touch()
+    return python
 
 
 def _scrub(value: Any, url: str) -> Any:
