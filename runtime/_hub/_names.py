@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .._constants import READ_TIMEOUT
+from .._constants import SPACE_VISIT_TIMEOUT
 from .._exceptions import AuthenticationError, GradioGenError, SpaceNotFoundError
 from ._space import _async_client, _sync_client, get_space, get_space_sync
 from ._status import SpaceInfo, hub_endpoint, is_space_id
@@ -60,7 +60,7 @@ def parse_space_reference(text: object, hf_endpoint: str | None = None) -> Space
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     host = parts.hostname.lower()
-    if host in PAGE_HOSTS or host == _endpoint_host(hf_endpoint):
+    if host in PAGE_HOSTS or parts.netloc.lower() == _endpoint_netloc(hf_endpoint):
         segments = [s for s in parts.path.split("/") if s]
         if len(segments) >= 3 and segments[0] == "spaces":
             candidate = f"{segments[1]}/{segments[2]}"
@@ -72,9 +72,10 @@ def parse_space_reference(text: object, hf_endpoint: str | None = None) -> Space
     return None
 
 
-def _endpoint_host(hf_endpoint: str | None) -> str | None:
+def _endpoint_netloc(hf_endpoint: str | None) -> str | None:
+    """``host[:port]`` of the Hub in use (``HF_ENDPOINT``): its Space pages count too."""
     try:
-        return (urlsplit(hub_endpoint(hf_endpoint)).hostname or "").lower() or None
+        return urlsplit(hub_endpoint(hf_endpoint)).netloc.lower() or None
     except GradioGenError:
         return None
 
@@ -148,7 +149,7 @@ def resolve_subdomain_sync(
                 return info.id
         url = space_url or f"https://{subdomain}.{SPACE_DOMAIN}/"
         try:
-            answer: httpx.Response | None = client.get(url + "config", timeout=READ_TIMEOUT)
+            answer: httpx.Response | None = client.get(url + "config", timeout=SPACE_VISIT_TIMEOUT)
         except httpx.HTTPError:
             answer = None
         claimed = _claimed_id(answer)
@@ -187,7 +188,9 @@ async def resolve_subdomain(
                 return info.id
         url = space_url or f"https://{subdomain}.{SPACE_DOMAIN}/"
         try:
-            answer: httpx.Response | None = await client.get(url + "config", timeout=READ_TIMEOUT)
+            answer: httpx.Response | None = await client.get(
+                url + "config", timeout=SPACE_VISIT_TIMEOUT
+            )
         except httpx.HTTPError:
             answer = None
         claimed = _claimed_id(answer)
