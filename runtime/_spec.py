@@ -311,38 +311,41 @@ def _endpoint(
     )
 
 
+GRADIO3_FILE_PATH = "filepath on your computer (or URL) of file"
+"""gradio 3.x (gradio_client 0.x ``types.json``): the string branch of ``FileSerializable``."""
+GRADIO3_IMAGE = "base64 representation of an image"
+"""gradio 3.x ``ImgSerializable``: an image travels as a base64 data URL string."""
+_FILEDATA_4 = frozenset({"path", "url", "size", "orig_name", "mime_type"})
+_GRADIO3_DICT = frozenset({"name", "data", "is_file"})
+
+
 def is_file_schema(schema: Any) -> bool:
     """True for a JSON schema node describing a Gradio file, as any era writes it:
 
     * gradio 5+/6: ``FileData`` with ``meta._type`` ``const "gradio.FileData"`` (gradio_client's
       test), directly or through ``$ref .../FileDataMeta``;
     * gradio 4.21-4.44 (and ``ImageData``): ``meta`` with ``default {"_type": "gradio.FileData"}``;
-    * gradio 4.0-4.20: an object titled ``FileData`` with a ``path`` property (no ``meta``);
-    * gradio 3.x: the serializers' file union (``oneOf``/``anyOf`` of a filepath string and an
-      ``{name, data, is_file}`` object, possibly also a list of them, as ``gr.Video`` has), such
-      an object alone (a gallery item), and ``gr.Image``'s base64 string schema (a file for the
-      user: the runtime encodes the path/bytes/URL given).
+    * gradio 4.0-4.20: FileData without ``meta``: titled ``FileData``, or with all of ``path``,
+      ``url``, ``size``, ``orig_name``, ``mime_type``;
+    * gradio 3.x: the serializers' file union as a whole (``oneOf``/``anyOf`` of a file-path
+      string and an ``{name, data, is_file}`` object, possibly also a list of them, as
+      ``gr.Video`` has; the string's wording differs between gradio_client releases), such an
+      object alone (a gallery item), the file-path string of gradio_client 0.x's
+      ``types.json``, and ``gr.Image``'s base64 string (a file for the user: the runtime
+      encodes the path/bytes/URL given; ``is_inline_file_schema`` tells it apart).
     """
     if not isinstance(schema, Mapping):
         return False
     props = schema.get("properties")
-    if isinstance(props, Mapping):
-        if "path" in props:
-            meta = props.get("meta")
-            if meta is None:
-                return schema.get("title") == "FileData"
-            return _is_file_meta(meta)
-        return _is_v3_file_object(schema)
-    if schema.get("type") == "string":
-        return schema.get("description") == _V3_IMAGE_DESCRIPTION
-    return _is_v3_file_union(schema)
-
-
-_V3_IMAGE_DESCRIPTION = "base64 representation of an image"
-"""gradio_client 3.x ``ImgSerializable`` schema: ``{"type": "string", "description": this}``."""
-
-
-def _is_file_meta(meta: Any) -> bool:
+    if not isinstance(props, Mapping):
+        if schema.get("type") == "string":
+            return schema.get("description") in (GRADIO3_FILE_PATH, GRADIO3_IMAGE)
+        return _is_gradio3_file_union(schema)
+    if "path" not in props:
+        return props.keys() >= _GRADIO3_DICT
+    if "meta" not in props:
+        return schema.get("title") == "FileData" or props.keys() >= _FILEDATA_4
+    meta = props["meta"]
     if not isinstance(meta, Mapping):
         return False
     if isinstance(meta.get("default"), Mapping) and meta["default"].get("_type") == FILE_DATA_TYPE:
@@ -358,19 +361,9 @@ def _is_file_meta(meta: Any) -> bool:
     )
 
 
-def _is_v3_file_object(schema: Mapping[str, Any]) -> bool:
-    """gradio 3.x ``FileData``: an object with ``name``, ``data`` and ``is_file``."""
-    props = schema.get("properties")
-    return (
-        schema.get("type") == "object"
-        and isinstance(props, Mapping)
-        and all(k in props for k in ("name", "data", "is_file"))
-    )
-
-
-def _is_v3_file_union(schema: Mapping[str, Any], depth: int = 0) -> bool:
-    """gradio 3.x file union: a file object among strings (the local path form) and lists
-    of such unions; at least one file object."""
+def _is_gradio3_file_union(schema: Mapping[str, Any], depth: int = 0) -> bool:
+    """gradio 3.x file union: at least one ``{name, data, is_file}`` object, every other
+    branch a string (the local path form, any wording) or a list of such unions."""
     for key in ("oneOf", "anyOf"):
         variants = schema.get(key)
         if not isinstance(variants, list) or not variants or depth > 2:
@@ -379,17 +372,27 @@ def _is_v3_file_union(schema: Mapping[str, Any], depth: int = 0) -> bool:
         for v in variants:
             if not isinstance(v, Mapping):
                 return False
-            if _is_v3_file_object(v):
+            props = v.get("properties")
+            if isinstance(props, Mapping) and props.keys() >= _GRADIO3_DICT:
                 has_object = True
             elif v.get("type") == "string" and "enum" not in v and "const" not in v:
                 continue
             elif v.get("type") == "array" and isinstance(v.get("items"), Mapping):
-                if not _is_v3_file_union(v["items"], depth + 1):
+                if not _is_gradio3_file_union(v["items"], depth + 1):
                     return False
             else:
                 return False
         return has_object
     return False
+
+
+def is_inline_file_schema(schema: Any) -> bool:
+    """gradio 3.x ``gr.Image``: a file sent and received inline as a base64 data URL."""
+    return (
+        isinstance(schema, Mapping)
+        and schema.get("type") == "string"
+        and schema.get("description") == GRADIO3_IMAGE
+    )
 
 
 def contains_file_schema(schema: Any, depth: int = 0) -> bool:

@@ -47,19 +47,20 @@ def main() -> None:
         queue_kwargs = getattr(module, "QUEUE_KWARGS", None)
         if queue_kwargs is not None:
             demo.queue(**queue_kwargs)
-        kwargs = {"show_error": True, **getattr(module, "LAUNCH_KWARGS", {})}
-        if "ssr_mode" in inspect.signature(demo.launch).parameters:  # gradio 5+
-            kwargs.setdefault("ssr_mode", False)
+        kwargs = {
+            "show_error": True,
+            "prevent_thread_lock": True,
+            "quiet": True,
+            "ssr_mode": False,
+            **getattr(module, "LAUNCH_KWARGS", {}),
+        }
+        # older gradio releases (the version matrix) lack some options (ssr_mode < 5)
+        accepted = inspect.signature(demo.launch).parameters
+        kwargs = {k: v for k, v in kwargs.items() if k in accepted}
         for attempt in range(5):
             port = free_port()
             try:
-                demo.launch(
-                    server_name="127.0.0.1",
-                    server_port=port,
-                    prevent_thread_lock=True,
-                    quiet=True,
-                    **kwargs,
-                )
+                demo.launch(server_name="127.0.0.1", server_port=port, **kwargs)
                 break
             except OSError:
                 if attempt == 4:

@@ -69,8 +69,8 @@ def launch(
     python: str | None = None,
 ) -> RunningApps:
     """Start ``tests/_serve.py`` with the given app files (names resolve in tests/apps/).
-
-    ``python``: another interpreter (e.g. a venv of an older gradio release), default ours."""
+    ``python``: the interpreter to serve them with (e.g. an older gradio's venv, see
+    ``tests/legacy/venvs.py``); default this one."""
     paths = [
         str(
             p if Path(p).is_absolute() else APPS / (str(p) if str(p).endswith(".py") else f"{p}.py")
