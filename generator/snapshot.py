@@ -1,9 +1,12 @@
-"""SOURCE -> snapshot: a Space id (via the runtime's hub), a URL (httpx), or a snapshot file.
+"""SOURCE -> snapshot: a Space (id, page URL or ``*.hf.space`` host, via the runtime's hub), a
+URL (httpx), or a snapshot file.
 
-A snapshot is one JSON object with at least ``"info"`` (``/gradio_api/info``) and ``"config"``
-(``/config``); any other keys are metadata (``source``, ``gradio_version``,
-``generator_version``). Problems a user can fix raise ``SourceError`` with a message that says
-what to do; nothing here prints.
+A snapshot is one JSON object with ``"config"`` (``/config``) and ``"info"`` (``{api_prefix}/info``;
+for releases without one, before gradio 3.29, built from the config and marked
+``"info_source": "config"``); any other keys are metadata (``source``, ``gradio_version``,
+``generator_version``). Apps gradio-gen cannot serve (gradio 2.x, unrecognised configs or
+protocols) are refused here, naming their version. Problems a user can fix raise
+``SourceError`` with a message that says what to do; nothing here prints.
 """
 
 from __future__ import annotations
