@@ -410,7 +410,9 @@ def contains_file_schema(schema: Any, depth: int = 0) -> bool:
 
 
 def minimal_snapshot(snapshot: Mapping[str, Any]) -> dict[str, Any]:
-    """What a client needs at run time: info without code snippets; config without UI.
+    """What a client needs at run time: info without code snippets, completed as its era needs
+    (``_legacy_info.snapshot_info``); config without UI, with the gradio ``version`` and the
+    ``protocol`` always stated.
 
     Components are kept only as ``{"id", "type"}`` of those the kept dependencies use.
     """
@@ -437,6 +439,12 @@ def minimal_snapshot(snapshot: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(c, Mapping) and c.get("id") in used
     ]
     new_config = {k: config[k] for k in _CONFIG_KEYS if k in config}
+    # the release and its protocol, explicit (a 3.x config has no protocol: "ws")
+    version, protocol = gradio_version(config), config_protocol(config)
+    if version is not None:
+        new_config["version"] = version
+    if protocol is not None:
+        new_config["protocol"] = protocol
     new_config["dependencies"] = deps
     new_config["components"] = comps
     new_info = {

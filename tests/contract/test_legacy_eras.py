@@ -142,3 +142,13 @@ class AppSpecs:
         from gradio_gen_runtime._spec import AppSpec
 
         return AppSpec.from_snapshot(fixture(version))
+
+
+@pytest.mark.parametrize("version", ["3.36.1", "3.50.2"])
+def test_info_with_serialize_false_is_the_same_api(version: str) -> None:
+    """3.x ``/info?serialize=False`` describes files by their wire dicts in ``python_type``
+    (``Dict(name: str ...)``) instead of ``str``; the schemas are the same: no change."""
+    snap = fixture(version)
+    raw = {"config": snap["config"], "info": snap["info_serialize_false"]}
+    assert raw["info"] != snap["info"]
+    assert not diff_snapshots(snap, raw)

@@ -132,10 +132,11 @@ def test_embedded_snapshot_records_protocol_and_version(
 
     embedded = diff.snapshot_from_module_source(modules[version].read_text())
     config = embedded["config"]
-    assert str(config["version"]).strip() == version
+    assert config["version"] == version
     expected = "sse_v3" if version_tuple(version) >= (4, 22) else None  # type: ignore[operator]
     if version.startswith("3."):
-        assert "protocol" not in config  # 3.x has none: the runtime reads it as "ws"
+        assert "protocol" not in fixture(version)["config"]
+        assert config["protocol"] == "ws"  # stated in the embedded snapshot
     else:
         assert config["protocol"] == (expected or fixture(version)["config"]["protocol"])
     assert config.get("api_prefix", "") == ("/gradio_api" if version[0] in "56" else "")
@@ -274,3 +275,10 @@ def test_gradio_gen_url_against_a_live_old_release(
     assert ("info_source" in snap) == (version_tuple(version) < (3, 29))  # type: ignore[operator]
     assert signatures(module) == signatures(generate(fixture(version), source=""))
     assert f'SOURCE = "{apps.url}"' in module or repr(apps.url) in module
+
+
+@pytest.mark.parametrize("version", ["3.36.1", "3.50.2"])
+def test_serialize_false_info_gives_the_same_module_api(version: str) -> None:
+    snap = fixture(version)
+    raw = {"config": snap["config"], "info": snap["info_serialize_false"]}
+    assert signatures(generate(raw)) == signatures(generate(snap))
