@@ -30,6 +30,7 @@ What is already there is never changed, so the function is idempotent and a no-o
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 import unicodedata
@@ -42,6 +43,7 @@ from ._legacy_v3 import SKIP_COMPONENTS, api_info_v3
 GRADIO_PROTOCOLS = ("ws", "sse", "sse_v1", "sse_v2", "sse_v2.1", "sse_v3")
 """Every ``config.protocol`` gradio has shipped (``ws`` is 3.x, whose config has none)."""
 
+_DIGITS = re.compile(r"\d+")
 INFO_FROM_CONFIG_BEFORE = (3, 29)
 """Releases before this one have no ``/info`` in the schema format: built from ``/config``."""
 
@@ -56,13 +58,14 @@ def gradio_version(config: Mapping[str, Any]) -> str | None:
     return version.strip() or None if isinstance(version, str) else None
 
 
+@functools.lru_cache(maxsize=64)
 def version_tuple(version: str | None) -> tuple[int, ...] | None:
     """``"4.44.1"`` -> ``(4, 44, 1)``; leading numeric parts only (``"4.0.0b3"`` -> (4, 0, 0))."""
     if not version:
         return None
     parts: list[int] = []
     for piece in version.strip().split("."):
-        match = re.match(r"\d+", piece)
+        match = _DIGITS.match(piece)
         if match is None:
             break
         parts.append(int(match.group()))
@@ -149,7 +152,9 @@ def _old_format(info: Mapping[str, Any]) -> bool:
 def snapshot_info(config: Mapping[str, Any], info: Any) -> dict[str, Any]:
     """The completed API info of a snapshot: ``info`` as given, or built from the config when
     the era has none (``info`` missing or in the pre-3.29 format); then ``complete_info``."""
-    if not isinstance(info, Mapping) or _old_format(info):
+    vt = version_tuple(gradio_version(config))
+    maybe_old = vt is None or vt < (4,)  # only 3.x wrote the old format
+    if not isinstance(info, Mapping) or (maybe_old and _old_format(info)):
         if info_route(config) is not None and isinstance(info, Mapping):
             raise ProtocolError("the app's /info is in a format gradio-gen does not know")
         if info_route(config) is not None:
@@ -211,17 +216,25 @@ def _visible(component: Mapping[str, Any] | None, v3: bool) -> bool:
     return not (component.get("skip_api") or kind == "state" or (v3 and kind in SKIP_COMPONENTS))
 
 
-def _dependency_ids(
-    config: Mapping[str, Any], api_name: str, n_params: int, n_returns: int
-) -> tuple[list[Any], list[Any]] | None:
-    """The visible input and output component ids of the dependency behind ``api_name``
-    (the last one that fits, as gradio's own ``/info`` keeps the last)."""
-    comps = _components(config)
-    v3 = is_v3(config)
-    found = None
+def _dependencies_by_name(config: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
+    out: dict[str, list[Mapping[str, Any]]] = {}
     for dep in config.get("dependencies") or []:
-        if not isinstance(dep, Mapping) or "/" + str(dep.get("api_name")) != api_name:
-            continue
+        if isinstance(dep, Mapping):
+            out.setdefault("/" + str(dep.get("api_name")), []).append(dep)
+    return out
+
+
+def _dependency_ids(
+    deps: list[Mapping[str, Any]],
+    comps: Mapping[Any, Mapping[str, Any]],
+    v3: bool,
+    n_params: int,
+    n_returns: int,
+) -> tuple[list[Any], list[Any]] | None:
+    """The visible input and output component ids of the dependency behind an api_name
+    (the last one that fits, as gradio's own ``/info`` keeps the last)."""
+    found = None
+    for dep in deps:
         ins = [i for i in dep.get("inputs") or [] if _visible(comps.get(i), v3)]
         outs = [o for o in dep.get("outputs") or [] if _visible(comps.get(o), v3)]
         if len(ins) == n_params:
@@ -264,22 +277,32 @@ def _choice_schema(component: Mapping[str, Any]) -> dict[str, Any] | None:
 _NUMBER = {"type": "number"}
 
 
+def _is_map(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, fast for the dicts JSON gives (an ABC check is not)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _needs_completion(config: Mapping[str, Any], named: Mapping[str, Any]) -> bool:
-    if is_v3(config):
+    """Whether anything can be filled in. Cheap where nothing can: a 4.22+ info has names and
+    defaults, and an embedded snapshot's config keeps no component props."""
+    vt = version_tuple(gradio_version(config))
+    if vt is not None and vt[0] == 3:
         return True
-    for ep in named.values():
-        if isinstance(ep, Mapping):
-            for p in ep.get("parameters") or []:
-                if isinstance(p, Mapping) and (
-                    "parameter_name" not in p
-                    or "parameter_has_default" not in p
-                    or p.get("type") == _NUMBER
-                ):
+    if vt is None or vt < (4, 22):
+        for ep in named.values():
+            for p in (ep.get("parameters") or []) if _is_map(ep) else []:
+                if _is_map(p) and ("parameter_name" not in p or "parameter_has_default" not in p):
                     return True
-            for r in ep.get("returns") or []:
-                if isinstance(r, Mapping) and r.get("type") == _NUMBER:
-                    return True
-    return False
+    numbers = any(
+        _is_map(p) and p.get("type") == _NUMBER
+        for ep in named.values()
+        if _is_map(ep)
+        for p in [*(ep.get("parameters") or []), *(ep.get("returns") or [])]
+    )
+    return numbers and any(
+        _is_map(c) and c.get("type") == "number" and "props" in c
+        for c in config.get("components") or []
+    )
 
 
 def _schema_for(component: Mapping[str, Any] | None, schema: Any, v3: bool) -> Any:
@@ -304,6 +327,7 @@ def complete_info(config: Mapping[str, Any], info: Mapping[str, Any]) -> dict[st
     if not isinstance(named, Mapping) or not _needs_completion(config, named):
         return dict(info)
     comps = _components(config)
+    deps = _dependencies_by_name(config)
     v3 = is_v3(config)
     new_named: dict[str, Any] = {}
     for api_name, ep in named.items():
@@ -312,7 +336,7 @@ def complete_info(config: Mapping[str, Any], info: Mapping[str, Any]) -> dict[st
         if not isinstance(params, list) or not isinstance(returns, list):
             new_named[api_name] = ep
             continue
-        ids = _dependency_ids(config, str(api_name), len(params), len(returns))
+        ids = _dependency_ids(deps.get(str(api_name), []), comps, v3, len(params), len(returns))
         in_ids, out_ids = ids if ids is not None else ([], [])
         given = [
             p["parameter_name"]
