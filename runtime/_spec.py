@@ -327,12 +327,12 @@ def is_file_schema(schema: Any) -> bool:
     * gradio 4.21-4.44 (and ``ImageData``): ``meta`` with ``default {"_type": "gradio.FileData"}``;
     * gradio 4.0-4.20: FileData without ``meta``: titled ``FileData``, or with all of ``path``,
       ``url``, ``size``, ``orig_name``, ``mime_type``;
-    * gradio 3.x: the serializers' file union as a whole (``oneOf``/``anyOf`` of a file-path
-      string and an ``{name, data, is_file}`` object, possibly also a list of them, as
-      ``gr.Video`` has; the string's wording differs between gradio_client releases), such an
-      object alone (a gallery item), the file-path string of gradio_client 0.x's
-      ``types.json``, and ``gr.Image``'s base64 string (a file for the user: the runtime
-      encodes the path/bytes/URL given; ``is_inline_file_schema`` tells it apart).
+    * gradio 3.x: the single-file union as a whole (``oneOf``/``anyOf`` of a file-path string,
+      whose wording differs between gradio_client releases, and an ``{name, data, is_file}``
+      object), such an object alone (a gallery item), the file-path string of gradio_client
+      0.x's ``types.json`` (so a union that also takes a list, as ``gr.Video``'s does, is a
+      file or a list of files), and ``gr.Image``'s base64 string (a file for the user: the
+      runtime encodes the path/bytes/URL given; ``is_inline_file_schema`` tells it apart).
     """
     if not isinstance(schema, Mapping):
         return False
@@ -361,12 +361,13 @@ def is_file_schema(schema: Any) -> bool:
     )
 
 
-def _is_gradio3_file_union(schema: Mapping[str, Any], depth: int = 0) -> bool:
-    """gradio 3.x file union: at least one ``{name, data, is_file}`` object, every other
-    branch a string (the local path form, any wording) or a list of such unions."""
+def _is_gradio3_file_union(schema: Mapping[str, Any]) -> bool:
+    """gradio 3.x single-file union: ``{name, data, is_file}`` objects and strings (the
+    local path form, whatever the wording) only, at least one object. A union that also
+    takes a list (``gr.Video``'s ``FileSerializable``) is not one file: its branches are."""
     for key in ("oneOf", "anyOf"):
         variants = schema.get(key)
-        if not isinstance(variants, list) or not variants or depth > 2:
+        if not isinstance(variants, list) or not variants:
             continue
         has_object = False
         for v in variants:
@@ -375,12 +376,7 @@ def _is_gradio3_file_union(schema: Mapping[str, Any], depth: int = 0) -> bool:
             props = v.get("properties")
             if isinstance(props, Mapping) and props.keys() >= _GRADIO3_DICT:
                 has_object = True
-            elif v.get("type") == "string" and "enum" not in v and "const" not in v:
-                continue
-            elif v.get("type") == "array" and isinstance(v.get("items"), Mapping):
-                if not _is_gradio3_file_union(v["items"], depth + 1):
-                    return False
-            else:
+            elif not (v.get("type") == "string" and "enum" not in v and "const" not in v):
                 return False
         return has_object
     return False

@@ -11,6 +11,7 @@ runs ``gradio-gen URL``; it skips when that is not available, except under ``CI=
 from __future__ import annotations
 
 import ast
+import io
 import json
 import os
 import shutil
@@ -258,23 +259,62 @@ def _python_for(version: str) -> str:
         pytest.skip(f"cannot build a venv of gradio {version}: {exc}")
 
 
-@pytest.mark.timeout(1500)
-@pytest.mark.parametrize("version", LIVE)
-def test_gradio_gen_url_against_a_live_old_release(
-    version: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture(scope="module", params=LIVE)
+def live_app(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """(release, URL) of tests/apps/legacy_app.py served by that release, once per module."""
+    version = str(request.param)
     python = _python_for(version)
-    out, saved = tmp_path / "client.py", tmp_path / "schema.json"
     with launch(["legacy_app"], python=python, timeout=240) as apps:
-        code = cli.main([apps.url, "-o", str(out), "--save-schema", str(saved), "-q"])
-        err = capsys.readouterr().err
-        assert code == 0, err
-        module = out.read_text()
+        yield version, apps.url
+
+
+@pytest.mark.timeout(1500)
+def test_gradio_gen_url_against_a_live_old_release(
+    live_app: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    version, url = live_app
+    out, saved = tmp_path / "client.py", tmp_path / "schema.json"
+    code = cli.main([url, "-o", str(out), "--save-schema", str(saved), "-q"])
+    assert code == 0, capsys.readouterr().err
+    module = out.read_text()
     snap = json.loads(saved.read_text())
     assert str(snap["config"]["version"]).strip() == version
     assert ("info_source" in snap) == (version_tuple(version) < (3, 29))  # type: ignore[operator]
     assert signatures(module) == signatures(generate(fixture(version), source=""))
-    assert f'SOURCE = "{apps.url}"' in module or repr(apps.url) in module
+    assert repr(url) in module or f'"{url}"' in module
+
+
+@pytest.mark.timeout(600)
+def test_generated_client_calls_a_live_old_release(
+    live_app: tuple[str, str], tmp_path: Path
+) -> None:
+    """The typed client generated from the live app, called as a user would: text, number and
+    choice, a generator, a file both ways, an image both ways, State. Needs the runtime to
+    speak the release's protocol (the runtime's own version matrix is tests/legacy/)."""
+    from gradio_gen_runtime._constants import SUPPORTED_PROTOCOLS
+    from gradio_gen_runtime._legacy_info import config_protocol
+    from PIL import Image
+
+    from tests.generator._util import load_module
+
+    version, url = live_app
+    protocol = config_protocol(fixture(version)["config"])
+    if protocol not in SUPPORTED_PROTOCOLS:
+        pytest.skip(f"this runtime does not speak {protocol} (gradio {version})")
+    target = tmp_path / f"legacy_live_{version.replace('.', '_')}.py"
+    assert cli.main([url, "-o", str(target), "-q"]) == 0
+    picture, document = tmp_path / "red.png", tmp_path / "doc.txt"
+    Image.new("RGB", (3, 2), (255, 0, 0)).save(picture)
+    document.write_bytes(b"hello")
+    module = load_module(target)
+    with module.LegacyTestApp(url, timeout=60) as client:
+        assert client.greet("Ann", 2, "banana") == "Hello, Ann! Hello, Ann! (banana)"
+        assert list(client.count.submit(3)) == ["0", "1", "2"]
+        assert client.shout(document).read_bytes() == b"HELLO"
+        mirrored = client.mirror(picture).read_bytes()
+        with Image.open(io.BytesIO(mirrored)) as image:
+            assert image.size == (3, 2) and image.convert("RGB").getpixel((2, 0)) == (255, 0, 0)
+        assert [client.counter("a"), client.counter("b")] == ["a #1", "b #2"]
 
 
 @pytest.mark.parametrize("version", ["3.36.1", "3.50.2"])
@@ -282,3 +322,24 @@ def test_serialize_false_info_gives_the_same_module_api(version: str) -> None:
     snap = fixture(version)
     raw = {"config": snap["config"], "info": snap["info_serialize_false"]}
     assert signatures(generate(raw)) == signatures(generate(snap))
+
+
+@pytest.mark.parametrize(
+    ("serializer", "input_type", "output_type"),
+    [
+        ("SingleFileSerializable", "FileInput", "File"),
+        ("MultipleFileSerializable", "list[FileInput]", "list[File]"),
+        ("FileSerializable", "FileInput | list[FileInput]", "File | list[File]"),  # gr.Video
+        ("ImgSerializable", "FileInput", "File"),
+        ("JSONSerializable", "Any", "Any"),
+        ("ListStringSerializable", "list[str]", "list[str]"),
+    ],
+)
+def test_3x_serializer_schemas_as_python_types(
+    serializer: str, input_type: str, output_type: str
+) -> None:
+    from gradio_gen.schema import inline_type
+    from gradio_gen_runtime._legacy_v3 import TYPES
+
+    assert inline_type(TYPES[serializer], "input") == input_type
+    assert inline_type(TYPES[serializer], "output") == output_type
