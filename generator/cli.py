@@ -46,6 +46,12 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gradio-gen",
+        usage=(
+            "gradio-gen [-h] [--version] SOURCE [-o FILE] [--class-name NAME] "
+            "[--hf-token TOKEN]\n"
+            "                  [--auth USER:PASSWORD] [--save-schema FILE] [--check] [-q]\n"
+            "       gradio-gen diff OLD NEW [--fail-on breaking|any] [--format text|json] ..."
+        ),
         description="Generate a typed Python client module for a Gradio app.",
         epilog=(
             "Also: 'gradio-gen diff OLD NEW' reports API changes between two versions. "
@@ -71,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
         "which keeps the password out of the process list)",
     )
     parser.add_argument(
-        "--save-schema", metavar="FILE", help="also write the snapshot generated from"
+        "--save-schema",
+        metavar="FILE",
+        help="write the API snapshot (to generate from later); without -o, only the snapshot",
     )
     parser.add_argument(
         "--check",
@@ -169,7 +177,9 @@ def _run(args: argparse.Namespace) -> int:
     except snapshot.SourceError as exc:
         raise _UserError(str(exc), exc.exit_code) from None
     source = snapshot.default_source(snap, args.source)
-    hint = Path(args.source).stem if snapshot.kind_of(args.source) == "file" else ""
+    # the file's name only names a snapshot that does not say where it came from: a URL and
+    # the snapshot saved from it must give the same module
+    hint = Path(args.source).stem if snapshot.kind_of(args.source) == "file" and not source else ""
     try:
         text = generate(snap, source=source, class_name=args.class_name, name_hint=hint)
     except ir.NoEndpointsError:
@@ -179,11 +189,17 @@ def _run(args: argparse.Namespace) -> int:
             "api_visibility='private'/'undocumented' or show_api=False)",
             EXIT_NOTHING,
         ) from None
+    if args.class_name is None and not args.quiet:
+        _hint_class_name(snap, source, hint)
     if args.save_schema:
         try:
             snapshot.save(snap, args.save_schema)
         except OSError as exc:
             raise _UserError(f"--save-schema {args.save_schema}: {exc}", EXIT_USAGE) from None
+        if output is None:  # capturing the API: the snapshot is what was asked for
+            if not args.quiet:
+                print(f"gradio-gen: wrote {args.save_schema}", file=sys.stderr)
+            return EXIT_OK
 
     if args.check:
         assert output is not None
@@ -199,6 +215,19 @@ def _run(args: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - started
         print(f"gradio-gen: wrote {args.output} ({elapsed:.2f} s)", file=sys.stderr)
     return EXIT_OK
+
+
+def _hint_class_name(snap: dict[str, Any], source: str, hint: str) -> None:
+    """One line on stderr when the app gave nothing to name the client after."""
+    from gradio_gen import ir
+    from gradio_gen_runtime._spec import AppSpec
+
+    if ir.default_class_name(AppSpec.from_snapshot(snap), source, hint) == ir.DEFAULT_CLASS_NAME:
+        print(
+            f"gradio-gen: note: the app has no title, so the client class is "
+            f"{ir.DEFAULT_CLASS_NAME}; pass --class-name NAME to name it",
+            file=sys.stderr,
+        )
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -137,10 +137,11 @@ def _result_doc(ep: Endpoint) -> str:
 
 def _imports(app: App) -> list[tuple[str, list[str]]]:
     merged: dict[str, set[str]] = {k: set(v) for k, v in _BASE_IMPORTS.items()}
-    for module, names in app.models.imports.items():
-        if module == "gradio_gen_runtime":
-            module = "gradio_gen_runtime._typed._generated"
-        merged.setdefault(module, set()).update(names)
+    for block in (app.models, app.param_types):
+        for module, names in block.imports.items():
+            if module == "gradio_gen_runtime":
+                module = "gradio_gen_runtime._typed._generated"
+            merged.setdefault(module, set()).update(names)
     return [(m, sorted(merged[m])) for m in sorted(merged) if merged[m]]
 
 
@@ -173,6 +174,7 @@ def render_text(app: App) -> str:
             f"AsyncFake{app.class_name}",
         ]
         + [str(e.result_class) for e in app.endpoints if e.result_class]
+        + sorted(app.models.names | app.param_types.names)
     )
     snap = app.snapshot_json
     chunks = [snap[i : i + _SNAPSHOT_CHUNK] for i in range(0, len(snap), _SNAPSHOT_CHUNK)] or ["{}"]

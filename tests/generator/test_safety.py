@@ -158,7 +158,7 @@ _ALLOWED_IMPORTS = {
     "gradio_gen_runtime._typed._generated",
     "gradio_gen_runtime._typed._fake",
 }
-_ALLOWED_CALLS = {"TypeAliasType", "Field", "ConfigDict"}
+_ALLOWED_CALLS = {"TypeAliasType", "Field", "ConfigDict", "TypedDict"}
 
 
 def _check_expr_calls(node: ast.AST) -> None:
@@ -237,7 +237,8 @@ def _check_statement(i: int, stmt: ast.stmt, *, top: bool = True) -> None:
         assert all(isinstance(t, ast.Name) for t in stmt.targets)
         _check_expr_calls(stmt.value)
     elif isinstance(stmt, ast.ClassDef):
-        assert not stmt.decorator_list and not stmt.keywords
+        assert not stmt.decorator_list
+        assert all(k.arg == "total" and isinstance(k.value, ast.Constant) for k in stmt.keywords)
         for base in stmt.bases:
             _check_expr_calls(base)
         for item in stmt.body:
