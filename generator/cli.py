@@ -8,7 +8,8 @@ cannot be served (gradio 2.x, an unrecognised config or protocol),
 please report it, with the snapshot from ``--save-schema``).
 User-facing problems are printed as one ``gradio-gen: error: ...`` message; no traceback.
 
-``gradio-gen diff OLD NEW`` is routed to ``gradio_gen.diff`` (its own options and exit codes).
+``gradio-gen diff OLD NEW`` is routed to ``gradio_gen.diff`` and ``gradio-gen batch ...`` to
+``gradio_gen.batch`` (each with its own options and exit codes).
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         description="Generate a typed Python client module for a Gradio app.",
         epilog=(
-            "Also: 'gradio-gen diff OLD NEW' reports API changes between two versions. "
+            "Also: 'gradio-gen diff OLD NEW' reports API changes between two versions; "
+            "'gradio-gen batch SOURCE ENDPOINT INPUT.jsonl -o OUTPUT.jsonl' calls an endpoint "
+            "once per input row (resumable). "
             "SOURCE is a Hugging Face Space (owner/name, https://huggingface.co/spaces/owner/name "
             "or https://owner-name.hf.space), an app URL (http://127.0.0.1:7860/), or a snapshot "
             "file written by --save-schema (JSON with 'info' and 'config'). Gradio 3.0 and later."
@@ -111,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gradio_gen import diff
 
         return diff.main(argv[1:])
+    if argv and argv[0] == "batch":
+        from gradio_gen import batch
+
+        return batch.main(argv[1:])
     args = build_parser().parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("gradio-gen: %(levelname)s: %(message)s"))

@@ -8,4 +8,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 # editable_mode=strict lays out a real gradio_gen/ tree (links) so mypy can follow it.
-.venv/bin/python -m pip install -q -e ".[test]" --config-settings editable_mode=strict
+# dask and progress are optional extras of the runtime; the tests run them for real.
+.venv/bin/python -m pip install -q -e ".[test,dask,progress]" --config-settings editable_mode=strict

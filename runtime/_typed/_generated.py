@@ -39,6 +39,7 @@ from .._exceptions import InputValidationError, OutputValidationError, UsageErro
 from .._files._file import File, FileInput
 from .._spec import AppSpec, EndpointSpec
 from .._types import NOT_GIVEN, ClientOptions, NotGiven
+from ._map_api import AsyncMap, SyncMap
 from ._shapes import _shapes_of
 
 if TYPE_CHECKING:
@@ -209,7 +210,7 @@ class _EndpointBase:
         return f"<endpoint {self._api_name} of {type(self._app).__name__}>"
 
 
-class Endpoint(_EndpointBase, Generic[R]):
+class Endpoint(_EndpointBase, SyncMap[R], Generic[R]):
     """One endpoint of a sync generated client: call it, or ``.submit(...)`` for a ``Job``."""
 
     _app: AppClient
@@ -238,7 +239,7 @@ class Endpoint(_EndpointBase, Generic[R]):
                 drift.after_join(engine)
 
 
-class AsyncEndpoint(_EndpointBase, Generic[R]):
+class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
     """One endpoint of an async generated client: ``await`` it, or ``await .submit(...)``."""
 
     _app: AsyncAppClient
@@ -396,6 +397,24 @@ class AppClient(_AppBase):
         self._drift.check_client(self._engine)
         return self._drift.diff
 
+    @property
+    def pickle_secrets(self) -> bool:
+        """Whether pickling this client carries its token, password and headers (off by
+        default; see docs/batch.md)."""
+        return bool(self._engine.pickle_secrets)
+
+    @pickle_secrets.setter
+    def pickle_secrets(self, value: bool) -> None:
+        self._engine.pickle_secrets = bool(value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its class and settings; the copy reconnects on its first call."""
+        from .._client._portable import client_settings, restore_app
+
+        settings = client_settings(self._engine, with_snapshot=False)
+        src = settings.pop("src")
+        return restore_app, (type(self), src, self._drift.on_drift, settings, self.pickle_secrets)
+
     def reset_session(self) -> None:
         self._engine.reset_session()
 
@@ -492,6 +511,24 @@ class AsyncAppClient(_AppBase):
             status_callback=options.get("status_callback"),
         )  # fmt: skip
         return cls(space_id, on_drift=on_drift, **options)
+
+    @property
+    def pickle_secrets(self) -> bool:
+        """Whether pickling this client carries its token, password and headers (off by
+        default; see docs/batch.md)."""
+        return bool(self._engine.pickle_secrets)
+
+    @pickle_secrets.setter
+    def pickle_secrets(self, value: bool) -> None:
+        self._engine.pickle_secrets = bool(value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its class and settings; the copy reconnects on its first call."""
+        from .._client._portable import client_settings, restore_app
+
+        settings = client_settings(self._engine, with_snapshot=False)
+        src = settings.pop("src")
+        return restore_app, (type(self), src, self._drift.on_drift, settings, self.pickle_secrets)
 
     def reset_session(self) -> None:
         self._engine.reset_session()
