@@ -22,6 +22,8 @@ from .._exceptions import (
     UsageError,
 )
 from .._hub._auth import TokenPolicy, resolve_token
+from .._hub._names import parse_space_reference
+from .._legacy_info import snapshot_info
 from .._protocol._dialect import Dialect, dialect_for
 from .._spec import AppSpec, EndpointSpec
 from .._types import NOT_GIVEN, NotGiven, Timeout
@@ -38,10 +40,18 @@ def default_transform(values: list[Any]) -> Any:
 
 
 def parse_source(src: str) -> tuple[str, str]:
-    """``("url", root_with_slash)`` or ``("space", "owner/name")``; ``UsageError`` otherwise."""
+    """``("url", root_with_slash)``, ``("space", "owner/name")`` or ``("subdomain", sub)``
+    (an ``https://sub.hf.space`` URL: the Space id is looked up on the Hub when connecting);
+    ``UsageError`` otherwise. A Space page URL (``https://huggingface.co/spaces/owner/name``,
+    trailing paths allowed) is the Space id (``_hub._names``)."""
     if not isinstance(src, str) or not src.strip():
         raise UsageError(f"src must be a URL or a Space id 'owner/name', not {src!r}")
     src = src.strip()
+    ref = parse_space_reference(src)
+    if ref is not None and ref.space_id is not None:
+        return "space", ref.space_id
+    if ref is not None and ref.subdomain is not None:
+        return "subdomain", ref.subdomain
     parts = urlsplit(src)
     if parts.scheme in ("http", "https"):
         if not parts.hostname:
@@ -113,6 +123,8 @@ class _BaseClient:
         self.src = src
         self._kind, target = parse_source(src)
         self.space_id: str | None = target if self._kind == "space" else None
+        self._subdomain: str | None = target if self._kind == "subdomain" else None
+        """An ``*.hf.space`` host's subdomain, mapped to ``space_id`` when connecting."""
         self.root: str | None = target if self._kind == "url" else None
         if auth is not None and (
             not isinstance(auth, tuple)
@@ -164,10 +176,12 @@ class _BaseClient:
             version if isinstance(version, str) else None,
             queue if isinstance(queue, bool) else None,
         )
-        if not isinstance(info, Mapping):
+        if info is not None and not isinstance(info, Mapping):
             raise ProtocolError("the app's /info is not a JSON object")
+        # info None: a release without /info (before 3.29), built from the config
+        info = snapshot_info(config, info)
         spec = AppSpec.from_snapshot({"config": config, "info": info})
-        self._config, self._info, self._spec = dict(config), dict(info), spec
+        self._config, self._info, self._spec = dict(config), info, spec
         self._dialect = dialect
 
     @property

@@ -47,6 +47,7 @@ from .._exceptions import (
     UsageError,
 )
 from .._files._handler import FileHandler, for_client
+from .._legacy_info import info_route
 from .._spec import EndpointSpec
 from .._transport._async import AsyncJob, AsyncSession
 from .._transport._calls import AsyncCalls, SyncCalls
@@ -121,12 +122,21 @@ class Client(ClientMap, _BaseClient):
             if self._spec is None:
                 config = self._get_json(self.root + "config", "fetching /config")
                 self._load(config, {})  # protocol check before anything else
-                info = self._get_json(self.api_url + "info", "fetching /info")
+                route = info_route(config)  # None: a release without /info (before 3.29)
+                info = (
+                    None if route is None else self._get_json(self.root + route, "fetching /info")
+                )
                 self._load(config, info)
             self._ready = True
 
     def _resolve_space(self) -> str:
-        assert self.space_id is not None
+        if self.space_id is None:
+            from .._hub._names import resolve_subdomain_sync
+
+            assert self._subdomain is not None
+            self.space_id = resolve_subdomain_sync(
+                self._subdomain, token=self._space_token(), http=self._http
+            )
         from .._hub._space import resolve_space_sync
 
         info = resolve_space_sync(
@@ -352,13 +362,24 @@ class AsyncClient(AsyncClientMap, _BaseClient):
             if self._spec is None:
                 config = await self._get_json(self.root + "config", "fetching /config")
                 self._load(config, {})
-                info = await self._get_json(self.api_url + "info", "fetching /info")
+                route = info_route(config)
+                info = (
+                    None
+                    if route is None
+                    else await self._get_json(self.root + route, "fetching /info")
+                )
                 self._load(config, info)
             self._ready = True
         return self
 
     async def _resolve_space(self) -> str:
-        assert self.space_id is not None
+        if self.space_id is None:
+            from .._hub._names import resolve_subdomain
+
+            assert self._subdomain is not None
+            self.space_id = await resolve_subdomain(
+                self._subdomain, token=self._space_token(), http=self._http
+            )
         from .._hub._space import resolve_space
 
         info = await resolve_space(
