@@ -25,8 +25,10 @@ confined to those leaves the call positional and identical (the values reach the
 components in the same order, as the app's own UI sends them), so it is safe to send; the
 full comparison (``gradio-gen diff``, ``check_drift()``) fetches ``/info`` and sees them.
 
-gradio 3.x wraps ``api_info`` differently (``{"info", "serialized_info"}``): its apps never
-match here, so their check always reads ``/info`` as well (safe, one request more).
+Schemas are compared as ``_legacy_info.complete_info`` leaves them (an older era's vaguer
+schema completed the same way: a ``precision=0`` Number is an integer, 3.x choices listed);
+gradio 3.x's ``{"info", "serialized_info": false}`` wrapper is unwrapped. A 3.x file
+component (serialized) does not match, so such an app's check reads ``/info`` too.
 
 Component ids are *not* compared (they shift whenever the UI gains a component and never
 reach the wire), except through the label fallbacks. File URLs inside initial values are
@@ -38,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ._legacy_info import completed_schema, config_protocol, is_v3
 from ._spec import AppSpec, EndpointSpec, canonical_json, config_api_prefix
 
 __all__ = ["wire_mismatches"]
@@ -58,7 +61,7 @@ def wire_mismatches(
         return ["/config has no 'dependencies' and 'components' lists"]
     out: list[str] = []
     for key, old, new in (
-        ("protocol", spec.protocol, config.get("protocol")),
+        ("protocol", spec.protocol, config_protocol(config)),
         ("api_prefix", spec.api_prefix, config_api_prefix(config)),
         ("max_file_size", spec.max_file_size, _int_or_none(config.get("max_file_size"))),
     ):
@@ -83,14 +86,14 @@ def wire_mismatches(
         # /info describes the last one it lists (a later one overwrites an earlier one)
         listed = [f for f in found if _visibility(f[1]) == ep.visibility] or found
         position, dep = listed[-1]
-        reason = _endpoint_mismatch(ep, position, dep, by_id)
+        reason = _endpoint_mismatch(ep, position, dep, by_id, is_v3(config))
         if reason is not None:
             out.append(f"{name}: {reason}")
     return out[:limit]
 
 
 def _endpoint_mismatch(
-    ep: EndpointSpec, position: int, dep: Mapping[str, Any], by_id: Mapping[Any, Any]
+    ep: EndpointSpec, position: int, dep: Mapping[str, Any], by_id: Mapping[Any, Any], v3: bool
 ) -> str | None:
     fn_index = dep.get("id", position)
     if fn_index != ep.fn_index:
@@ -125,7 +128,7 @@ def _endpoint_mismatch(
         known = p.has_default and p.default is not None
         seen = (
             _component(comp),
-            _schema(comp.get("api_info_as_input", comp.get("api_info"))),
+            _schema(comp, comp.get("api_info_as_input", comp.get("api_info")), v3),
             _label(comp, f"parameter_{cid}"),
             _default(comp) if known else None,
         )
@@ -150,7 +153,7 @@ def _endpoint_mismatch(
         comp = by_id[cid]
         seen_out = (
             _component(comp),
-            _schema(comp.get("api_info_as_output", comp.get("api_info"))),
+            _schema(comp, comp.get("api_info_as_output", comp.get("api_info")), v3),
             _label(comp, f"value_{cid}"),
         )
         wanted_out = (o.component, canonical_json(o.schema), o.label)
@@ -183,7 +186,11 @@ def _component(comp: Mapping[str, Any]) -> str:
     return str(name or "").capitalize()
 
 
-def _schema(value: Any) -> str:
+def _schema(comp: Mapping[str, Any], value: Any, v3: bool) -> str:
+    """The schema ``/info`` gives for ``comp`` (as ``complete_info`` completes an era's)."""
+    if v3 and isinstance(value, Mapping) and value.get("serialized_info") is False:
+        value = value.get("info")  # 3.x: {"info": schema, "serialized_info": False}
+    value = completed_schema(comp, value, v3)
     return canonical_json(value if isinstance(value, Mapping) else {})
 
 

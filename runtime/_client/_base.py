@@ -27,8 +27,10 @@ from .._exceptions import (
     UsageError,
 )
 from .._hub._auth import TokenPolicy, resolve_token
+from .._hub._names import parse_space_reference
+from .._legacy_info import snapshot_info
 from .._protocol._dialect import Dialect, dialect_for
-from .._spec import AppSpec, EndpointSpec
+from .._spec import AppSpec, EndpointSpec, config_api_prefix
 from .._types import NOT_GIVEN, NotGiven, Timeout
 from .._wireview import wire_mismatches
 from ._live import LiveApp, LiveFacts, live_app, restart_sign
@@ -47,10 +49,18 @@ def default_transform(values: list[Any]) -> Any:
 
 
 def parse_source(src: str) -> tuple[str, str]:
-    """``("url", root_with_slash)`` or ``("space", "owner/name")``; ``UsageError`` otherwise."""
+    """``("url", root_with_slash)``, ``("space", "owner/name")`` or ``("subdomain", sub)``
+    (an ``https://sub.hf.space`` URL: the Space id is looked up on the Hub when connecting);
+    ``UsageError`` otherwise. A Space page URL (``https://huggingface.co/spaces/owner/name``,
+    trailing paths allowed) is the Space id (``_hub._names``)."""
     if not isinstance(src, str) or not src.strip():
         raise UsageError(f"src must be a URL or a Space id 'owner/name', not {src!r}")
     src = src.strip()
+    ref = parse_space_reference(src)
+    if ref is not None and ref.space_id is not None:
+        return "space", ref.space_id
+    if ref is not None and ref.subdomain is not None:
+        return "subdomain", ref.subdomain
     parts = urlsplit(src)
     if parts.scheme in ("http", "https"):
         if not parts.hostname:
@@ -62,6 +72,16 @@ def parse_source(src: str) -> tuple[str, str]:
         return "space", src
     raise UsageError(
         f"{src!r} is neither an http(s):// URL nor a Hugging Face Space id like 'owner/name'"
+    )
+
+
+def _dialect_of(config: Mapping[str, Any]) -> Dialect:
+    protocol, version = config.get("protocol"), config.get("version")
+    queue = config.get("enable_queue")
+    return dialect_for(
+        protocol if isinstance(protocol, str) else None,
+        version if isinstance(version, str) else None,
+        queue if isinstance(queue, bool) else None,
     )
 
 
@@ -135,6 +155,8 @@ class _BaseClient:
         self.src = src
         self._kind, target = parse_source(src)
         self.space_id: str | None = target if self._kind == "space" else None
+        self._subdomain: str | None = target if self._kind == "subdomain" else None
+        """An ``*.hf.space`` host's subdomain, mapped to ``space_id`` when connecting."""
         self.root: str | None = target if self._kind == "url" else None
         if auth is not None and (
             not isinstance(auth, tuple)
@@ -171,6 +193,8 @@ class _BaseClient:
         self._info: dict[str, Any] | None = None
         self._spec: AppSpec | None = None
         self._dialect: Dialect = dialect_for("sse_v3", None)
+        self._wire_prefix: str | None = None
+        """The live app's API prefix when it differs from the spec's (``_follow``)."""
         self._trust = bool(trust_snapshot)
         self._live_app: LiveApp | None = None
         self._confirmed: LiveFacts | None = None
@@ -182,19 +206,30 @@ class _BaseClient:
     def _load(self, config: Any, info: Any) -> None:
         if not isinstance(config, Mapping):
             raise ProtocolError("the app's /config is not a JSON object")
-        protocol = config.get("protocol")
-        version = config.get("version")
-        queue = config.get("enable_queue")
-        dialect = dialect_for(  # UnsupportedProtocolError for gradio 2.x / unknown protocols
-            protocol if isinstance(protocol, str) else None,
-            version if isinstance(version, str) else None,
-            queue if isinstance(queue, bool) else None,
-        )
-        if not isinstance(info, Mapping):
+        dialect = _dialect_of(config)  # UnsupportedProtocolError: gradio 2.x, unknown protocols
+        if info is not None and not isinstance(info, Mapping):
             raise ProtocolError("the app's /info is not a JSON object")
+        # info None: a release without /info (before 3.29), built from the config
+        info = snapshot_info(config, info)
         spec = AppSpec.from_snapshot({"config": config, "info": info})
-        self._config, self._info, self._spec = dict(config), dict(info), spec
+        self._config, self._info, self._spec = dict(config), info, spec
         self._dialect = dialect
+        self._wire_prefix = None
+
+    def _follow(self, config: Mapping[str, Any]) -> None:
+        """Speak the live app's protocol and use its routes (``config``: its live /config),
+        keeping this client's spec: a generated client's guard calls it after a compatible
+        upgrade of the app (``protocol_changed`` / ``api_prefix_changed``), and again when the
+        app is back as generated. The session (and the files handler) built for the old
+        protocol or routes are replaced."""
+        dialect = _dialect_of(config)
+        prefix = config_api_prefix(config)
+        wire_prefix = None if prefix == self.spec.api_prefix else prefix
+        if (dialect, wire_prefix) == (self._dialect, self._wire_prefix):
+            return
+        self._dialect, self._wire_prefix = dialect, wire_prefix
+        self.__dict__.pop("_files", None)
+        self.reset_session()
 
     @property
     def dialect(self) -> Dialect:
@@ -256,11 +291,11 @@ class _BaseClient:
                 self.src,
                 "; ".join(reasons),
             )
-        old_prefix = self._spec.api_prefix if self._spec is not None else None
+        before = (self._spec.api_prefix if self._spec else None, self._dialect)
         self._load(facts.config, facts.info)
         self._confirmed = facts
-        if old_prefix is not None and old_prefix != self.spec.api_prefix:
-            self.__dict__.pop("_files", None)  # built for the old API URL
+        if before[0] is not None and before != (self.spec.api_prefix, self._dialect):
+            self.__dict__.pop("_files", None)  # built for the old routes or protocol
             self.reset_session()  # the session (and its stream) too
 
     def _same_call(self, ep: EndpointSpec) -> EndpointSpec:
@@ -327,11 +362,10 @@ class _BaseClient:
     def api_url(self) -> str:
         """``{root}{api_prefix}/`` of the app."""
         assert self.root is not None
-        return (
-            self.root + self.spec.api_prefix.strip("/") + "/"
-            if self.spec.api_prefix.strip("/")
-            else self.root
+        prefix = (self.spec.api_prefix if self._wire_prefix is None else self._wire_prefix).strip(
+            "/"
         )
+        return self.root + prefix + "/" if prefix else self.root
 
     def _endpoint(self, endpoint: str | int | EndpointSpec) -> EndpointSpec:
         if isinstance(endpoint, EndpointSpec):

@@ -146,7 +146,13 @@ class Client(ClientMap, SyncChecks):
             self._ready = True
 
     def _resolve_space(self) -> str:
-        assert self.space_id is not None
+        if self.space_id is None:
+            from .._hub._names import resolve_subdomain_sync
+
+            assert self._subdomain is not None
+            self.space_id = resolve_subdomain_sync(
+                self._subdomain, token=self._space_token(), http=self._http
+            )
         from .._hub._space import resolve_space_sync
 
         info = resolve_space_sync(
@@ -379,7 +385,13 @@ class AsyncClient(AsyncClientMap, AsyncChecks):
         return self
 
     async def _resolve_space(self) -> str:
-        assert self.space_id is not None
+        if self.space_id is None:
+            from .._hub._names import resolve_subdomain
+
+            assert self._subdomain is not None
+            self.space_id = await resolve_subdomain(
+                self._subdomain, token=self._space_token(), http=self._http
+            )
         from .._hub._space import resolve_space
 
         info = await resolve_space(

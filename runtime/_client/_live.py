@@ -61,6 +61,7 @@ from .._exceptions import (
     ServerValidationError,
     TransportError,
 )
+from .._legacy_info import info_route, snapshot_info
 from .._spec import config_api_prefix
 
 if TYPE_CHECKING:
@@ -87,7 +88,8 @@ class LiveFacts:
     def __init__(self, config: Mapping[str, Any], generation: int) -> None:
         self.config = config
         self.info: Mapping[str, Any] | None = None
-        """Set once, by the first caller that needs it (``/info`` adds what /config lacks)."""
+        """Set once, by the first caller that needs it (``/info`` adds what /config lacks);
+        for a release without a usable ``/info``, built from the config (no request)."""
         self.app_id = config.get("app_id")
         self.generation = generation
         self.memo: dict[Any, Any] = {}
@@ -199,10 +201,14 @@ class LiveApp:
                 self._generation += 1
                 facts = LiveFacts(config, self._generation)
         if need_info and facts.info is None:
-            info = yield facts.path("info")
-            if not isinstance(info, Mapping):
-                raise ProtocolError("the app's /info is not a JSON object")
-            facts.info = info
+            route = info_route(facts.config)
+            if route is None:  # a release without a usable /info (before 3.29)
+                facts.info = snapshot_info(facts.config, None)  # built from the config
+            else:
+                info = yield route
+                if not isinstance(info, Mapping):
+                    raise ProtocolError("the app's /info is not a JSON object")
+                facts.info = info
         with self._lock:
             self._facts = facts
             self._checked_at = max(self._checked_at, started)

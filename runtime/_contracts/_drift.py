@@ -101,8 +101,9 @@ OnDrift = Literal["warn", "error", "ignore"]
 ON_DRIFT_VALUES: tuple[OnDrift, ...] = ("warn", "error", "ignore")
 __all__ = ["ON_DRIFT_VALUES", "DriftGuard", "DriftWarning", "OnDrift", "check_on_drift"]
 _MAX_LISTED = 20
-_APP_BREAKS = frozenset({"protocol_changed", "api_prefix_changed"})
-"""App-level changes after which no call can reach the app the way the client sends it."""
+_APP_BREAKS = frozenset({"protocol_changed"})
+"""App-level changes that, when breaking (a protocol gradio-gen does not speak), no call can
+survive. A known protocol or another API prefix is compatible: the client follows it."""
 _REFUSED = frozenset(
     {"connection_changed", "parameter_type_changed", "output_type_changed", "output_removed"}
 )
@@ -382,6 +383,8 @@ class DriftGuard:
             verdict: _Verdict = stop.value
         self._last = (engine._live(), facts, verdict)
         self._announce(verdict)
+        if verdict._app_refusal is None:
+            engine._follow(facts.config)  # the live protocol and routes (an upgraded gradio)
         return verdict
 
     def _current(self) -> _Verdict | None:
@@ -421,6 +424,8 @@ class DriftGuard:
             verdict: _Verdict = stop.value
         self._last = (engine._live(), facts, verdict)
         self._announce(verdict)
+        if verdict._app_refusal is None:
+            engine._follow(facts.config)
         return verdict
 
     async def aroute(

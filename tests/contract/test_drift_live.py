@@ -494,3 +494,29 @@ def test_untyped_map_rows_are_confirmed(gen: ModuleType, v2: FaultProxy) -> None
             return [r async for r in ac.map("/reverse", [("ab",), ("cd",)])]
 
     assert asyncio.run(asyncio.wait_for(main(), 60)) == ["reverse ba", "reverse dc"]
+
+
+def test_the_client_follows_an_upgraded_gradio(gen: ModuleType, tmp_path: Path) -> None:
+    """The same app on gradio 4.21 (protocol sse_v2.1, no API prefix) and 6.31 (sse_v3,
+    /gradio_api): a compatible change (protocol_changed, api_prefix_changed); the client
+    generated from either speaks the other's protocol and routes, from the first call on."""
+    from tests.legacy.venvs import venv_python
+
+    with launch(["drift_v1"], python=venv_python("4.21.0")) as old, launch(["drift_v1"]) as new:
+        path = tmp_path / "old_client.py"
+        assert cli.main([old["drift_v1"], "-o", str(path), "-q"]) == 0
+        clients = [
+            import_module_file(path).DriftV1(new["drift_v1"]),  # generated on 4.21, on 6.31
+            gen.DriftV1(old["drift_v1"]),  # generated on 6.31, on 4.21
+        ]
+        for client in clients:
+            with client, warnings.catch_warnings():
+                # 4.21's /info has no parameter names: they are derived from the labels
+                # ("text"), 6.31 names them after the function ("t"): a rename, followed
+                warnings.simplefilter("ignore", DriftWarning)
+                assert client.reverse("abc") == "reverse cba"
+                assert client.add(2) == 2 and client.add(3) == 5
+                diff = client.check_drift()
+            assert diff is not None
+            app = {c.kind: c.severity for c in diff if not c.endpoint}
+            assert app["protocol_changed"] == app["api_prefix_changed"] == "compatible", app
