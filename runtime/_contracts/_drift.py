@@ -50,11 +50,13 @@ Then calls are *routed* (``_Verdict.route``): the live fn_index, State slots and
 queue/streaming kind are used, and the validated values re-mapped by parameter name
 (renamed parameters followed, a parameter the client does not know sent with the app's
 default). So compatible changes (an optional parameter added, an endpoint added or
-reordered) work from the first call on. A call that cannot work any more raises
-``DriftError`` for that call, before anything is sent: its endpoint is gone, it requires a
-parameter the client does not know, an input or output changed type (or an output is
-gone), it now takes streaming input, a value is no longer one of the app's choices, or the
-app's protocol / API prefix changed. Other endpoints work on.
+reordered) work from the first call on, and after a gradio upgrade with the same API the
+engine speaks the live protocol and uses the live routes (``Client._follow``). A call that
+cannot work any more raises ``DriftError`` for that call, before anything is sent: its
+endpoint is gone, it requires a parameter the client does not know, an input or output
+changed type (or an output is gone), it now takes streaming input, a value is no longer one
+of the app's choices, or the app speaks a protocol gradio-gen does not know. Other
+endpoints work on.
 
 ``on_drift="ignore"`` checks nothing and routes nothing: every join carries the embedded
 fn_index, State slots and input count. That is safe only while the app is exactly the one
