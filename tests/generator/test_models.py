@@ -54,7 +54,8 @@ def test_markers_become_runtime_file_types() -> None:
     assert "f: FileInput" in block.source and "list[OutOutputItem]" in block.source
     assert "f: File\n" in block.source or "f: File " in block.source
     assert "Marker" not in block.source
-    assert block.imports["gradio_gen_runtime"] >= {"File", "FileInput", "GeneratedModel"}
+    wanted = {"File", "FileInput", "GeneratedModel"}
+    assert block.imports["gradio_gen_runtime.generated"] >= wanted
 
 
 def test_gradio_quirks_map_to_sensible_types() -> None:
