@@ -100,15 +100,15 @@ __all__ = [
     "require_runtime",
 ]
 
-# name -> the submodule that defines it (imported on first access)
+# name -> the runtime submodule that defines it (imported on first access)
 _LAZY: dict[str, str] = {
-    "AsyncJob": "._transport._async",
-    "Job": "._transport._sync_job",
-    "AsyncFakeAppClient": "._typed._fake",
-    "AsyncFakeEndpoint": "._typed._fake",
-    "FakeAppClient": "._typed._fake",
-    "FakeEndpoint": "._typed._fake",
-    "define_fakes": "._typed._fake_define",
+    "AsyncJob": "_transport._async",
+    "Job": "_transport._sync_job",
+    "AsyncFakeAppClient": "_typed._fake",
+    "AsyncFakeEndpoint": "_typed._fake",
+    "FakeAppClient": "_typed._fake",
+    "FakeEndpoint": "_typed._fake",
+    "define_fakes": "_typed._fake_define",
 }
 
 OLDEST_GENERATED = "0.2.0"
@@ -166,7 +166,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __package__), name)
+    value = getattr(importlib.import_module(f"{__package__}.{module}"), name)
     globals()[name] = value  # later accesses skip this function
     return value
 
