@@ -253,6 +253,9 @@ class EndpointAttribute(Generic[E_co]):
     subclass may narrow it: ``Fake<App>`` declares ``greet = EndpointAttribute(
     _GreetEndpointFake, "/greet")``, which mypy and pyright both accept (a re-declared mutable
     attribute is invariant, and pyright rejects the narrower type).
+
+    On the class (``DemoApp.greet``) it is the declaration itself: ``endpoint_class``,
+    ``api_name`` and ``name`` (the attribute's name).
     """
 
     __slots__ = ("api_name", "endpoint_class", "name")
