@@ -66,13 +66,19 @@ def test_the_generator_requires_its_own_runtime_series() -> None:
     assert any(r.replace(" ", "").startswith("gradio-gen-runtime") for r in installed), installed
 
 
+# What every application that uses a generated client installs. A new one (or a new
+# required one: an optional extra is not counted) is a decision: add it here, in
+# tests/distribution/test_wheel.py and in the README's install section.
+RUNTIME_DEPENDENCIES = {"httpx", "pydantic", "typing_extensions"}
+
+
 def test_the_runtime_depends_only_on_httpx_pydantic_typing_extensions() -> None:
     project = tomllib.loads((ROOT / "runtime" / "pyproject.toml").read_text(encoding="utf-8"))
     names = {
         re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0].lower()
         for d in project["project"]["dependencies"]
     }
-    assert names == {"httpx", "pydantic", "typing_extensions"}, names
+    assert names == RUNTIME_DEPENDENCIES, names
     assert project["project"]["name"] == "gradio-gen-runtime"
     assert (ROOT / "runtime" / "LICENSE").read_bytes() == (ROOT / "LICENSE").read_bytes()
 
