@@ -144,11 +144,12 @@ def _imports(app: App) -> tuple[list[tuple[str, list[str]]], list[str]]:
     """(the other modules' imports, the names taken from the runtime's public module)."""
     merged: dict[str, set[str]] = {k: set(v) for k, v in _BASE_IMPORTS.items()}
     runtime = set(_RUNTIME_IMPORTS)
-    for module, names in app.models.imports.items():
-        if module == RUNTIME_MODULE:
-            runtime.update(names)
-        else:
-            merged.setdefault(module, set()).update(names)
+    for block in (app.models, app.param_types):
+        for module, names in block.imports.items():
+            if module == RUNTIME_MODULE:
+                runtime.update(names)
+            else:
+                merged.setdefault(module, set()).update(names)
     others = [(m, sorted(merged[m])) for m in sorted(merged) if merged[m]]
     return others, sorted(runtime)
 
@@ -182,6 +183,7 @@ def render_text(app: App) -> str:
             f"AsyncFake{app.class_name}",
         ]
         + [str(e.result_class) for e in app.endpoints if e.result_class]
+        + sorted(app.models.names | app.param_types.names)
     )
     imports, runtime_imports = _imports(app)
     snap = app.snapshot_json

@@ -37,6 +37,25 @@ _SPACE_PAGE = re.compile(
 )
 
 
+_HOST_PORT = re.compile(
+    r"^(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[A-Za-z0-9][\w.-]*:\d+)"
+    r"(?::\d+)?(?:/.*)?$"
+)
+
+
+def normalize_url(url: str) -> str:
+    """The app's root URL as a client stores it: scheme and host lower-cased, no user info, no
+    query or fragment, a trailing slash (``http://Host:7860`` and ``http://host:7860/?x=1``
+    are the same app: the same SOURCE, the same module)."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    netloc = host + (f":{parts.port}" if parts.port is not None else "")
+    path = parts.path.rstrip("/") + "/"
+    return urlunsplit((parts.scheme.lower(), netloc, path, "", ""))
+
+
 def space_of(source: str) -> str | None:
     """The Space id of a Space page URL (``https://huggingface.co/spaces/owner/name``)."""
     match = _SPACE_PAGE.match(source)
@@ -79,6 +98,11 @@ def load_file(path: str) -> dict[str, Any]:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if _HOST_PORT.match(path):
+            raise SourceError(
+                f"{path}: no such file; for the app at that address give its URL: "
+                f"http://{path.rstrip('/')}/"
+            ) from None
         raise SourceError(
             f"{path}: no such file (SOURCE is a Space id 'owner/name', an http(s) URL, "
             "or a snapshot .json file)"
@@ -137,7 +161,7 @@ def fetch_url(
             exit_code=3,
         ) from None
     snapshot = {
-        "source": url,
+        "source": normalize_url(url),
         "gradio_version": config.get("version") if isinstance(config, Mapping) else None,
         "generator_version": __version__,
         "config": config,
@@ -251,12 +275,17 @@ def load(
 
 
 def default_source(snapshot: Mapping[str, Any], given: str) -> str:
-    """What the generated client connects to by default."""
-    if kind_of(given) in ("url", "space"):
+    """What the generated client connects to by default: the Space id, or the app's URL
+    normalised (``normalize_url``). A snapshot file gives what it was fetched from, so the URL
+    (with or without its slash) and the snapshot saved from it give the same SOURCE."""
+    kind = kind_of(given)
+    if kind == "space":
         return space_of(given) or given
+    if kind == "url":
+        return normalize_url(given)
     meta = snapshot.get("source")
     if isinstance(meta, str) and kind_of(meta) in ("url", "space") and not os.path.exists(meta):
-        return meta
+        return space_of(meta) or (normalize_url(meta) if kind_of(meta) == "url" else meta)
     space = snapshot.get("config", {}).get("space_id")
     if isinstance(space, str) and _SPACE_ID.match(space):
         return space

@@ -24,6 +24,11 @@ caller handles differently::
     │   ├── QueueFullError         503 "Queue is full"
     │   └── ServerValidationError  the app's validator rejected inputs (per parameter)
     ├── AppError                   the app raised (gr.Error: message, title, duration)
+    │   └── ZeroGPUError           a ZeroGPU Space refused the call (``spaces`` package)
+    │       ├── ZeroGPUQuotaError  quota exceeded (retry_after, requested, left)
+    │       │   └── ZeroGPUPendingCreditsError  too many credits held by running tasks
+    │       ├── ZeroGPUDurationError   the requested GPU duration is over the maximum
+    │       └── ZeroGPUQueueTimeoutError   no GPU became available in time
     ├── CancelledError             the job was cancelled
     ├── OutputValidationError      an output did not match its declared type (keeps .raw)
     ├── SpaceError                 Hugging Face Space problems
@@ -153,12 +158,22 @@ class UnsupportedProtocolError(ProtocolError):
 
 
 class HTTPStatusError(GradioGenError):
-    """An HTTP response with an unexpected status."""
+    """An HTTP response with an unexpected status (``retry_after``: its ``Retry-After``
+    header in seconds, when it had one)."""
 
-    def __init__(self, message: str, *, status_code: int, url: str = "", body: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        url: str = "",
+        body: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
         self.status_code = status_code
         self.url = url
         self.body = body
+        self.retry_after = retry_after
         super().__init__(message)
 
 
@@ -176,8 +191,9 @@ class RateLimitError(HTTPStatusError):
         body: Any = None,
         retry_after: float | None = None,
     ) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, status_code=status_code, url=url, body=body)
+        super().__init__(
+            message, status_code=status_code, url=url, body=body, retry_after=retry_after
+        )
 
 
 class QueueFullError(HTTPStatusError):
@@ -231,6 +247,53 @@ class AppError(GradioGenError):
         )
         head = f"{title}: " if title and title != "Error" else ""
         super().__init__(f"App error{where}: {head}{text}")
+
+
+class ZeroGPUError(AppError):
+    """A ZeroGPU Space refused to run the call: a ``gr.Error`` raised by the ``spaces``
+    package, titled ``"ZeroGPU ..."`` (see ``_zerogpu`` for every message it can send).
+
+    ``retry_after`` (seconds until the quota allows the call again), ``requested`` (the GPU
+    seconds the call asked for) and ``left`` (the seconds of quota left) are parsed from the
+    message when it has them, else ``None``."""
+
+    def __init__(
+        self,
+        message: str | None,
+        *,
+        title: str | None = None,
+        duration: float | None = None,
+        visible: bool | None = None,
+        endpoint: str | None = None,
+        retry_after: float | None = None,
+        requested: float | None = None,
+        left: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        self.requested = requested
+        self.left = left
+        super().__init__(
+            message, title=title, duration=duration, visible=visible, endpoint=endpoint
+        )
+
+
+class ZeroGPUQuotaError(ZeroGPUError):
+    """``"ZeroGPU quota exceeded"``: the caller's (or the Space's) GPU quota is used up.
+    ``retry_after`` says when to try again, when the message says it."""
+
+
+class ZeroGPUPendingCreditsError(ZeroGPUQuotaError):
+    """``"ZeroGPU pending credits exceeded"``: too much quota is held by the caller's running
+    tasks; try again once some have finished."""
+
+
+class ZeroGPUDurationError(ZeroGPUError):
+    """``"ZeroGPU illegal duration"``: the call asks for more GPU time (``requested``) than
+    the caller may use at all; retrying does not help."""
+
+
+class ZeroGPUQueueTimeoutError(ZeroGPUError):
+    """``"ZeroGPU queue timeout"``: no GPU became available in time (busy Space)."""
 
 
 class CancelledError(GradioGenError):

@@ -125,7 +125,9 @@ def _parse(version: str) -> tuple[int, int, int]:
     # suffix such as "rc1" counts as its release here).
     match = _VERSION.match(version) if isinstance(version, str) else None
     if match is None:
-        raise RuntimeVersionError(f"require_runtime() takes a version like '0.2.0', not {version!r}")
+        raise RuntimeVersionError(
+            f"require_runtime() takes a version like '0.2.0', not {version!r}"
+        )
     major, minor, patch = match.groups()
     return int(major), int(minor), int(patch)
 

@@ -12,6 +12,8 @@ fi
 # editable_mode=strict lays out a real package tree (links) under each project's build/
 # (build/__editable__.gradio_gen-*/gradio_gen, runtime/build/__editable__.gradio_gen_runtime-*/
 # gradio_gen_runtime), so mypy can follow both packages by their import names.
+# dask and progress are optional extras of the runtime; the tests run them for real.
 # Old link trees (another version) are removed first: scripts/typecheck.sh expects one of each.
 rm -rf build/__editable__.* runtime/build/__editable__.*
-.venv/bin/python -m pip install -q -e ./runtime -e ".[test]" --config-settings editable_mode=strict
+.venv/bin/python -m pip install -q -e "./runtime[dask,progress]" -e ".[test]" \
+  --config-settings editable_mode=strict

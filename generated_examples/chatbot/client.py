@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 from gradio_gen_runtime.generated import require_runtime
-from typing_extensions import TypeAliasType, Unpack
+from typing_extensions import NotRequired, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from gradio_gen_runtime.generated import AsyncJob, Job
@@ -40,9 +40,21 @@ from gradio_gen_runtime.generated import (
 __all__ = [
     "AsyncChatbotSimple",
     "AsyncFakeChatbotSimple",
+    "ChatMessage",
+    "ChatMessageParam",
     "ChatbotSimple",
+    "ComponentMessage",
+    "ComponentMessageParam",
     "FakeChatbotSimple",
+    "FileMessage",
+    "FileMessageParam",
+    "MetadataDict",
+    "MetadataDictParam",
+    "OptionDict",
+    "OptionDictParam",
     "RespondResult",
+    "TextMessage",
+    "TextMessageParam",
 ]
 
 SOURCE = ""
@@ -51,7 +63,7 @@ SCHEMA_SHA256 = "3d396acb14807fc436c9a130a7dad4170b26975dc193a6a8fc76a817f68e892
 """sha256 of the app's minimal API snapshot at generation time."""
 GENERATOR_VERSION = "0.2.0"
 
-# -- models (datamodel-code-generator) ------------------------------------------------------
+# -- structured results: pydantic models (datamodel-code-generator) ------------------------
 
 
 class ComponentMessage(GeneratedModel):
@@ -83,32 +95,58 @@ class TextMessage(GeneratedModel):
 
 class FileMessage(GeneratedModel):
     alt_text: str | None = None
-    file: FileInput
-    type: Literal["file"] = "file"
-
-
-class FileMessageOutput(GeneratedModel):
-    alt_text: str | None = None
     file: File
     type: Literal["file"] = "file"
 
 
-class Message(GeneratedModel):
+class ChatMessage(GeneratedModel):
     content: list[TextMessage | FileMessage | ComponentMessage]
     metadata: MetadataDict | None = None
     options: list[OptionDict] | None = None
     role: str
 
 
-class MessageOutput(GeneratedModel):
-    content: list[TextMessage | FileMessageOutput | ComponentMessage]
-    metadata: MetadataDict | None = None
-    options: list[OptionDict] | None = None
+# -- structured parameters: TypedDicts, so a plain dict type-checks ------------------------
+
+
+class ComponentMessageParam(TypedDict):
+    component: str
+    constructor_args: dict[str, Any]
+    props: dict[str, Any]
+    type: NotRequired[Literal["component"]]
+    value: Any
+
+
+class MetadataDictParam(TypedDict):
+    duration: NotRequired[float]
+    id: NotRequired[int | str]
+    log: NotRequired[str]
+    parent_id: NotRequired[int | str]
+    status: NotRequired[Literal["pending", "done"]]
+    title: NotRequired[str]
+
+
+class OptionDictParam(TypedDict):
+    label: NotRequired[str]
+    value: str
+
+
+class TextMessageParam(TypedDict):
+    text: str
+    type: NotRequired[Literal["text"]]
+
+
+class FileMessageParam(TypedDict):
+    alt_text: NotRequired[str | None]
+    file: FileInput
+    type: NotRequired[Literal["file"]]
+
+
+class ChatMessageParam(TypedDict):
+    content: list[TextMessageParam | FileMessageParam | ComponentMessageParam]
+    metadata: NotRequired[MetadataDictParam | None]
+    options: NotRequired[list[OptionDictParam] | None]
     role: str
-
-
-RespondChatHistoryInput = TypeAliasType("RespondChatHistoryInput", list[Message])
-RespondValue1Output = TypeAliasType("RespondValue1Output", list[MessageOutput])
 
 
 # -- results of endpoints with several outputs --------------------------------------------
@@ -117,12 +155,12 @@ RespondValue1Output = TypeAliasType("RespondValue1Output", list[MessageOutput])
 class RespondResult(NamedTuple):
     """Outputs of ``/respond``; unpacks in order like the official client's tuple.
 
-    value_2: Textbox 'value_2'
-    value_1: Chatbot 'value_1'
+    message: Textbox
+    chat_history: Chatbot
     """
 
-    value_2: str
-    value_1: RespondValue1Output
+    message: str
+    chat_history: list[ChatMessage]
 
 
 # -- endpoints --------------------------------------------------------------------------------
@@ -134,25 +172,25 @@ class _RespondEndpoint(Endpoint[RespondResult]):
     def __call__(
         self,
         message: str,
-        chat_history: RespondChatHistoryInput | RespondValue1Output | NotGiven = NOT_GIVEN,
+        chat_history: list[ChatMessageParam] | list[ChatMessage] | NotGiven = NOT_GIVEN,
     ) -> RespondResult:
         """Call ``/respond``.
 
         Args:
-            message: Textbox 'parameter_2' Example: "Hello!!".
-            chat_history: Chatbot 'parameter_1' Default: []. Example: [{"content": [{"text": "Hello!", "type": "text"}], "metadata": null, "options": null, "role": "user"}, {"content": [{"text": "How can I help you?", "type": "text"}], "metadata": null, "options": nu.... Leave out to send the app's default.
+            message: Textbox. Example: 'Hello!!'.
+            chat_history: Chatbot. Default: []. Example: [{'content': [{'text': 'Hello!', 'type': 'text'}], 'role': 'user'}, ...]. Leave out to send the app's default.
 
         Returns:
             ``RespondResult``:
-                value_2: Textbox 'value_2'
-                value_1: Chatbot 'value_1'
+                message: Textbox
+                chat_history: Chatbot
         """
         return self._call((message, chat_history))
 
     def submit(
         self,
         message: str,
-        chat_history: RespondChatHistoryInput | RespondValue1Output | NotGiven = NOT_GIVEN,
+        chat_history: list[ChatMessageParam] | list[ChatMessage] | NotGiven = NOT_GIVEN,
     ) -> Job[RespondResult]:
         """Submit ``/respond`` and return its ``Job`` at once (same arguments)."""
         return self._submit((message, chat_history))
@@ -164,25 +202,25 @@ class _AsyncRespondEndpoint(AsyncEndpoint[RespondResult]):
     async def __call__(
         self,
         message: str,
-        chat_history: RespondChatHistoryInput | RespondValue1Output | NotGiven = NOT_GIVEN,
+        chat_history: list[ChatMessageParam] | list[ChatMessage] | NotGiven = NOT_GIVEN,
     ) -> RespondResult:
         """Call ``/respond``.
 
         Args:
-            message: Textbox 'parameter_2' Example: "Hello!!".
-            chat_history: Chatbot 'parameter_1' Default: []. Example: [{"content": [{"text": "Hello!", "type": "text"}], "metadata": null, "options": null, "role": "user"}, {"content": [{"text": "How can I help you?", "type": "text"}], "metadata": null, "options": nu.... Leave out to send the app's default.
+            message: Textbox. Example: 'Hello!!'.
+            chat_history: Chatbot. Default: []. Example: [{'content': [{'text': 'Hello!', 'type': 'text'}], 'role': 'user'}, ...]. Leave out to send the app's default.
 
         Returns:
             ``RespondResult``:
-                value_2: Textbox 'value_2'
-                value_1: Chatbot 'value_1'
+                message: Textbox
+                chat_history: Chatbot
         """
         return await self._call((message, chat_history))
 
     async def submit(
         self,
         message: str,
-        chat_history: RespondChatHistoryInput | RespondValue1Output | NotGiven = NOT_GIVEN,
+        chat_history: list[ChatMessageParam] | list[ChatMessage] | NotGiven = NOT_GIVEN,
     ) -> AsyncJob[RespondResult]:
         """Submit ``/respond`` and return its ``AsyncJob`` at once (same arguments)."""
         return await self._submit((message, chat_history))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from gradio_gen_runtime.generated import require_runtime
-from typing_extensions import Unpack
+from typing_extensions import NotRequired, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from gradio_gen_runtime.generated import AsyncJob, Job
@@ -30,7 +30,6 @@ from gradio_gen_runtime.generated import (
     ClientOptions,
     Endpoint,
     EndpointAttribute,
-    GeneratedModel,
     NotGiven,
     OnDrift,
 )
@@ -38,6 +37,7 @@ from gradio_gen_runtime.generated import (
 __all__ = [
     "AsyncFakeTaxCalculator",
     "AsyncTaxCalculator",
+    "DataframeParam",
     "FakeTaxCalculator",
     "TaxCalculator",
 ]
@@ -48,16 +48,14 @@ SCHEMA_SHA256 = "c6e6bf068a8a50bf2b8ced4600860359e0d6471ce45af9a81c89009e8c53be0
 """sha256 of the app's minimal API snapshot at generation time."""
 GENERATOR_VERSION = "0.2.0"
 
-# -- models (datamodel-code-generator) ------------------------------------------------------
+# -- structured parameters: TypedDicts, so a plain dict type-checks ------------------------
 
 
-class PredictAssetsInput(GeneratedModel):
+class DataframeParam(TypedDict):
     data: list[list[Any]]
     headers: list[Any]
-    metadata: dict[str, list[Any] | None] | None = None
+    metadata: NotRequired[dict[str, list[Any] | None] | None]
 
-
-# -- results of endpoints with several outputs --------------------------------------------
 
 # -- endpoints --------------------------------------------------------------------------------
 
@@ -69,14 +67,14 @@ class _PredictEndpoint(Endpoint[float]):
         self,
         income: float,
         marital_status: Literal["Single", "Married", "Divorced"],
-        assets: PredictAssetsInput | NotGiven = NOT_GIVEN,
+        assets: DataframeParam | NotGiven = NOT_GIVEN,
     ) -> float:
         """Call ``/predict``.
 
         Args:
-            income: Number 'income' Example: 3.
-            marital_status: Radio 'marital_status' Example: "Single".
-            assets: Dataframe 'Assets Purchased this Year' Default: {"data": [], "headers": ["Item", "Cost", "Deductible"], "metadata": null}. Example: {"data": [["foo", "bar"]], "headers": ["a", "b"]}. Leave out to send the app's default.
+            income: Number. Example: 3.
+            marital_status: Radio. Example: 'Single'.
+            assets: Dataframe 'Assets Purchased this Year'. Default: {'data': [], 'headers': ['Item', 'Cost', 'Deductible'], 'metadata': None}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
 
         Returns:
             Number 'Tax due'
@@ -87,7 +85,7 @@ class _PredictEndpoint(Endpoint[float]):
         self,
         income: float,
         marital_status: Literal["Single", "Married", "Divorced"],
-        assets: PredictAssetsInput | NotGiven = NOT_GIVEN,
+        assets: DataframeParam | NotGiven = NOT_GIVEN,
     ) -> Job[float]:
         """Submit ``/predict`` and return its ``Job`` at once (same arguments)."""
         return self._submit((income, marital_status, assets))
@@ -100,14 +98,14 @@ class _AsyncPredictEndpoint(AsyncEndpoint[float]):
         self,
         income: float,
         marital_status: Literal["Single", "Married", "Divorced"],
-        assets: PredictAssetsInput | NotGiven = NOT_GIVEN,
+        assets: DataframeParam | NotGiven = NOT_GIVEN,
     ) -> float:
         """Call ``/predict``.
 
         Args:
-            income: Number 'income' Example: 3.
-            marital_status: Radio 'marital_status' Example: "Single".
-            assets: Dataframe 'Assets Purchased this Year' Default: {"data": [], "headers": ["Item", "Cost", "Deductible"], "metadata": null}. Example: {"data": [["foo", "bar"]], "headers": ["a", "b"]}. Leave out to send the app's default.
+            income: Number. Example: 3.
+            marital_status: Radio. Example: 'Single'.
+            assets: Dataframe 'Assets Purchased this Year'. Default: {'data': [], 'headers': ['Item', 'Cost', 'Deductible'], 'metadata': None}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
 
         Returns:
             Number 'Tax due'
@@ -118,7 +116,7 @@ class _AsyncPredictEndpoint(AsyncEndpoint[float]):
         self,
         income: float,
         marital_status: Literal["Single", "Married", "Divorced"],
-        assets: PredictAssetsInput | NotGiven = NOT_GIVEN,
+        assets: DataframeParam | NotGiven = NOT_GIVEN,
     ) -> AsyncJob[float]:
         """Submit ``/predict`` and return its ``AsyncJob`` at once (same arguments)."""
         return await self._submit((income, marital_status, assets))

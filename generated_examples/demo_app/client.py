@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 from gradio_gen_runtime.generated import require_runtime
-from typing_extensions import Unpack
+from typing_extensions import NotRequired, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from gradio_gen_runtime.generated import AsyncJob, Job
@@ -30,7 +30,6 @@ from gradio_gen_runtime.generated import (
     ClientOptions,
     Endpoint,
     EndpointAttribute,
-    GeneratedModel,
     NotGiven,
     OnDrift,
 )
@@ -38,6 +37,7 @@ from gradio_gen_runtime.generated import (
 __all__ = [
     "AsyncDemoApp",
     "AsyncFakeDemoApp",
+    "DataframeParam",
     "DemoApp",
     "FakeDemoApp",
     "TextStatsResult",
@@ -49,13 +49,13 @@ SCHEMA_SHA256 = "ebea6f721714b0b92d09d842d7733202ba465cad12f01d60764b52f5478a6f0
 """sha256 of the app's minimal API snapshot at generation time."""
 GENERATOR_VERSION = "0.2.0"
 
-# -- models (datamodel-code-generator) ------------------------------------------------------
+# -- structured parameters: TypedDicts, so a plain dict type-checks ------------------------
 
 
-class TotalTableInput(GeneratedModel):
+class DataframeParam(TypedDict):
     data: list[list[Any]]
     headers: list[Any]
-    metadata: dict[str, list[Any] | None] | None = None
+    metadata: NotRequired[dict[str, list[Any] | None] | None]
 
 
 # -- results of endpoints with several outputs --------------------------------------------
@@ -64,9 +64,9 @@ class TotalTableInput(GeneratedModel):
 class TextStatsResult(NamedTuple):
     """Outputs of ``/text-stats``; unpacks in order like the official client's tuple.
 
-    words: Number 'Words'
-    characters: Number 'Characters'
-    longest_word: Textbox 'Longest word'
+    words: Number
+    characters: Number
+    longest_word: Textbox
     """
 
     words: float
@@ -91,9 +91,9 @@ class _GreetEndpoint(Endpoint[str]):
         Greet someone in a given style.
 
         Args:
-            name: Textbox 'Name' Example: "Hello!!".
-            style: Radio 'Style' Default: "friendly". Example: "friendly".
-            repeat: Slider 'Repeat' Default: 1. Example: 1.
+            name: Textbox. Example: 'Hello!!'.
+            style: Radio. Default: 'friendly'.
+            repeat: Slider. Default: 1.
 
         Returns:
             Textbox 'Greeting'
@@ -124,9 +124,9 @@ class _AsyncGreetEndpoint(AsyncEndpoint[str]):
         Greet someone in a given style.
 
         Args:
-            name: Textbox 'Name' Example: "Hello!!".
-            style: Radio 'Style' Default: "friendly". Example: "friendly".
-            repeat: Slider 'Repeat' Default: 1. Example: 1.
+            name: Textbox. Example: 'Hello!!'.
+            style: Radio. Default: 'friendly'.
+            repeat: Slider. Default: 1.
 
         Returns:
             Textbox 'Greeting'
@@ -152,13 +152,13 @@ class _TextStatsEndpoint(Endpoint[TextStatsResult]):
         Count words and characters; return the longest word too.
 
         Args:
-            text: Textbox 'Text' Example: "Hello!!".
+            text: Textbox. Example: 'Hello!!'.
 
         Returns:
             ``TextStatsResult``:
-                words: Number 'Words'
-                characters: Number 'Characters'
-                longest_word: Textbox 'Longest word'
+                words: Number
+                characters: Number
+                longest_word: Textbox
         """
         return self._call((text,))
 
@@ -176,13 +176,13 @@ class _AsyncTextStatsEndpoint(AsyncEndpoint[TextStatsResult]):
         Count words and characters; return the longest word too.
 
         Args:
-            text: Textbox 'Text' Example: "Hello!!".
+            text: Textbox. Example: 'Hello!!'.
 
         Returns:
             ``TextStatsResult``:
-                words: Number 'Words'
-                characters: Number 'Characters'
-                longest_word: Textbox 'Longest word'
+                words: Number
+                characters: Number
+                longest_word: Textbox
         """
         return await self._call((text,))
 
@@ -200,7 +200,7 @@ class _CountdownEndpoint(Endpoint[str]):
         Stream a countdown, one line per step.
 
         Args:
-            start: Number 'Start' Default: 3. Example: 3.
+            start: Number. Default: 3.
 
         Returns:
             Textbox 'Countdown'
@@ -221,7 +221,7 @@ class _AsyncCountdownEndpoint(AsyncEndpoint[str]):
         Stream a countdown, one line per step.
 
         Args:
-            start: Number 'Start' Default: 3. Example: 3.
+            start: Number. Default: 3.
 
         Returns:
             Textbox 'Countdown'
@@ -242,7 +242,7 @@ class _TallyEndpoint(Endpoint[str]):
         Add an item to this session's list (kept in gr.State).
 
         Args:
-            item: Textbox 'Item' Example: "Hello!!".
+            item: Textbox. Example: 'Hello!!'.
 
         Returns:
             Textbox 'Items so far'
@@ -263,7 +263,7 @@ class _AsyncTallyEndpoint(AsyncEndpoint[str]):
         Add an item to this session's list (kept in gr.State).
 
         Args:
-            item: Textbox 'Item' Example: "Hello!!".
+            item: Textbox. Example: 'Hello!!'.
 
         Returns:
             Textbox 'Items so far'
@@ -278,20 +278,20 @@ class _AsyncTallyEndpoint(AsyncEndpoint[str]):
 class _TotalEndpoint(Endpoint[float]):
     """``/total``: call it, or ``.submit(...)`` for a ``Job``."""
 
-    def __call__(self, table: TotalTableInput | NotGiven = NOT_GIVEN) -> float:
+    def __call__(self, table: DataframeParam | NotGiven = NOT_GIVEN) -> float:
         """Call ``/total``.
 
         Sum the 'price' column of a table.
 
         Args:
-            table: Dataframe 'Basket' Default: {"data": [], "headers": ["item", "price"], "metadata": null}. Example: {"data": [["foo", "bar"]], "headers": ["a", "b"]}. Leave out to send the app's default.
+            table: Dataframe 'Basket'. Default: {'data': [], 'headers': ['item', 'price'], 'metadata': None}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
 
         Returns:
             Number 'Total'
         """
         return self._call((table,))
 
-    def submit(self, table: TotalTableInput | NotGiven = NOT_GIVEN) -> Job[float]:
+    def submit(self, table: DataframeParam | NotGiven = NOT_GIVEN) -> Job[float]:
         """Submit ``/total`` and return its ``Job`` at once (same arguments)."""
         return self._submit((table,))
 
@@ -299,20 +299,20 @@ class _TotalEndpoint(Endpoint[float]):
 class _AsyncTotalEndpoint(AsyncEndpoint[float]):
     """``/total``: await it, or ``await .submit(...)`` for an ``AsyncJob``."""
 
-    async def __call__(self, table: TotalTableInput | NotGiven = NOT_GIVEN) -> float:
+    async def __call__(self, table: DataframeParam | NotGiven = NOT_GIVEN) -> float:
         """Call ``/total``.
 
         Sum the 'price' column of a table.
 
         Args:
-            table: Dataframe 'Basket' Default: {"data": [], "headers": ["item", "price"], "metadata": null}. Example: {"data": [["foo", "bar"]], "headers": ["a", "b"]}. Leave out to send the app's default.
+            table: Dataframe 'Basket'. Default: {'data': [], 'headers': ['item', 'price'], 'metadata': None}. Example: {'data': [['foo', 'bar']], 'headers': ['a', 'b']}. Leave out to send the app's default.
 
         Returns:
             Number 'Total'
         """
         return await self._call((table,))
 
-    async def submit(self, table: TotalTableInput | NotGiven = NOT_GIVEN) -> AsyncJob[float]:
+    async def submit(self, table: DataframeParam | NotGiven = NOT_GIVEN) -> AsyncJob[float]:
         """Submit ``/total`` and return its ``AsyncJob`` at once (same arguments)."""
         return await self._submit((table,))
 

@@ -54,17 +54,14 @@ SCHEMA_SHA256 = "5ed9a9f0162774fa51c94eb8b9cd3aea5bb04011c762b3c3c68ab9cf89e2199
 """sha256 of the app's minimal API snapshot at generation time."""
 GENERATOR_VERSION = "0.2.0"
 
-# -- models (datamodel-code-generator) ------------------------------------------------------
-
-
 # -- results of endpoints with several outputs --------------------------------------------
 
 
 class LambdaResult(NamedTuple):
     """Outputs of ``/lambda``; unpacks in order like the official client's tuple.
 
-    upload_single_file_output: File 'Upload Single File Output'
-    load_upload_single_file: Number '# Load Upload Single File'
+    upload_single_file_output: File
+    load_upload_single_file: Number
     """
 
     upload_single_file_output: File
@@ -74,8 +71,8 @@ class LambdaResult(NamedTuple):
 class Lambda1Result(NamedTuple):
     """Outputs of ``/lambda_1``; unpacks in order like the official client's tuple.
 
-    upload_multiple_files_output: File 'Upload Multiple Files Output'
-    load_upload_multiple_files: Number '# Load Upload Multiple Files'
+    upload_multiple_files_output: File
+    load_upload_multiple_files: Number
     """
 
     upload_multiple_files_output: list[File]
@@ -85,8 +82,8 @@ class Lambda1Result(NamedTuple):
 class Lambda2Result(NamedTuple):
     """Outputs of ``/lambda_2``; unpacks in order like the official client's tuple.
 
-    upload_multiple_files_output_image_video: File 'Upload Multiple Files Output Image/Video'
-    load_upload_multiple_files_image_video: Number '# Load Upload Multiple Files Image/Video'
+    upload_multiple_files_output_image_video: File
+    load_upload_multiple_files_image_video: Number
     """
 
     upload_multiple_files_output_image_video: list[File]
@@ -96,8 +93,8 @@ class Lambda2Result(NamedTuple):
 class Lambda3Result(NamedTuple):
     """Outputs of ``/lambda_3``; unpacks in order like the official client's tuple.
 
-    upload_pdf_file_output: File 'Upload PDF File Output'
-    load_upload_pdf_file: Number '# Load Upload PDF File'
+    upload_pdf_file_output: File
+    load_upload_pdf_file: Number
     """
 
     upload_pdf_file_output: File
@@ -107,8 +104,8 @@ class Lambda3Result(NamedTuple):
 class Lambda4Result(NamedTuple):
     """Outputs of ``/lambda_4``; unpacks in order like the official client's tuple.
 
-    upload_file_with_invalid_file_types_output: File 'Upload File with Invalid file_types Output'
-    load_upload_file_with_invalid_file_types: Number '# Load Upload File with Invalid file_types'
+    upload_file_with_invalid_file_types_output: File
+    load_upload_file_with_invalid_file_types: Number
     """
 
     upload_file_with_invalid_file_types_output: File
@@ -118,8 +115,8 @@ class Lambda4Result(NamedTuple):
 class DeleteFileResult(NamedTuple):
     """Outputs of ``/delete_file``; unpacks in order like the official client's tuple.
 
-    delete_file_data: Textbox 'Delete file data'
-    deleted_file: Number '# Deleted File'
+    delete_file_data: Textbox
+    deleted_file: Number
     """
 
     delete_file_data: str
@@ -129,8 +126,8 @@ class DeleteFileResult(NamedTuple):
 class Lambda5Result(NamedTuple):
     """Outputs of ``/lambda_5``; unpacks in order like the official client's tuple.
 
-    upload_compound_extension_file_output: File 'Upload Compound Extension File Output'
-    load_upload_compound_extension_file: Number '# Load Upload Compound Extension File'
+    upload_compound_extension_file_output: File
+    load_upload_compound_extension_file: Number
     """
 
     upload_compound_extension_file_output: File
@@ -147,13 +144,13 @@ class _LambdaEndpoint(Endpoint[LambdaResult]):
         """Call ``/lambda``.
 
         Args:
-            s: File 'Upload Single File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload Single File' Default: 0. Example: 3.
+            s: File 'Upload Single File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload Single File'. Default: 0. Example: 3.
 
         Returns:
             ``LambdaResult``:
-                upload_single_file_output: File 'Upload Single File Output'
-                load_upload_single_file: Number '# Load Upload Single File'
+                upload_single_file_output: File
+                load_upload_single_file: Number
         """
         return self._call((s, n))
 
@@ -169,13 +166,13 @@ class _AsyncLambdaEndpoint(AsyncEndpoint[LambdaResult]):
         """Call ``/lambda``.
 
         Args:
-            s: File 'Upload Single File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload Single File' Default: 0. Example: 3.
+            s: File 'Upload Single File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload Single File'. Default: 0. Example: 3.
 
         Returns:
             ``LambdaResult``:
-                upload_single_file_output: File 'Upload Single File Output'
-                load_upload_single_file: Number '# Load Upload Single File'
+                upload_single_file_output: File
+                load_upload_single_file: Number
         """
         return await self._call((s, n))
 
@@ -191,13 +188,13 @@ class _Lambda1Endpoint(Endpoint[Lambda1Result]):
         """Call ``/lambda_1``.
 
         Args:
-            s: File 'Upload Multiple Files' Example: [{"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-ap....
-            n: Number '# Load Upload Multiple Files' Default: 0. Example: 3.
+            s: File 'Upload Multiple Files'. Pass a list of files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            n: Number '# Load Upload Multiple Files'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda1Result``:
-                upload_multiple_files_output: File 'Upload Multiple Files Output'
-                load_upload_multiple_files: Number '# Load Upload Multiple Files'
+                upload_multiple_files_output: File
+                load_upload_multiple_files: Number
         """
         return self._call((s, n))
 
@@ -213,13 +210,13 @@ class _AsyncLambda1Endpoint(AsyncEndpoint[Lambda1Result]):
         """Call ``/lambda_1``.
 
         Args:
-            s: File 'Upload Multiple Files' Example: [{"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-ap....
-            n: Number '# Load Upload Multiple Files' Default: 0. Example: 3.
+            s: File 'Upload Multiple Files'. Pass a list of files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            n: Number '# Load Upload Multiple Files'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda1Result``:
-                upload_multiple_files_output: File 'Upload Multiple Files Output'
-                load_upload_multiple_files: Number '# Load Upload Multiple Files'
+                upload_multiple_files_output: File
+                load_upload_multiple_files: Number
         """
         return await self._call((s, n))
 
@@ -237,13 +234,13 @@ class _Lambda2Endpoint(Endpoint[Lambda2Result]):
         """Call ``/lambda_2``.
 
         Args:
-            s: File 'Upload Multiple Files Image/Video' Example: [{"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-ap....
-            n: Number '# Load Upload Multiple Files Image/Video' Default: 0. Example: 3.
+            s: File 'Upload Multiple Files Image/Video'. Pass a list of files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            n: Number '# Load Upload Multiple Files Image/Video'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda2Result``:
-                upload_multiple_files_output_image_video: File 'Upload Multiple Files Output Image/Video'
-                load_upload_multiple_files_image_video: Number '# Load Upload Multiple Files Image/Video'
+                upload_multiple_files_output_image_video: File
+                load_upload_multiple_files_image_video: Number
         """
         return self._call((s, n))
 
@@ -259,13 +256,13 @@ class _AsyncLambda2Endpoint(AsyncEndpoint[Lambda2Result]):
         """Call ``/lambda_2``.
 
         Args:
-            s: File 'Upload Multiple Files Image/Video' Example: [{"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-ap....
-            n: Number '# Load Upload Multiple Files Image/Video' Default: 0. Example: 3.
+            s: File 'Upload Multiple Files Image/Video'. Pass a list of files: local paths, http(s) URLs, bytes or binary files. Example: ['https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'].
+            n: Number '# Load Upload Multiple Files Image/Video'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda2Result``:
-                upload_multiple_files_output_image_video: File 'Upload Multiple Files Output Image/Video'
-                load_upload_multiple_files_image_video: Number '# Load Upload Multiple Files Image/Video'
+                upload_multiple_files_output_image_video: File
+                load_upload_multiple_files_image_video: Number
         """
         return await self._call((s, n))
 
@@ -283,13 +280,13 @@ class _Lambda3Endpoint(Endpoint[Lambda3Result]):
         """Call ``/lambda_3``.
 
         Args:
-            s: File 'Upload PDF File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload PDF File' Default: 0. Example: 3.
+            s: File 'Upload PDF File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload PDF File'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda3Result``:
-                upload_pdf_file_output: File 'Upload PDF File Output'
-                load_upload_pdf_file: Number '# Load Upload PDF File'
+                upload_pdf_file_output: File
+                load_upload_pdf_file: Number
         """
         return self._call((s, n))
 
@@ -305,13 +302,13 @@ class _AsyncLambda3Endpoint(AsyncEndpoint[Lambda3Result]):
         """Call ``/lambda_3``.
 
         Args:
-            s: File 'Upload PDF File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload PDF File' Default: 0. Example: 3.
+            s: File 'Upload PDF File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload PDF File'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda3Result``:
-                upload_pdf_file_output: File 'Upload PDF File Output'
-                load_upload_pdf_file: Number '# Load Upload PDF File'
+                upload_pdf_file_output: File
+                load_upload_pdf_file: Number
         """
         return await self._call((s, n))
 
@@ -327,13 +324,13 @@ class _Lambda4Endpoint(Endpoint[Lambda4Result]):
         """Call ``/lambda_4``.
 
         Args:
-            s: File 'Upload File with Invalid file_types': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload File with Invalid file_types' Default: 0. Example: 3.
+            s: File 'Upload File with Invalid file_types'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload File with Invalid file_types'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda4Result``:
-                upload_file_with_invalid_file_types_output: File 'Upload File with Invalid file_types Output'
-                load_upload_file_with_invalid_file_types: Number '# Load Upload File with Invalid file_types'
+                upload_file_with_invalid_file_types_output: File
+                load_upload_file_with_invalid_file_types: Number
         """
         return self._call((s, n))
 
@@ -349,13 +346,13 @@ class _AsyncLambda4Endpoint(AsyncEndpoint[Lambda4Result]):
         """Call ``/lambda_4``.
 
         Args:
-            s: File 'Upload File with Invalid file_types': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload File with Invalid file_types' Default: 0. Example: 3.
+            s: File 'Upload File with Invalid file_types'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload File with Invalid file_types'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda4Result``:
-                upload_file_with_invalid_file_types_output: File 'Upload File with Invalid file_types Output'
-                load_upload_file_with_invalid_file_types: Number '# Load Upload File with Invalid file_types'
+                upload_file_with_invalid_file_types_output: File
+                load_upload_file_with_invalid_file_types: Number
         """
         return await self._call((s, n))
 
@@ -371,12 +368,12 @@ class _DeleteFileEndpoint(Endpoint[DeleteFileResult]):
         """Call ``/delete_file``.
 
         Args:
-            n: Number '# Deleted File' Default: 0. Example: 3.
+            n: Number '# Deleted File'. Default: 0. Example: 3.
 
         Returns:
             ``DeleteFileResult``:
-                delete_file_data: Textbox 'Delete file data'
-                deleted_file: Number '# Deleted File'
+                delete_file_data: Textbox
+                deleted_file: Number
         """
         return self._call((n,))
 
@@ -392,12 +389,12 @@ class _AsyncDeleteFileEndpoint(AsyncEndpoint[DeleteFileResult]):
         """Call ``/delete_file``.
 
         Args:
-            n: Number '# Deleted File' Default: 0. Example: 3.
+            n: Number '# Deleted File'. Default: 0. Example: 3.
 
         Returns:
             ``DeleteFileResult``:
-                delete_file_data: Textbox 'Delete file data'
-                deleted_file: Number '# Deleted File'
+                delete_file_data: Textbox
+                deleted_file: Number
         """
         return await self._call((n,))
 
@@ -413,13 +410,13 @@ class _Lambda5Endpoint(Endpoint[Lambda5Result]):
         """Call ``/lambda_5``.
 
         Args:
-            s: File 'Upload Compound Extension File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload Compound Extension File' Default: 0. Example: 3.
+            s: File 'Upload Compound Extension File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload Compound Extension File'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda5Result``:
-                upload_compound_extension_file_output: File 'Upload Compound Extension File Output'
-                load_upload_compound_extension_file: Number '# Load Upload Compound Extension File'
+                upload_compound_extension_file_output: File
+                load_upload_compound_extension_file: Number
         """
         return self._call((s, n))
 
@@ -435,13 +432,13 @@ class _AsyncLambda5Endpoint(AsyncEndpoint[Lambda5Result]):
         """Call ``/lambda_5``.
 
         Args:
-            s: File 'Upload Compound Extension File': The FileData class is a subclass of the GradioModel class that represents a file object within a Gradio interface. It is used to store file data and metadata when a file is uploaded. Attributes: path: The server file path where the file is stored. url: The normalized server URL pointing to the file. size: The size of the file in bytes. orig_name: The original filename before upload. mime_type: The MIME type of the file. is_stream: Indicates whether the file is a stream. meta: Additional metadata used internally (should not be changed). Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "sample_file.pdf", "path": "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf", "url": "https://github.com/gradio-app....
-            n: Number '# Load Upload Compound Extension File' Default: 0. Example: 3.
+            s: File 'Upload Compound Extension File'. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf'.
+            n: Number '# Load Upload Compound Extension File'. Default: 0. Example: 3.
 
         Returns:
             ``Lambda5Result``:
-                upload_compound_extension_file_output: File 'Upload Compound Extension File Output'
-                load_upload_compound_extension_file: Number '# Load Upload Compound Extension File'
+                upload_compound_extension_file_output: File
+                load_upload_compound_extension_file: Number
         """
         return await self._call((s, n))
 

@@ -47,10 +47,6 @@ SCHEMA_SHA256 = "1839722a319f8a8210fa7bc9fb5ce02f2556fbd5bbc12cfe8b71f71b95ee895
 """sha256 of the app's minimal API snapshot at generation time."""
 GENERATOR_VERSION = "0.2.0"
 
-# -- models (datamodel-code-generator) ------------------------------------------------------
-
-
-# -- results of endpoints with several outputs --------------------------------------------
 
 # -- endpoints --------------------------------------------------------------------------------
 
@@ -62,7 +58,7 @@ class _PredictEndpoint(Endpoint[File]):
         """Call ``/predict``.
 
         Args:
-            input_img: Image 'input_img': A local filepath or publicly available URL. Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "bus.png", "path": "https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png", "url": "https://raw.githubusercontent.com/....
+            input_img: Image. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png'.
 
         Returns:
             Image 'output'
@@ -81,7 +77,7 @@ class _AsyncPredictEndpoint(AsyncEndpoint[File]):
         """Call ``/predict``.
 
         Args:
-            input_img: Image 'input_img': A local filepath or publicly available URL. Example: {"meta": {"_type": "gradio.FileData"}, "orig_name": "bus.png", "path": "https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png", "url": "https://raw.githubusercontent.com/....
+            input_img: Image. Pass a local path, an http(s) URL, bytes or a binary file. Example: 'https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png'.
 
         Returns:
             Image 'output'

@@ -46,17 +46,14 @@ SCHEMA_SHA256 = "fa96f3cb0a021383907e1dc80e3099b20641b10734e58ac376c54e1b18d4d58
 """sha256 of the app's minimal API snapshot at generation time."""
 GENERATOR_VERSION = "0.2.0"
 
-# -- models (datamodel-code-generator) ------------------------------------------------------
-
-
 # -- results of endpoints with several outputs --------------------------------------------
 
 
 class PredictResult(NamedTuple):
     """Outputs of ``/predict``; unpacks in order like the official client's tuple.
 
-    output_0: Textbox 'output 0'
-    output_1: Number 'output 1'
+    output_0: Textbox
+    output_1: Number
     """
 
     output_0: str
@@ -75,14 +72,14 @@ class _PredictEndpoint(Endpoint[PredictResult]):
         """Call ``/predict``.
 
         Args:
-            name: Textbox 'name' Example: "Hello!!".
-            is_morning: Checkbox 'is_morning' Default: false. Example: true.
-            temperature: Slider 'temperature' Default: 0. Example: 0.
+            name: Textbox. Example: 'Hello!!'.
+            is_morning: Checkbox. Default: False. Example: True.
+            temperature: Slider. Default: 0.
 
         Returns:
             ``PredictResult``:
-                output_0: Textbox 'output 0'
-                output_1: Number 'output 1'
+                output_0: Textbox
+                output_1: Number
         """
         return self._call((name, is_morning, temperature))
 
@@ -102,14 +99,14 @@ class _AsyncPredictEndpoint(AsyncEndpoint[PredictResult]):
         """Call ``/predict``.
 
         Args:
-            name: Textbox 'name' Example: "Hello!!".
-            is_morning: Checkbox 'is_morning' Default: false. Example: true.
-            temperature: Slider 'temperature' Default: 0. Example: 0.
+            name: Textbox. Example: 'Hello!!'.
+            is_morning: Checkbox. Default: False. Example: True.
+            temperature: Slider. Default: 0.
 
         Returns:
             ``PredictResult``:
-                output_0: Textbox 'output 0'
-                output_1: Number 'output 1'
+                output_0: Textbox
+                output_1: Number
         """
         return await self._call((name, is_morning, temperature))
 

@@ -45,10 +45,6 @@ SCHEMA_SHA256 = "d07b93b76b4a1be10d9fb994baaf123e7889ad4dc33de9b2b2dedceefe69ff5
 """sha256 of the app's minimal API snapshot at generation time."""
 GENERATOR_VERSION = "0.2.0"
 
-# -- models (datamodel-code-generator) ------------------------------------------------------
-
-
-# -- results of endpoints with several outputs --------------------------------------------
 
 # -- endpoints --------------------------------------------------------------------------------
 
@@ -60,11 +56,11 @@ class _LambdaEndpoint(Endpoint[Any]):
         """Call ``/lambda``.
 
         Args:
-            start: Datetime 'parameter_2' Default: "now - 24h". Example: "2020-10-01 05:20:15".
-            end: Datetime 'parameter_3' Default: "now". Example: "2020-10-01 05:20:15".
+            start: DateTime. Default: 'now - 24h'. Example: '2020-10-01 05:20:15'.
+            end: DateTime. Default: 'now'. Example: '2020-10-01 05:20:15'.
 
         Returns:
-            Lineplot 'value_6': any valid json
+            LinePlot. Any valid json.
         """
         return self._call((start, end))
 
@@ -80,11 +76,11 @@ class _AsyncLambdaEndpoint(AsyncEndpoint[Any]):
         """Call ``/lambda``.
 
         Args:
-            start: Datetime 'parameter_2' Default: "now - 24h". Example: "2020-10-01 05:20:15".
-            end: Datetime 'parameter_3' Default: "now". Example: "2020-10-01 05:20:15".
+            start: DateTime. Default: 'now - 24h'. Example: '2020-10-01 05:20:15'.
+            end: DateTime. Default: 'now'. Example: '2020-10-01 05:20:15'.
 
         Returns:
-            Lineplot 'value_6': any valid json
+            LinePlot. Any valid json.
         """
         return await self._call((start, end))
 

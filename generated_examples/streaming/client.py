@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from gradio_gen_runtime.generated import require_runtime
-from typing_extensions import TypeAliasType, Unpack
+from typing_extensions import NotRequired, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from gradio_gen_runtime.generated import AsyncJob, Job
@@ -31,7 +31,6 @@ from gradio_gen_runtime.generated import (
     Endpoint,
     EndpointAttribute,
     FileInput,
-    GeneratedModel,
     NotGiven,
     OnDrift,
 )
@@ -39,8 +38,14 @@ from gradio_gen_runtime.generated import (
 __all__ = [
     "AsyncFakeStreamingEcho",
     "AsyncStreamingEcho",
+    "ChatMessageParam",
+    "ComponentMessageParam",
     "FakeStreamingEcho",
+    "FileMessageParam",
+    "MetadataDictParam",
+    "OptionDictParam",
     "StreamingEcho",
+    "TextMessageParam",
 ]
 
 SOURCE = ""
@@ -49,53 +54,48 @@ SCHEMA_SHA256 = "cdb6523ded93a383cf372adaa0ce5e2822312338f09f377064838ff885e80f5
 """sha256 of the app's minimal API snapshot at generation time."""
 GENERATOR_VERSION = "0.2.0"
 
-# -- models (datamodel-code-generator) ------------------------------------------------------
+# -- structured parameters: TypedDicts, so a plain dict type-checks ------------------------
 
 
-class ComponentMessage(GeneratedModel):
+class ComponentMessageParam(TypedDict):
     component: str
     constructor_args: dict[str, Any]
     props: dict[str, Any]
-    type: Literal["component"] = "component"
+    type: NotRequired[Literal["component"]]
     value: Any
 
 
-class MetadataDict(GeneratedModel):
-    duration: float | None = None
-    id: int | str | None = None
-    log: str | None = None
-    parent_id: int | str | None = None
-    status: Literal["pending", "done"] | None = None
-    title: str | None = None
+class MetadataDictParam(TypedDict):
+    duration: NotRequired[float]
+    id: NotRequired[int | str]
+    log: NotRequired[str]
+    parent_id: NotRequired[int | str]
+    status: NotRequired[Literal["pending", "done"]]
+    title: NotRequired[str]
 
 
-class OptionDict(GeneratedModel):
-    label: str | None = None
+class OptionDictParam(TypedDict):
+    label: NotRequired[str]
     value: str
 
 
-class TextMessage(GeneratedModel):
+class TextMessageParam(TypedDict):
     text: str
-    type: Literal["text"] = "text"
+    type: NotRequired[Literal["text"]]
 
 
-class FileMessage(GeneratedModel):
-    alt_text: str | None = None
+class FileMessageParam(TypedDict):
+    alt_text: NotRequired[str | None]
     file: FileInput
-    type: Literal["file"] = "file"
+    type: NotRequired[Literal["file"]]
 
 
-class Message(GeneratedModel):
-    content: list[TextMessage | FileMessage | ComponentMessage]
-    metadata: MetadataDict | None = None
-    options: list[OptionDict] | None = None
+class ChatMessageParam(TypedDict):
+    content: list[TextMessageParam | FileMessageParam | ComponentMessageParam]
+    metadata: NotRequired[MetadataDictParam | None]
+    options: NotRequired[list[OptionDictParam] | None]
     role: str
 
-
-FlagMessagesInput = TypeAliasType("FlagMessagesInput", list[Message])
-
-
-# -- results of endpoints with several outputs --------------------------------------------
 
 # -- endpoints --------------------------------------------------------------------------------
 
@@ -107,10 +107,10 @@ class _SlowEchoEndpoint(Endpoint[Any]):
         """Call ``/slow_echo`` (a generator: ``submit()`` yields each intermediate output).
 
         Args:
-            message: Textbox Example: "Hello!!".
+            message: Textbox. Example: 'Hello!!'.
 
         Returns:
-            Json 'Response': any valid json
+            JSON 'Response'. Any valid json.
         """
         return self._call((message,))
 
@@ -126,10 +126,10 @@ class _AsyncSlowEchoEndpoint(AsyncEndpoint[Any]):
         """Call ``/slow_echo`` (a generator: ``submit()`` yields each intermediate output).
 
         Args:
-            message: Textbox Example: "Hello!!".
+            message: Textbox. Example: 'Hello!!'.
 
         Returns:
-            Json 'Response': any valid json
+            JSON 'Response'. Any valid json.
         """
         return await self._call((message,))
 
@@ -141,18 +141,18 @@ class _AsyncSlowEchoEndpoint(AsyncEndpoint[Any]):
 class _FlagEndpoint(Endpoint[None]):
     """``/flag``: call it, or ``.submit(...)`` for a ``Job``."""
 
-    def __call__(self, messages: FlagMessagesInput | NotGiven = NOT_GIVEN) -> None:
+    def __call__(self, messages: list[ChatMessageParam] | NotGiven = NOT_GIVEN) -> None:
         """Call ``/flag``.
 
         Args:
-            messages: Chatbot Default: []. Example: [{"content": [{"text": "Hello!", "type": "text"}], "metadata": null, "options": null, "role": "user"}, {"content": [{"text": "How can I help you?", "type": "text"}], "metadata": null, "options": nu.... Leave out to send the app's default.
+            messages: Chatbot. Default: []. Example: [{'content': [{'text': 'Hello!', 'type': 'text'}], 'role': 'user'}, ...]. Leave out to send the app's default.
 
         Returns:
             None (the endpoint has no visible output).
         """
         return self._call((messages,))
 
-    def submit(self, messages: FlagMessagesInput | NotGiven = NOT_GIVEN) -> Job[None]:
+    def submit(self, messages: list[ChatMessageParam] | NotGiven = NOT_GIVEN) -> Job[None]:
         """Submit ``/flag`` and return its ``Job`` at once (same arguments)."""
         return self._submit((messages,))
 
@@ -160,18 +160,20 @@ class _FlagEndpoint(Endpoint[None]):
 class _AsyncFlagEndpoint(AsyncEndpoint[None]):
     """``/flag``: await it, or ``await .submit(...)`` for an ``AsyncJob``."""
 
-    async def __call__(self, messages: FlagMessagesInput | NotGiven = NOT_GIVEN) -> None:
+    async def __call__(self, messages: list[ChatMessageParam] | NotGiven = NOT_GIVEN) -> None:
         """Call ``/flag``.
 
         Args:
-            messages: Chatbot Default: []. Example: [{"content": [{"text": "Hello!", "type": "text"}], "metadata": null, "options": null, "role": "user"}, {"content": [{"text": "How can I help you?", "type": "text"}], "metadata": null, "options": nu.... Leave out to send the app's default.
+            messages: Chatbot. Default: []. Example: [{'content': [{'text': 'Hello!', 'type': 'text'}], 'role': 'user'}, ...]. Leave out to send the app's default.
 
         Returns:
             None (the endpoint has no visible output).
         """
         return await self._call((messages,))
 
-    async def submit(self, messages: FlagMessagesInput | NotGiven = NOT_GIVEN) -> AsyncJob[None]:
+    async def submit(
+        self, messages: list[ChatMessageParam] | NotGiven = NOT_GIVEN
+    ) -> AsyncJob[None]:
         """Submit ``/flag`` and return its ``AsyncJob`` at once (same arguments)."""
         return await self._submit((messages,))
 

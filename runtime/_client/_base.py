@@ -137,6 +137,9 @@ class _BaseClient:
         self.space_timeout = space_timeout
         self._session_hash = session_hash or uuid.uuid4().hex
         explicit = hf_token is not NOT_GIVEN
+        self._explicit_token = explicit
+        self.pickle_secrets = False
+        """Whether pickling this client carries its secrets (``_portable``: off by default)."""
         self._token_policy = TokenPolicy(resolve_token(hf_token))
         if explicit and self.root is not None:
             self._token_policy.allow_url(self.root)  # the caller passed it for this URL

@@ -54,6 +54,8 @@ from .._transport._sync import SyncSession
 from .._transport._sync_job import Job
 from .._types import NOT_GIVEN, NotGiven, Timeout
 from ._base import _BaseClient, bind_arguments, default_transform, parse_source
+from ._map_api import AsyncClientMap, ClientMap
+from ._portable import client_settings, restore_client, restoring
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -62,7 +64,7 @@ __all__ = ["AsyncClient", "Client", "bind_arguments", "default_transform", "pars
 R = TypeVar("R")
 
 
-class Client(_BaseClient):
+class Client(ClientMap, _BaseClient):
     """Sync client of one Gradio app. Connects in the constructor (``/config`` + ``/info``)
     unless ``snapshot`` is given. Thread-safe; one pooled HTTP client, one session."""
 
@@ -100,7 +102,7 @@ class Client(_BaseClient):
         self._old_sessions: list[SyncSession] = []
         self._closed = False
         try:
-            if snapshot is None or (auth is not None and self._kind == "url"):
+            if (snapshot is None or (auth is not None and self._kind == "url")) and not restoring():
                 self._connect()
         except BaseException:
             self._http.close()
@@ -129,9 +131,9 @@ class Client(_BaseClient):
         info = resolve_space_sync(
             self.space_id, token=self._space_token(), http=self._http,
             status_callback=self.status_callback, timeout=self.space_timeout,
-            on_host=self._token_policy.allow_url,
+            on_host=self._token_policy.allow_space_url,
         )  # fmt: skip
-        self._token_policy.allow_url(info.url)
+        self._token_policy.allow_space_url(info.url)
         return info.url
 
     def _login(self) -> None:
@@ -273,6 +275,10 @@ class Client(_BaseClient):
             session.close()
         self._http.close()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its settings; the copy reconnects on its first call (``_portable``)."""
+        return restore_client, (type(self), client_settings(self), self.pickle_secrets)
+
     def __enter__(self) -> Client:
         return self
 
@@ -285,7 +291,7 @@ class Client(_BaseClient):
         self.close()
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(AsyncClientMap, _BaseClient):
     """Async twin of ``Client``. The constructor does no I/O; ``await connect()`` (or the
     first call) fetches ``/config`` + ``/info`` unless a snapshot was given."""
 
@@ -353,9 +359,9 @@ class AsyncClient(_BaseClient):
         info = await resolve_space(
             self.space_id, token=self._space_token(), http=self._http,
             status_callback=self.status_callback, timeout=self.space_timeout,
-            on_host=self._token_policy.allow_url,
+            on_host=self._token_policy.allow_space_url,
         )  # fmt: skip
-        self._token_policy.allow_url(info.url)
+        self._token_policy.allow_space_url(info.url)
         return info.url
 
     async def _login(self) -> None:
@@ -472,6 +478,10 @@ class AsyncClient(_BaseClient):
         for session in sessions:
             await session.close()
         await self._http.aclose()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its settings; the copy reconnects on its first call (``_portable``)."""
+        return restore_client, (type(self), client_settings(self), self.pickle_secrets)
 
     async def __aenter__(self) -> AsyncClient:
         return await self.connect()

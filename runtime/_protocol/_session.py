@@ -57,6 +57,7 @@ from .._exceptions import (
     StreamLostError,
 )
 from .._types import Status, StatusCode, Update
+from .._zerogpu import app_error
 from ._diff import apply_edits
 from ._messages import (
     CloseStream,
@@ -441,7 +442,7 @@ def _app_error(message: ProcessCompleted, endpoint: str | None) -> AppError:
     title = output.get("title") or message.title
     duration = output.get("duration")
     visible = output.get("visible")
-    return AppError(
+    return app_error(  # a ZeroGPU refusal gets its own subclass (``_zerogpu``)
         text if isinstance(text, str) else None,
         title=title if isinstance(title, str) else None,
         duration=float(duration)

@@ -25,7 +25,14 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 from typing_extensions import Self, Unpack
 
 from .._constants import SPACE_WAKE_TIMEOUT
@@ -34,6 +41,7 @@ from .._exceptions import InputValidationError, OutputValidationError, UsageErro
 from .._files._file import File, FileInput
 from .._spec import AppSpec, EndpointSpec
 from .._types import NOT_GIVEN, ClientOptions, NotGiven
+from ._map_api import AsyncMap, SyncMap
 from ._shapes import _shapes_of
 
 if TYPE_CHECKING:
@@ -63,9 +71,32 @@ R = TypeVar("R")
 
 
 class GeneratedModel(BaseModel):
-    """Base of every generated pydantic model: built lazily, nothing the server sends is lost."""
+    """Base of every generated pydantic model: built lazily, nothing the server sends is lost.
+
+    Dumped, a model holds what was set: a field nobody set whose value is ``None`` (the
+    stand-in for "not given" of an optional field) is left out rather than sent as ``null``,
+    which the app may not accept (a chat message without ``files``); the app's own default
+    applies. A ``None`` that was set (by the app or by the caller) is kept."""
 
     model_config = ConfigDict(defer_build=True, extra="allow", populate_by_name=True)
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unset_none(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            fields_set = self.model_fields_set
+            for name, field in type(self).model_fields.items():
+                if name not in fields_set and getattr(self, name, None) is None:
+                    key = (
+                        (field.serialization_alias or field.alias or name)
+                        if info.by_alias
+                        else name
+                    )
+                    if data.get(key, 0) is None:
+                        del data[key]
+        return data
 
 
 # -- validation ---------------------------------------------------------------------------
@@ -182,7 +213,7 @@ class _EndpointBase:
         return f"<endpoint {self._api_name} of {type(self._app).__name__}>"
 
 
-class Endpoint(_EndpointBase, Generic[R]):
+class Endpoint(_EndpointBase, SyncMap[R], Generic[R]):
     """One endpoint of a sync generated client: call it, or ``.submit(...)`` for a ``Job``."""
 
     _app: AppClient
@@ -211,7 +242,7 @@ class Endpoint(_EndpointBase, Generic[R]):
                 drift.after_join(engine)
 
 
-class AsyncEndpoint(_EndpointBase, Generic[R]):
+class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
     """One endpoint of an async generated client: ``await`` it, or ``await .submit(...)``."""
 
     _app: AsyncAppClient
@@ -437,6 +468,24 @@ class AppClient(_AppBase):
         self._drift.check_client(self._engine)
         return self._drift.diff
 
+    @property
+    def pickle_secrets(self) -> bool:
+        """Whether pickling this client carries its token, password and headers (off by
+        default; see docs/batch.md)."""
+        return bool(self._engine.pickle_secrets)
+
+    @pickle_secrets.setter
+    def pickle_secrets(self, value: bool) -> None:
+        self._engine.pickle_secrets = bool(value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its class and settings; the copy reconnects on its first call."""
+        from .._client._portable import client_settings, restore_app
+
+        settings = client_settings(self._engine, with_snapshot=False)
+        src = settings.pop("src")
+        return restore_app, (type(self), src, self._drift.on_drift, settings, self.pickle_secrets)
+
     def reset_session(self) -> None:
         self._engine.reset_session()
 
@@ -528,6 +577,24 @@ class AsyncAppClient(_AppBase):
             status_callback=options.get("status_callback"),
         )  # fmt: skip
         return cls(space_id, on_drift=on_drift, **options)
+
+    @property
+    def pickle_secrets(self) -> bool:
+        """Whether pickling this client carries its token, password and headers (off by
+        default; see docs/batch.md)."""
+        return bool(self._engine.pickle_secrets)
+
+    @pickle_secrets.setter
+    def pickle_secrets(self, value: bool) -> None:
+        self._engine.pickle_secrets = bool(value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its class and settings; the copy reconnects on its first call."""
+        from .._client._portable import client_settings, restore_app
+
+        settings = client_settings(self._engine, with_snapshot=False)
+        src = settings.pop("src")
+        return restore_app, (type(self), src, self._drift.on_drift, settings, self.pickle_secrets)
 
     def reset_session(self) -> None:
         self._engine.reset_session()

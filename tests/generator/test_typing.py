@@ -13,7 +13,7 @@ from tests.generator._util import EXAMPLES, mypy_strict, pyright_strict
 GOOD = """
 import asyncio
 from typing import Any, assert_type
-from demo_client import AsyncDemoApp, DemoApp, TextStatsResult, TotalTableInput
+from demo_client import AsyncDemoApp, DataframeParam, DemoApp, TextStatsResult
 from demo_client import AsyncFakeDemoApp, FakeDemoApp, _GreetEndpointFake  # pyright: ignore[reportPrivateUsage]
 from gradio_gen_runtime import InputValidationError
 from gradio_gen_runtime.generated import Endpoint
@@ -32,7 +32,10 @@ def use(app: DemoApp) -> None:
     for partial in job:
         assert_type(partial, str)
     assert_type(job.result(), str)
-    assert_type(app.total(TotalTableInput(headers=["a"], data=[[1]])), float)
+    assert_type(app.total(DataframeParam(headers=["a"], data=[[1]])), float)
+    assert_type(app.total({"headers": ["a"], "data": [[1]]}), float)  # a plain dict
+    table: DataframeParam = {"headers": ["item"], "data": [["tea"]], "metadata": None}
+    app.total(table)
     assert_type(app.endpoint("/greet"), Endpoint[Any])
     try:
         app.greet("x")
@@ -72,6 +75,8 @@ app.no_such_endpoint()  # BAD: no such endpoint
 DemoApp(timeout="soon")  # BAD: not a runtime option type
 DemoApp(no_such_option=1)  # BAD: unknown option
 app.countdown.submit(3).result().nope  # BAD: str has no attribute
+app.total({"headers": ["a"]})  # BAD: the table has no data
+app.total({"headers": ["a"], "data": [], "colour": 1})  # BAD: no such key
 """
 
 

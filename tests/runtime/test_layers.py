@@ -134,7 +134,7 @@ def import_edges(modules: dict[str, Path], package: str) -> list[Edge]:
             target = f"{package}.{value.value}"
             assert target in modules, f"{module}: _LAZY names an unknown module {target}"
             edges.append(Edge(module, target, value.lineno, "lazy-table"))
-    return edges
+    return list(dict.fromkeys(edges))  # one per (source, target, line, kind)
 
 
 def find_cycles(nodes: Iterable[str], edges: list[Edge]) -> list[list[str]]:
