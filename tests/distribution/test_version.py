@@ -99,3 +99,17 @@ def test_the_changelog_has_an_entry_for_this_version() -> None:
         assert re.search(
             rf"^## \[Unreleased\]\n\nTo be released as \*\*{re.escape(version)}\*\*", text, re.M
         ), f"CHANGELOG.md: '## [Unreleased]' should start 'To be released as **{version}**'"
+
+
+def test_every_runtime_subpackage_is_in_its_pyproject() -> None:
+    """A new folder of runtime/ (with an ``__init__.py``) must be listed in
+    runtime/pyproject.toml, or the wheel would silently leave it out."""
+    project = tomllib.loads((ROOT / "runtime" / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(project["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(["gradio_gen_runtime", *init.parent.relative_to(ROOT / "runtime").parts])
+        for init in (ROOT / "runtime").rglob("__init__.py")
+        if not {"build", "__pycache__"} & set(init.relative_to(ROOT / "runtime").parts)
+        and not any(p.endswith(".egg-info") for p in init.parts)
+    }
+    assert found == listed, found ^ listed
