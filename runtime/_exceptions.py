@@ -17,7 +17,8 @@ caller handles differently::
     │   │   └── JobTimeout         the whole job took longer than allowed
     │   └── StreamLostError        the session stream ended while the job was pending
     ├── ProtocolError              the server said something we cannot understand
-    │   └── UnsupportedProtocolError   app too old (names protocol and gradio version)
+    │   ├── UnsupportedProtocolError   app too old (names protocol and gradio version)
+    │   └── UnsupportedFeatureError    this app's gradio cannot do what was asked (names both)
     ├── HTTPStatusError            an unexpected HTTP status (carries status and body)
     │   ├── AuthenticationError    401/403, bad credentials, private Space without token
     │   ├── RateLimitError         429 after retries
@@ -150,7 +151,24 @@ class UnsupportedProtocolError(ProtocolError):
         self.version = version
         super().__init__(
             f"This app speaks Gradio protocol {protocol!r} (gradio {version or 'unknown'}); "
-            "gradio-gen supports 'sse_v3' (gradio 4.22 and later). Upgrade the app's gradio."
+            "gradio-gen supports gradio 3.x to 6.x (protocols ws, sse, sse_v1, sse_v2, "
+            "sse_v2.1, sse_v3). Upgrade the app's gradio."
+        )
+
+
+class UnsupportedFeatureError(ProtocolError):
+    """The app's gradio release cannot do what was asked (``feature``), e.g. calling a 3.x
+    app that runs without a queue. ``version`` and ``protocol`` name the release."""
+
+    def __init__(
+        self, feature: str, *, version: str | None, protocol: str | None, hint: str = ""
+    ) -> None:
+        self.feature = feature
+        self.version = version
+        self.protocol = protocol
+        super().__init__(
+            f"{feature} is not supported by gradio {version or 'unknown'} "
+            f"(protocol {protocol or 'unknown'})" + (f": {hint}" if hint else "")
         )
 
 

@@ -47,8 +47,10 @@ from .._exceptions import (
     UsageError,
 )
 from .._files._handler import FileHandler, for_client
+from .._legacy_info import info_route
 from .._spec import EndpointSpec
 from .._transport._async import AsyncJob, AsyncSession
+from .._transport._calls import AsyncCalls, SyncCalls
 from .._transport._http import build_async_client, build_sync_client, request_async, request_sync
 from .._transport._sync import SyncSession
 from .._transport._sync_job import Job
@@ -98,8 +100,8 @@ class Client(ClientMap, _BaseClient):
         )  # fmt: skip
         self._lock = threading.Lock()
         self._ready = False
-        self._session: SyncSession | None = None
-        self._old_sessions: list[SyncSession] = []
+        self._session: SyncSession | SyncCalls | None = None
+        self._old_sessions: list[SyncSession | SyncCalls] = []
         self._closed = False
         try:
             if (snapshot is None or (auth is not None and self._kind == "url")) and not restoring():
@@ -120,12 +122,21 @@ class Client(ClientMap, _BaseClient):
             if self._spec is None:
                 config = self._get_json(self.root + "config", "fetching /config")
                 self._load(config, {})  # protocol check before anything else
-                info = self._get_json(self.api_url + "info", "fetching /info")
+                route = info_route(config)  # None: a release without /info (before 3.29)
+                info = (
+                    None if route is None else self._get_json(self.root + route, "fetching /info")
+                )
                 self._load(config, info)
             self._ready = True
 
     def _resolve_space(self) -> str:
-        assert self.space_id is not None
+        if self.space_id is None:
+            from .._hub._names import resolve_subdomain_sync
+
+            assert self._subdomain is not None
+            self.space_id = resolve_subdomain_sync(
+                self._subdomain, token=self._space_token(), http=self._http
+            )
         from .._hub._space import resolve_space_sync
 
         info = resolve_space_sync(
@@ -163,15 +174,17 @@ class Client(ClientMap, _BaseClient):
         except ValueError:
             raise ProtocolError(f"{what}: the answer is not JSON") from None
 
-    def _current_session(self) -> SyncSession:
+    def _current_session(self) -> SyncSession | SyncCalls:
         self._connect()
         with self._lock:
             if self._closed:
                 raise UsageError("this client is closed")
             if self._session is None:
-                self._session = SyncSession(
-                    self._http, self.api_url, self._session_hash, self.timeout, self._max_retries
-                )
+                kind = SyncCalls if self._dialect.per_call else SyncSession
+                self._session = kind(
+                    self._http, self.api_url, self._session_hash, self.timeout,
+                    self._max_retries, self._dialect,
+                )  # fmt: skip
                 self._session.encode_inputs = self._encode_inputs
             return self._session
 
@@ -189,8 +202,9 @@ class Client(ClientMap, _BaseClient):
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
-            self._http, self.api_url, self.spec.max_file_size, self.download_dir, self._max_retries
-        )
+            self._http, self.api_url, self.spec.max_file_size, self.download_dir,
+            self._max_retries, self.dialect.files,
+        )  # fmt: skip
 
     # -- calls ---------------------------------------------------------------------------
     def _submit(
@@ -204,6 +218,7 @@ class Client(ClientMap, _BaseClient):
         """Join ``ep`` with visible ``values`` (validated, in order); the typed layer's entry.
         ``lead=True``: the caller waits on the job at once (its wait reads the stream)."""
         session = self._current_session()
+        self._check_callable(ep)
         data = self._wire(ep, self._encode_inputs(ep, list(values)))
         return session.join(
             ep, data, lambda outs: transform(self._decode_outputs(ep, outs)), lead=lead
@@ -325,8 +340,8 @@ class AsyncClient(AsyncClientMap, _BaseClient):
         )  # fmt: skip
         self._ready = False
         self._connecting: Any = None  # asyncio.Lock, created on the loop
-        self._session: AsyncSession | None = None
-        self._old_sessions: list[AsyncSession] = []
+        self._session: AsyncSession | AsyncCalls | None = None
+        self._old_sessions: list[AsyncSession | AsyncCalls] = []
         self._closed = False
 
     async def connect(self) -> AsyncClient:
@@ -347,13 +362,24 @@ class AsyncClient(AsyncClientMap, _BaseClient):
             if self._spec is None:
                 config = await self._get_json(self.root + "config", "fetching /config")
                 self._load(config, {})
-                info = await self._get_json(self.api_url + "info", "fetching /info")
+                route = info_route(config)
+                info = (
+                    None
+                    if route is None
+                    else await self._get_json(self.root + route, "fetching /info")
+                )
                 self._load(config, info)
             self._ready = True
         return self
 
     async def _resolve_space(self) -> str:
-        assert self.space_id is not None
+        if self.space_id is None:
+            from .._hub._names import resolve_subdomain
+
+            assert self._subdomain is not None
+            self.space_id = await resolve_subdomain(
+                self._subdomain, token=self._space_token(), http=self._http
+            )
         from .._hub._space import resolve_space
 
         info = await resolve_space(
@@ -391,14 +417,21 @@ class AsyncClient(AsyncClientMap, _BaseClient):
         except ValueError:
             raise ProtocolError(f"{what}: the answer is not JSON") from None
 
-    async def _current_session(self) -> AsyncSession:
+    async def _current_session(self) -> AsyncSession | AsyncCalls:
         await self.connect()
         if self._closed:
             raise UsageError("this client is closed")
         if self._session is None:
-            self._session = AsyncSession(
-                self._http, self.api_url, self._session_hash, self.timeout, self._max_retries
-            )
+            if self._dialect.per_call:
+                self._session = AsyncCalls(
+                    self._http, self.api_url, self._session_hash, self.timeout,
+                    self._max_retries, self._dialect,
+                )  # fmt: skip
+            else:
+                self._session = AsyncSession(
+                    self._http, self.api_url, self._session_hash, self.timeout,
+                    self._max_retries, dialect=self._dialect,
+                )  # fmt: skip
             self._session.encode_inputs = self._encode_inputs
         return self._session
 
@@ -415,13 +448,15 @@ class AsyncClient(AsyncClientMap, _BaseClient):
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
-            self._http, self.api_url, self.spec.max_file_size, self.download_dir, self._max_retries
-        )
+            self._http, self.api_url, self.spec.max_file_size, self.download_dir,
+            self._max_retries, self.dialect.files,
+        )  # fmt: skip
 
     async def _submit(
         self, ep: EndpointSpec, values: list[Any], *, transform: Callable[[list[Any]], R]
     ) -> AsyncJob[R]:
         session = await self._current_session()
+        self._check_callable(ep)
         data = self._wire(ep, await self._encode_inputs(ep, list(values)))
         return await session.join(ep, data, lambda outs: transform(self._decode_outputs(ep, outs)))
 

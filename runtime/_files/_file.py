@@ -67,6 +67,7 @@ class File:
 
     __slots__ = (
         "_auto",
+        "_inline",
         "_local",
         "_transfer",
         "is_stream",
@@ -102,6 +103,8 @@ class File:
         self._auto: Callable[[File], Path] | None = None
         """Set by the client when it has a ``download_dir``: saves the file there."""
         self._transfer = transfer
+        self._inline: bytes | None = None
+        """The content, for a file that came inline (a gradio 3.x image's data URL)."""
 
     @property
     def local_path(self) -> Path | None:
@@ -117,9 +120,13 @@ class File:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], *, transfer: FileTransfer | None = None) -> File:
-        """From a FileData dict (``path`` or ``url`` required)."""
+        """From a FileData dict (``path`` or ``url`` required), or a gradio 3.x file dict
+        (``{"name", "orig_name", "size", "data", "is_file"}``: ``name`` is the server path;
+        a base64 data URL in ``data`` is the content itself)."""
         path = data.get("path")
         url = data.get("url")
+        if path is None and url is None and "is_file" in data:
+            return cls._from_gradio3(data, transfer)
         if not isinstance(path, str):
             if not isinstance(url, str):
                 raise ValueError("a FileData needs a string 'path' or 'url'")
@@ -136,6 +143,32 @@ class File:
             meta=meta if isinstance(meta, Mapping) else None,
             transfer=transfer,
         )
+
+    @classmethod
+    def _from_gradio3(cls, data: Mapping[str, Any], transfer: FileTransfer | None) -> File:
+        name = data.get("name")
+        inline = data.get("data")
+        orig = _opt_str(data.get("orig_name"))
+        content: bytes | None = None
+        mime = None
+        if isinstance(inline, str) and inline.startswith("data:"):
+            source = _data_uri(inline, "a gradio 3.x inline file")
+            content, mime = source.value, source.mime_type
+            orig = orig or (name if isinstance(name, str) else None) or source.filename
+        elif not isinstance(name, str):
+            raise ValueError("a gradio 3.x file needs a string 'name' or inline 'data'")
+        size = data.get("size")
+        file = cls(
+            name if isinstance(name, str) else (orig or "file"),
+            size=len(content)
+            if content is not None
+            else (size if isinstance(size, int) and not isinstance(size, bool) else None),
+            orig_name=orig,
+            mime_type=mime,
+            transfer=transfer,
+        )
+        file._inline = content
+        return file
 
     def to_data(self) -> dict[str, Any]:
         """The FileData dict (what the server sent, and what it accepts back as an input)."""
@@ -168,6 +201,9 @@ class File:
 
     def iter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK_SIZE) -> Iterator[bytes]:
         """The content in chunks, streamed (an HLS stream yields its media segments)."""
+        if self._inline is not None:
+            yield self._inline
+            return
         if self._local is not None:
             yield from _iter_local(self._local, chunk_size)
             return
@@ -195,6 +231,9 @@ class File:
         return path
 
     async def aiter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK_SIZE) -> AsyncIterator[bytes]:
+        if self._inline is not None:
+            yield self._inline
+            return
         if self._local is not None:
             for chunk in _iter_local(self._local, chunk_size):
                 yield chunk
@@ -290,13 +329,15 @@ class FileSource:
     server already has: sent as a reference, nothing uploaded).
     """
 
-    __slots__ = ("kind", "mime_type", "name", "value")
+    __slots__ = ("inline", "kind", "mime_type", "name", "value")
 
     def __init__(
         self, kind: SourceKind, value: Any, name: str | None = None, mime_type: str | None = None
     ) -> None:
         self.kind: SourceKind = kind
         self.value: Any = value
+        self.inline = False
+        """At a gradio 3.x image position: sent as a base64 data URL, not uploaded."""
         """``str`` path / URL, ``bytes``, a binary file object, or the FileData dict."""
         self.name = name
         self.mime_type = mime_type
@@ -348,6 +389,8 @@ def to_source(value: Any, where: str) -> FileSource:
     if isinstance(value, FileSource):
         return value
     if isinstance(value, File):
+        if value._inline is not None:
+            return FileSource("bytes", value._inline, value.name, value.mime_type)
         return FileSource("server", value.to_data(), value.orig_name, value.mime_type)
     if isinstance(value, str) and is_url(value):
         return FileSource("url", value)
@@ -389,6 +432,8 @@ def _data_uri(value: str, where: str) -> FileSource:
 def _dict_source(value: Mapping[str, Any], where: str) -> FileSource:
     """A FileData-like dict: URL -> url; local file without ``url`` -> upload (like a
     gradio_client ``handle_file`` dict); otherwise a reference to a file the server has."""
+    if "path" not in value and "is_file" in value:  # a gradio 3.x file dict
+        return to_source(File.from_data(value), where)
     path = value.get("path")
     url = value.get("url")
     orig = _opt_str(value.get("orig_name"))

@@ -68,6 +68,10 @@ class RemoteFile(Protocol):
     def is_stream(self) -> bool: ...
     @property
     def name(self) -> str: ...
+    @property
+    def _inline(self) -> bytes | None:
+        """The content, when the app sent it inline (a gradio 3.x image), else ``None``."""
+        ...
 
 
 def _retry(response: httpx.Response, attempt: int) -> bool:
@@ -236,6 +240,9 @@ class FileTransfer:
         return b"".join(self._get(client, url, None)).decode("utf-8", "replace")
 
     def iter_bytes(self, file: RemoteFile, chunk_size: int | None = None) -> Iterator[bytes]:
+        if file._inline is not None:  # a gradio 3.x image: the content came inline
+            yield file._inline
+            return
         url = self.file_url(file)
         with self._client() as client:
             if not file.is_stream:
@@ -316,9 +323,10 @@ class FileTransfer:
         data = b"".join([c async for c in self._aget(client, url, None)])
         return data.decode("utf-8", "replace")
 
-    async def aiter_bytes(
-        self, file: RemoteFile, chunk_size: int | None = None
-    ) -> AsyncIterator[bytes]:
+    async def aiter_bytes(self, file: RemoteFile, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        if file._inline is not None:
+            yield file._inline
+            return
         url = self.file_url(file)
         async with self._aclient() as client:
             if not file.is_stream:

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._spec import is_file_schema
+from .._spec import is_file_schema, is_inline_file_schema
 from ._file import File, FileSource, to_source
 
 _MAX_DEPTH = 64
 
-Visit = Callable[[Any, str], Any]
-"""Called at each file position with (value, location); returns the replacement."""
+Visit = Callable[[Any, str, Mapping[str, Any]], Any]
+"""Called at each file position with (value, location, schema node); returns the
+replacement."""
 
 
 def map_files(schema: Mapping[str, Any] | None, value: Any, visit: Visit, where: str) -> Any:
@@ -33,8 +34,19 @@ def map_files(schema: Mapping[str, Any] | None, value: Any, visit: Visit, where:
 
 
 def input_sources(schema: Mapping[str, Any] | None, value: Any, where: str) -> Any:
-    """Turn every input value at a file position into a ``FileSource`` (``None`` stays)."""
-    return map_files(schema, value, lambda v, loc: None if v is None else to_source(v, loc), where)
+    """Turn every input value at a file position into a ``FileSource`` (``None`` stays); at a
+    gradio 3.x image position the source is marked ``inline`` (sent as a data URL)."""
+
+    def visit(v: Any, loc: str, node: Mapping[str, Any]) -> Any:
+        if v is None:
+            return None
+        source = to_source(v, loc)
+        if is_inline_file_schema(node):
+            source = FileSource(source.kind, source.value, source.name, source.mime_type)
+            source.inline = True
+        return source
+
+    return map_files(schema, value, visit, where)
 
 
 def output_files(
@@ -42,11 +54,15 @@ def output_files(
 ) -> Any:
     """Wrap every FileData dict at a file position of an output into a ``File``."""
 
-    def visit(v: Any, loc: str) -> Any:
+    def visit(v: Any, loc: str, node: Mapping[str, Any]) -> Any:
         if isinstance(v, Mapping) and (
-            isinstance(v.get("path"), str) or isinstance(v.get("url"), str)
+            isinstance(v.get("path"), str)
+            or isinstance(v.get("url"), str)
+            or (isinstance(v.get("name"), str) and "is_file" in v)  # gradio 3.x
         ):
             return make(v)
+        if isinstance(v, str) and v.startswith("data:") and is_inline_file_schema(node):
+            return make({"name": None, "data": v, "is_file": False})  # a 3.x image
         return v
 
     return map_files(schema, value, visit, "output")
@@ -97,12 +113,12 @@ def _walk(
     node: Any, value: Any, visit: Visit, where: str, defs: Mapping[str, Any], depth: int
 ) -> Any:
     if isinstance(value, FileSource):
-        return visit(value, where)
+        return visit(value, where, _resolve(node, defs))
     if depth > _MAX_DEPTH:
         return value
     node = _resolve(node, defs)
     if is_file_schema(node):
-        return visit(value, where)
+        return visit(value, where, node)
     branches = _branches(node)
     if branches:
         chosen = _choose(branches, value, defs)
@@ -185,7 +201,9 @@ def _matches(node: Mapping[str, Any], value: Any, defs: Mapping[str, Any]) -> bo
     """A cheap structural test (type, required keys, const properties)."""
     node = _resolve(node, defs)
     if is_file_schema(node):
-        return isinstance(value, Mapping) and ("path" in value or "url" in value)
+        return isinstance(value, Mapping) and (
+            "path" in value or "url" in value or ("name" in value and "is_file" in value)
+        )
     if _branches(node):
         return any(_matches(b, value, defs) for b in _branches(node))
     kind = node.get("type")

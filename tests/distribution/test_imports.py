@@ -30,6 +30,7 @@ FORBIDDEN = (
     "gradio_client",
     "black",
     "isort",
+    "wsproto",  # only for gradio 3.x apps (protocol ws); the demo app is sse_v3
 )
 EXAMPLE_DIRS = sorted(p.parent.name for p in EXAMPLES.glob("*/client.py"))
 

@@ -69,10 +69,10 @@ def test_the_generator_requires_its_own_runtime_series() -> None:
 # What every application that uses a generated client installs. A new one (or a new
 # required one: an optional extra is not counted) is a decision: add it here, in
 # tests/distribution/test_wheel.py and in the README's install section.
-RUNTIME_DEPENDENCIES = {"httpx", "pydantic", "typing_extensions"}
+RUNTIME_DEPENDENCIES = {"httpx", "pydantic", "typing_extensions", "wsproto"}
 
 
-def test_the_runtime_depends_only_on_httpx_pydantic_typing_extensions() -> None:
+def test_the_runtime_depends_only_on_httpx_pydantic_typing_extensions_wsproto() -> None:
     project = tomllib.loads((ROOT / "runtime" / "pyproject.toml").read_text(encoding="utf-8"))
     names = {
         re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0].lower()

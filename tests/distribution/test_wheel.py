@@ -203,7 +203,7 @@ def test_sdists_and_wheels_contents(dist: Path, wheel: Path, runtime_wheel: Path
 
     meta, required = _metadata(runtime_wheel)
     assert f"Requires-Python: >={MINIMUM_PYTHON}" in meta
-    assert required == {"httpx", "pydantic", "typing_extensions"}, required
+    assert required == {"httpx", "pydantic", "typing_extensions", "wsproto"}, required
     assert "# gradio-gen-runtime" in meta  # its own README is the long description
     meta, required = _metadata(wheel)
     assert f"Requires-Python: >={MINIMUM_PYTHON}" in meta
@@ -295,7 +295,7 @@ def test_the_runtime_alone_runs_a_generated_client(
     assert installed == set(report["needed"]), installed ^ set(report["needed"])
     assert not {t.replace("_", "-") for t in GENERATOR_TOOLS} & installed
     assert not {"gradio-gen", "gradio", "gradio-client", "huggingface-hub"} & installed
-    assert {"gradio-gen-runtime", "httpx", "pydantic", "typing-extensions"} <= installed
+    assert {"gradio-gen-runtime", "httpx", "pydantic", "typing-extensions", "wsproto"} <= installed
 
 
 def test_the_developer_venv_uses_the_oldest_supported_python_when_present(venv: Path) -> None:
