@@ -323,7 +323,9 @@ class FileTransfer:
         data = b"".join([c async for c in self._aget(client, url, None)])
         return data.decode("utf-8", "replace")
 
-    async def aiter_bytes(self, file: RemoteFile, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+    async def aiter_bytes(
+        self, file: RemoteFile, chunk_size: int | None = None
+    ) -> AsyncIterator[bytes]:
         if file._inline is not None:
             yield file._inline
             return
