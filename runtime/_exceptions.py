@@ -36,7 +36,8 @@ caller handles differently::
     │   ├── SpaceNotFoundError
     │   ├── SpaceStateError        the Space is paused / in an error stage (carries .stage)
     │   └── SpaceTimeoutError      the Space did not start in time
-    └── DriftError                 the live app no longer matches the generated client
+    ├── DriftError                 the live app no longer matches the generated client
+    └── RuntimeVersionError        this runtime cannot run a generated module (also an ImportError)
 
 Warnings: ``DriftWarning`` (a ``UserWarning``) when a generated client's app changed
 incompatibly and ``on_drift="warn"``.
@@ -361,6 +362,13 @@ class DriftError(GradioGenError):
     def __init__(self, message: str, changes: Sequence[Any] = ()) -> None:
         self.changes = list(changes)
         super().__init__(message)
+
+
+class RuntimeVersionError(GradioGenError, ImportError):
+    """The installed runtime cannot run a generated module: the module was written by a newer
+    gradio-gen than this gradio-gen-runtime (upgrade the runtime), or by one older than this
+    runtime still runs (regenerate the module). Raised while the module is imported, by its
+    ``require_runtime(...)`` line; an ``ImportError`` too, so ``except ImportError`` sees it."""
 
 
 class DriftWarning(UserWarning):

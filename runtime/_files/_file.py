@@ -13,8 +13,10 @@
 * ``FileInput`` is the annotated input type of generated models: its validator turns any accepted
   value into a ``FileSource``.
 
-Elsewhere: ``_files_walk`` (where the files are, by schema; pure), ``_files_upload`` (uploads),
-``_files_io`` (downloads, HLS, safe names), ``_files_handler`` (the engine's hooks).
+Elsewhere: ``_walk`` (where the files are, by schema; pure), ``_upload`` (uploads), ``_io``
+(downloads, HLS, safe names: it knows a file by its ``RemoteFile`` protocol and does not import
+this module; a ``File`` with no client imports it for a default transfer on first use),
+``_handler`` (the engine's hooks).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pydantic_core import core_schema
 
 from .._constants import DOWNLOAD_CHUNK_SIZE, FILE_DATA_TYPE
 from .._exceptions import UsageError
+from ._url import is_url
 
 if TYPE_CHECKING:
     from ._io import FileTransfer
@@ -45,12 +48,6 @@ __all__ = ["File", "FileInput", "FileSource", "handle_file", "is_url"]
 FILE_META: dict[str, str] = {"_type": FILE_DATA_TYPE}
 
 SourceKind = Literal["path", "url", "bytes", "stream", "server"]
-
-
-def is_url(value: str) -> bool:
-    """True for an ``http://`` or ``https://`` URL with a host."""
-    parts = urlsplit(value)
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def is_file_data(value: Any) -> bool:

@@ -11,9 +11,11 @@ raw value). An argument left at ``NOT_GIVEN`` is sent as the app's own ``paramet
 unvalidated, exactly as the official client does.
 
 The client classes subclass ``AppClient`` / ``AsyncAppClient``, carry the embedded minimal
-snapshot (so constructing one makes no request), and attach one endpoint object per method.
-Before each join the client's ``DriftGuard`` confirms the embedded mapping against the live
-app (``_contracts._drift``: one ``GET /config`` per app and process) and routes the call.
+snapshot (so constructing one makes no request), and declare each endpoint in the class body
+with ``EndpointAttribute`` (read-only: the endpoint object is made on first access, and the
+fakes narrow it to their fake endpoint class, which mypy and pyright both accept). Before
+each join the client's ``DriftGuard`` confirms the embedded mapping against the live app
+(``_contracts._drift``: one ``GET /config`` per app and process) and routes the call.
 Importing this module does not import httpx: the engine is imported on construction.
 """
 
@@ -23,7 +25,7 @@ import functools
 import json
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from pydantic import (
     BaseModel,
@@ -58,6 +60,7 @@ __all__ = [
     "AsyncJob",
     "ClientOptions",
     "Endpoint",
+    "EndpointAttribute",
     "File",
     "FileInput",
     "GeneratedModel",
@@ -260,6 +263,66 @@ class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
         return await engine._submit(spec, wire, transform=shape)
 
 
+E_co = TypeVar("E_co", bound=_EndpointBase, covariant=True)
+
+
+class EndpointAttribute(Generic[E_co]):
+    """One endpoint of a generated client class, declared in its class body::
+
+        class DemoApp(AppClient):
+            greet = EndpointAttribute(_GreetEndpoint, "/greet")
+
+    ``client.greet`` is then a ``_GreetEndpoint`` bound to the client, made on first access
+    and kept (in the instance's ``__dict__``: later accesses are plain attribute reads, and
+    constructing a client makes no endpoint object). It is read-only for type checkers, so a
+    subclass may narrow it: ``Fake<App>`` declares ``greet = EndpointAttribute(
+    _GreetEndpointFake, "/greet")``, which mypy and pyright both accept (a re-declared mutable
+    attribute is invariant, and pyright rejects the narrower type).
+
+    On the class (``DemoApp.greet``) it is the declaration itself: ``endpoint_class``,
+    ``api_name`` and ``name`` (the attribute's name).
+    """
+
+    __slots__ = ("api_name", "endpoint_class", "name")
+
+    def __init__(self, endpoint_class: type[E_co], api_name: str) -> None:
+        self.endpoint_class = endpoint_class
+        self.api_name = api_name
+        self.name = ""  # the attribute name, set when the class is created
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: _AppBase, owner: type | None = None) -> E_co: ...
+    def __get__(self, obj: _AppBase | None, owner: type | None = None) -> Self | E_co:
+        if obj is None:
+            return self
+        # two threads may race to make it: both get the one that was stored first
+        made = obj.__dict__.setdefault(self.name, self.endpoint_class(obj, self.api_name))
+        obj._endpoints[self.api_name] = made
+        return made  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"EndpointAttribute({self.endpoint_class.__name__}, {self.api_name!r})"
+
+
+def _endpoint_attributes(cls: type) -> dict[str, EndpointAttribute[Any]]:
+    """``{api_name: EndpointAttribute}`` of a client class (its bases' first, in declaration
+    order; a subclass's declaration replaces its base's). Built once per class."""
+    table: dict[str, EndpointAttribute[Any]] | None = cls.__dict__.get("_endpoint_table")
+    if table is None:
+        table = {}
+        for klass in reversed(cls.__mro__):
+            for value in vars(klass).values():
+                if isinstance(value, EndpointAttribute):
+                    table[value.api_name] = value
+        setattr(cls, "_endpoint_table", table)  # noqa: B010
+    return table
+
+
 # -- clients ------------------------------------------------------------------------------
 
 
@@ -270,7 +333,7 @@ class _AppBase:
     _snapshot_cache: ClassVar[dict[str, Any] | None] = None
 
     def __init__(self) -> None:
-        self._endpoints: dict[str, _EndpointBase] = {}
+        self._endpoints: dict[str, _EndpointBase] = {}  # the endpoint objects made so far
 
     @classmethod
     def snapshot(cls) -> dict[str, Any]:
@@ -287,7 +350,20 @@ class _AppBase:
     @property
     def endpoints(self) -> list[str]:
         """The api_names this client has a method for."""
-        return list(self._endpoints)
+        return list(_endpoint_attributes(type(self)))
+
+    def _endpoint_object(self, api_name: str) -> _EndpointBase:
+        """The endpoint object of ``api_name`` (leading ``/`` optional): the same object as
+        the client's attribute for it."""
+        key = api_name if api_name.startswith("/") else "/" + api_name
+        table = _endpoint_attributes(type(self))
+        found = table.get(key)
+        if found is None:
+            from .._exceptions import UnknownEndpointError
+
+            raise UnknownEndpointError(api_name, list(table))
+        endpoint: _EndpointBase = getattr(self, found.name)
+        return endpoint
 
 
 def _duplicate_source(cls: type[_AppBase], from_space: str | None) -> str:
@@ -344,12 +420,7 @@ class AppClient(_AppBase):
     def endpoint(self, api_name: str) -> Endpoint[Any]:
         """The endpoint object of ``api_name`` (leading ``/`` optional): the same object as
         the client's method for it."""
-        key = api_name if api_name.startswith("/") else "/" + api_name
-        found = self._endpoints.get(key)
-        if found is None:
-            from .._exceptions import UnknownEndpointError
-
-            raise UnknownEndpointError(api_name, list(self._endpoints))
+        found = self._endpoint_object(api_name)
         assert isinstance(found, Endpoint)
         return found
 
@@ -457,12 +528,7 @@ class AsyncAppClient(_AppBase):
 
     def endpoint(self, api_name: str) -> AsyncEndpoint[Any]:
         """The endpoint object of ``api_name`` (leading ``/`` optional)."""
-        key = api_name if api_name.startswith("/") else "/" + api_name
-        found = self._endpoints.get(key)
-        if found is None:
-            from .._exceptions import UnknownEndpointError
-
-            raise UnknownEndpointError(api_name, list(self._endpoints))
+        found = self._endpoint_object(api_name)
         assert isinstance(found, AsyncEndpoint)
         return found
 
