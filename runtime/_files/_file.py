@@ -361,7 +361,7 @@ def to_source(value: Any, where: str) -> FileSource:
         if not isinstance(path, str):
             raise UsageError(f"{where}: a bytes path is not supported, use str: {path!r}")
         if not os.path.isfile(path):
-            raise UsageError(f"{where}: no such file: {path!r}")
+            raise UsageError(f"{where}: {_not_a_file(path)}")
         return FileSource("path", path)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return FileSource("bytes", bytes(value))
@@ -375,6 +375,14 @@ def to_source(value: Any, where: str) -> FileSource:
         f"{where}: expected a file (path, URL, bytes, binary file object or File), "
         f"got {type(value).__name__}"
     )
+
+
+def _not_a_file(path: str) -> str:
+    if os.path.isdir(path):
+        return f"{path!r} is a directory, not a file"
+    if os.path.lexists(path):
+        return f"{path!r} is not a regular file (or cannot be read)"
+    return f"no such file: {path!r}"
 
 
 def _data_uri(value: str, where: str) -> FileSource:

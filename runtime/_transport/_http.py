@@ -324,12 +324,12 @@ def request_sync(
             if attempt >= max_retries or not _should_retry_error(policy, exc):
                 raise map_transport_error(exc, what) from exc
             delay = backoff(attempt)
-            logger.warning("%s: %s; retrying in %.2f s", what, exc, delay)
+            logger.info("%s: %s; retrying in %.2f s", what, exc, delay)
         else:
             if attempt >= max_retries or not _should_retry_status(policy, response):
                 return check(response, what)
             delay = backoff(attempt, retry_after(response))
-            logger.warning("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
+            logger.info("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
         attempt += 1
         time.sleep(delay)
 
@@ -352,11 +352,11 @@ async def request_async(
             if attempt >= max_retries or not _should_retry_error(policy, exc):
                 raise map_transport_error(exc, what) from exc
             delay = backoff(attempt)
-            logger.warning("%s: %s; retrying in %.2f s", what, exc, delay)
+            logger.info("%s: %s; retrying in %.2f s", what, exc, delay)
         else:
             if attempt >= max_retries or not _should_retry_status(policy, response):
                 return check(response, what)
             delay = backoff(attempt, retry_after(response))
-            logger.warning("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
+            logger.info("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
         attempt += 1
         await asyncio.sleep(delay)

@@ -79,13 +79,9 @@ def _prepare(owner: type, spec: EndpointSpec, values: tuple[Any, ...]) -> list[A
     try:
         validated = shapes.inputs.validate_python(values)
     except ValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for err in exc.errors():
-            loc = err.get("loc", ())
-            index = loc[0] if loc and isinstance(loc[0], int) else None
-            name = shapes.names[index] if index is not None and index < len(shapes.names) else "?"
-            where = "".join(f"[{p!r}]" for p in loc[1:])
-            errors.setdefault(name, []).append(f"{err.get('msg', 'invalid')}{where}")
+        from ._explain import explain  # only on the error path
+
+        errors = explain(exc, shapes.names, shapes._input_hints, values)
         raise InputValidationError(spec.api_name, errors) from None
     dumped = shapes.inputs.dump_python(validated, by_alias=True, round_trip=True)
     out: list[Any] = []
