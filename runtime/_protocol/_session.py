@@ -141,7 +141,7 @@ class Effects:
 
 
 class Session:
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._records: dict[str, EventRecord] = {}
         """Registered events that have not ended."""

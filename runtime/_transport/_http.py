@@ -22,6 +22,8 @@ Delays grow exponentially from ``INITIAL_RETRY_DELAY`` to ``MAX_RETRY_DELAY`` wi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import logging
 import random
 import ssl
@@ -29,6 +31,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -111,20 +114,24 @@ class _SyncSchemeTransport(httpx.BaseTransport):
 
 
 class _AsyncSchemeTransport(httpx.AsyncBaseTransport):
+    """The async twin; ``_get`` may also run in a worker thread (``warm_async_client``)."""
+
     def __init__(self, make: Callable[[Verify], httpx.AsyncHTTPTransport], verify: Verify) -> None:
         self._make = make
         self._verify = verify
+        self._lock = threading.Lock()
         self._plain: httpx.AsyncHTTPTransport | None = None
         self._tls: httpx.AsyncHTTPTransport | None = None
 
     def _get(self, scheme: str) -> httpx.AsyncHTTPTransport:
-        if scheme == "https":
-            if self._tls is None:
-                self._tls = self._make(self._verify)
-            return self._tls
-        if self._plain is None:
-            self._plain = self._make(False)
-        return self._plain
+        with self._lock:
+            if scheme == "https":
+                if self._tls is None:
+                    self._tls = self._make(self._verify)
+                return self._tls
+            if self._plain is None:
+                self._plain = self._make(False)
+            return self._plain
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self._get(request.url.scheme).handle_async_request(request)
@@ -134,6 +141,29 @@ class _AsyncSchemeTransport(httpx.AsyncBaseTransport):
             if t is not None:
                 await t.aclose()
         self._plain = self._tls = None
+
+
+_FIRST_REQUEST_MODULES = (
+    "httpcore",
+    "h11",
+    "certifi",
+    "anyio._backends._asyncio",
+    "anyio.streams.tls",
+)
+"""What an async client's first request imports (httpx imports httpcore lazily, httpcore
+anyio's backend on first use)."""
+
+
+def warm_async_client(http: httpx.AsyncClient, url: str) -> None:
+    """Blocking; run it off the event loop (``_threads.off_loop``) before the first request of
+    ``http`` to ``url``: the imports and the transport (its SSL context for https) that request
+    would otherwise build on the loop (about 50 ms, more under ``python -X dev``)."""
+    for name in _FIRST_REQUEST_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    transport = getattr(http, "_transport", None)  # httpx keeps the transport it was given
+    if isinstance(transport, _AsyncSchemeTransport):
+        transport._get(urlsplit(url).scheme or "https")
 
 
 def _limits(max_connections: int) -> httpx.Limits:
