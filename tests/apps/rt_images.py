@@ -18,7 +18,11 @@ def _pixels(arr: Any) -> dict[str, Any] | None:
     if arr is None:
         return None
     a = np.asarray(arr)
-    return {"shape": list(a.shape), "dtype": str(a.dtype), "sha256": hashlib.sha256(a.tobytes()).hexdigest()}
+    return {
+        "shape": list(a.shape),
+        "dtype": str(a.dtype),
+        "sha256": hashlib.sha256(a.tobytes()).hexdigest(),
+    }
 
 
 def _file_pixels(path: str) -> dict[str, Any]:
