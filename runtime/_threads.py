@@ -1,4 +1,5 @@
-"""Blocking work off the event loop, in a short-lived thread (no executor is left behind).
+"""Blocking work off the event loop, in a short-lived thread (no executor is left behind);
+whether an event loop runs in this thread.
 
 An async client must not block its event loop, yet some first-use work is blocking by nature:
 importing the engine and httpcore, building an SSL context, building pydantic validators.
@@ -11,6 +12,7 @@ idle threads until the loop closes). For rare, one-off work only: a thread start
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["off_loop"]
+__all__ = ["loop_running", "off_loop"]
 
 T = TypeVar("T")
 
@@ -50,3 +52,15 @@ async def off_loop(fn: Callable[[], T], *, name: str = "gradio-gen-warm") -> T:
 
     threading.Thread(target=work, name=name, daemon=True).start()
     return await future
+
+
+def loop_running() -> bool:
+    """Whether an asyncio event loop runs in this thread (asyncio is not imported for this)."""
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:
+        return False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -6,6 +6,11 @@ nothing; WARNING/ERROR log lines mean something went wrong that the caller was n
 otherwise (a cancel the server refused, a stream reader that crashed). Something the *user*
 must act on (an option that had no effect, a changed app) is a ``warnings.warn`` pointing at
 their call, shown once per call site by Python's default filters.
+
+No ``NullHandler`` is added to the ``gradio_gen`` logger (httpx adds none either; the logging
+HOWTO suggests one only to silence a library entirely): the rare WARNING/ERROR lines are
+problems an application that configured no logging should still see, through Python's
+last-resort handler.
 """
 
 from __future__ import annotations

@@ -1,26 +1,13 @@
-"""Byte plumbing of ``File``: local chunks, a raw stream over chunks, the event-loop test."""
+"""Byte plumbing of ``File``: local chunks, and a raw stream over chunks (``File.open``)."""
 
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ChunkReader", "iter_local", "loop_running"]
-
-
-def loop_running() -> bool:
-    """Whether an asyncio event loop runs in this thread (asyncio is not imported for this)."""
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is None:
-        return False
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+__all__ = ["ChunkReader", "iter_local"]
 
 
 def iter_local(path: Path, chunk_size: int) -> Iterator[bytes]:

@@ -38,7 +38,8 @@ from pydantic_core import core_schema
 
 from .._constants import DOWNLOAD_CHUNK_SIZE, FILE_DATA_TYPE
 from .._exceptions import UsageError
-from ._chunks import ChunkReader, iter_local, loop_running
+from .._threads import loop_running
+from ._chunks import ChunkReader, iter_local
 from ._image import ImageKind, encode_png, image_kind
 
 if TYPE_CHECKING:

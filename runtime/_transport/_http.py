@@ -82,18 +82,28 @@ def stream_timeout(timeout: Timeout) -> httpx.Timeout:
 # -- transports -----------------------------------------------------------------------
 
 
+_CLOSED = "Cannot send a request, as the client has been closed."
+"""httpx's own words for a request on a closed client (a ``RuntimeError``, never retried)."""
+
+
 class _SyncSchemeTransport(httpx.BaseTransport):
-    """``http://`` -> a transport without CA loading; ``https://`` -> built on first use."""
+    """``http://`` -> a transport without CA loading; ``https://`` -> built on first use.
+
+    Once closed it stays closed: a request that raced ``close()`` (a background drift check
+    of a client being closed) must not build a new pool whose connection nobody closes."""
 
     def __init__(self, make: Callable[[Verify], httpx.HTTPTransport], verify: Verify) -> None:
         self._make = make
         self._verify = verify
         self._lock = threading.Lock()
+        self._closed = False
         self._plain: httpx.HTTPTransport | None = None
         self._tls: httpx.HTTPTransport | None = None
 
     def _get(self, scheme: str) -> httpx.HTTPTransport:
         with self._lock:
+            if self._closed:
+                raise RuntimeError(_CLOSED)
             if scheme == "https":
                 if self._tls is None:
                     self._tls = self._make(self._verify)
@@ -107,6 +117,7 @@ class _SyncSchemeTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             for t in (self._plain, self._tls):
                 if t is not None:
                     t.close()
@@ -120,11 +131,14 @@ class _AsyncSchemeTransport(httpx.AsyncBaseTransport):
         self._make = make
         self._verify = verify
         self._lock = threading.Lock()
+        self._closed = False
         self._plain: httpx.AsyncHTTPTransport | None = None
         self._tls: httpx.AsyncHTTPTransport | None = None
 
     def _get(self, scheme: str) -> httpx.AsyncHTTPTransport:
         with self._lock:
+            if self._closed:
+                raise RuntimeError(_CLOSED)
             if scheme == "https":
                 if self._tls is None:
                     self._tls = self._make(self._verify)
@@ -137,10 +151,12 @@ class _AsyncSchemeTransport(httpx.AsyncBaseTransport):
         return await self._get(request.url.scheme).handle_async_request(request)
 
     async def aclose(self) -> None:
-        for t in (self._plain, self._tls):
-            if t is not None:
-                await t.aclose()
-        self._plain = self._tls = None
+        with self._lock:
+            self._closed = True
+            open_ = [t for t in (self._plain, self._tls) if t is not None]
+            self._plain = self._tls = None
+        for t in open_:
+            await t.aclose()
 
 
 _FIRST_REQUEST_MODULES = (
@@ -163,7 +179,8 @@ def warm_async_client(http: httpx.AsyncClient, url: str) -> None:
             importlib.import_module(name)
     transport = getattr(http, "_transport", None)  # httpx keeps the transport it was given
     if isinstance(transport, _AsyncSchemeTransport):
-        transport._get(urlsplit(url).scheme or "https")
+        with contextlib.suppress(RuntimeError):  # closed meanwhile: the request will say so
+            transport._get(urlsplit(url).scheme or "https")
 
 
 def _limits(max_connections: int) -> httpx.Limits:

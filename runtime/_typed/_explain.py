@@ -304,10 +304,13 @@ def _render(name: str, problem: _Problem) -> str:
     err = problem.error
     kind = err.get("type")
     where = format_path(name, problem.path)
-    if kind == "missing" and problem.path:
+    if kind == "missing":
+        if not problem.path:
+            return f"{where}: required, no value given"
         parent = format_path(name, problem.path[:-1])
-        field = problem.path[-1][1]
-        return f"{parent}: missing required field {field!r}, got {short_repr(err.get('input'))}"
+        step, key = problem.path[-1]
+        what = f"field {key!r}" if step == "attr" or isinstance(key, str) else f"item {key}"
+        return f"{parent}: missing required {what}, got {short_repr(err.get('input'))}"
     if kind == "extra_forbidden":
         return f"{where}: unexpected field"
     expected = _expected(err)

@@ -33,7 +33,7 @@ from .._contracts._drift import DriftGuard, OnDrift
 from .._exceptions import InputValidationError, OutputValidationError, UsageError
 from .._files._file import File, FileInput
 from .._spec import AppSpec, EndpointSpec
-from .._threads import off_loop
+from .._threads import loop_running, off_loop
 from .._types import NOT_GIVEN, ClientOptions, NotGiven
 from ._shapes import _shapes_of
 
@@ -396,17 +396,6 @@ def _import_engine() -> None:
     importlib.import_module(_ENGINE_MODULE)
 
 
-def _on_event_loop() -> bool:
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is None:
-        return False
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
 class AsyncAppClient(_AppBase):
     """Base of generated async clients (wraps one ``gradio_gen_runtime`` ``AsyncClient``).
     ``on_drift`` as for ``AppClient`` (the background check is a task on the running loop).
@@ -429,7 +418,7 @@ class AsyncAppClient(_AppBase):
             embedded_sha256=self._schema_sha256 or None,
         )  # fmt: skip
         self._built: AsyncClient | None = None
-        if _ENGINE_MODULE in sys.modules or not _on_event_loop():
+        if _ENGINE_MODULE in sys.modules or not loop_running():
             self._built = self._build()
 
     def _build(self) -> AsyncClient:

@@ -213,3 +213,40 @@ def test_the_first_awaited_call_does_not_block_the_loop(project: Path, tmp_path:
     heavy = [m for m in report["imports"] if m.startswith(HEAVY)]
     assert heavy == [], f"imported on the event loop's thread: {heavy}"
     assert report["slow"] == [], "loop callbacks over 0.1 s of CPU: " + json.dumps(report["slow"])
+
+
+DEFERRED = """
+import asyncio, sys
+from files_client import AsyncFiles
+from gradio_gen_runtime import UsageError
+
+async def main():
+    client = AsyncFiles(max_retries=-1)  # on the loop, engine never imported: nothing built yet
+    assert "gradio_gen_runtime._client._clients" not in sys.modules
+    try:
+        await client.echo_file(b"x")
+    except UsageError as exc:  # the option is checked by the first await, before any request
+        assert "max_retries" in str(exc), exc
+    else:
+        raise AssertionError("accepted max_retries=-1")
+    async with AsyncFiles(max_retries=-1 + 1) as ok:  # engine imported now: built at once
+        assert ok._built is not None
+        out, info = await ok.echo_file(b"x")
+        assert info["size"] == 1
+
+asyncio.run(main())
+print("ok")
+"""
+
+
+def test_an_async_client_built_on_the_loop_defers_its_engine(project: Path, tmp_path: Path) -> None:
+    script = tmp_path / "deferred.py"
+    script.write_text(textwrap.dedent(DEFERRED), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(project)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ok\n" and done.stderr == ""
