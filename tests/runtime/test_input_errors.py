@@ -102,7 +102,9 @@ def test_a_missing_field_shows_what_was_given_in_order() -> None:
 
 
 def test_a_missing_tuple_item() -> None:
-    assert problems({"pair": Pair}, pair=(1,)) == {"pair": ["pair: missing required item 1, got (1,)"]}
+    assert problems({"pair": Pair}, pair=(1,)) == {
+        "pair": ["pair: missing required item 1, got (1,)"]
+    }
 
 
 def test_a_value_of_no_branch_kind_says_what_would_do() -> None:
