@@ -337,7 +337,7 @@ def _generated_client(
 ) -> Any:
     """Instantiate the (async) client class of a generated module: the class that subclasses
     the runtime's AppClient / AsyncAppClient."""
-    from gradio_gen_runtime._typed import _generated
+    from gradio_gen_runtime import generated as _generated
 
     mod = importlib.import_module(module)
     base = _generated.AsyncAppClient if aio else _generated.AppClient

@@ -2,12 +2,14 @@
 
 Exit codes: 0 success (``--check``: up to date), 1 ``--check`` found differences,
 2 a usage problem (bad arguments, malformed snapshot, output path is a directory),
-3 the app could not be reached or read (unknown Space, unreachable URL, access denied),
+3 the app could not be reached or read (unknown Space, unreachable URL, access denied) or
+cannot be served (gradio 2.x, an unrecognised config or protocol),
 4 the app has nothing to generate (no named public endpoint), 70 an internal error (a bug:
 please report it, with the snapshot from ``--save-schema``).
 User-facing problems are printed as one ``gradio-gen: error: ...`` message; no traceback.
 
-``gradio-gen diff OLD NEW`` is routed to ``gradio_gen.diff`` (its own options and exit codes).
+``gradio-gen diff OLD NEW`` is routed to ``gradio_gen.diff`` and ``gradio-gen batch ...`` to
+``gradio_gen.batch`` (each with its own options and exit codes).
 """
 
 from __future__ import annotations
@@ -45,11 +47,20 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gradio-gen",
+        usage=(
+            "gradio-gen [-h] [--version] SOURCE [-o FILE] [--class-name NAME] "
+            "[--hf-token TOKEN]\n"
+            "                  [--auth USER:PASSWORD] [--save-schema FILE] [--check] [-q]\n"
+            "       gradio-gen diff OLD NEW [--fail-on breaking|any] [--format text|json] ..."
+        ),
         description="Generate a typed Python client module for a Gradio app.",
         epilog=(
-            "Also: 'gradio-gen diff OLD NEW' reports API changes between two versions. "
-            "SOURCE is a Hugging Face Space id (owner/name), an app URL (http://127.0.0.1:7860/), "
-            "or a snapshot file written by --save-schema (JSON with 'info' and 'config')."
+            "Also: 'gradio-gen diff OLD NEW' reports API changes between two versions; "
+            "'gradio-gen batch SOURCE ENDPOINT INPUT.jsonl -o OUTPUT.jsonl' calls an endpoint "
+            "once per input row (resumable). "
+            "SOURCE is a Hugging Face Space (owner/name, https://huggingface.co/spaces/owner/name "
+            "or https://owner-name.hf.space), an app URL (http://127.0.0.1:7860/), or a snapshot "
+            "file written by --save-schema (JSON with 'info' and 'config'). Gradio 3.0 and later."
         ),
     )
     parser.add_argument("source", metavar="SOURCE", help="Space id, app URL, or snapshot file")
@@ -69,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         "which keeps the password out of the process list)",
     )
     parser.add_argument(
-        "--save-schema", metavar="FILE", help="also write the snapshot generated from"
+        "--save-schema",
+        metavar="FILE",
+        help="write the API snapshot (to generate from later); without -o, only the snapshot",
     )
     parser.add_argument(
         "--check",
@@ -101,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gradio_gen import diff
 
         return diff.main(argv[1:])
+    if argv and argv[0] == "batch":
+        from gradio_gen import batch
+
+        return batch.main(argv[1:])
     args = build_parser().parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("gradio-gen: %(levelname)s: %(message)s"))
@@ -167,7 +184,9 @@ def _run(args: argparse.Namespace) -> int:
     except snapshot.SourceError as exc:
         raise _UserError(str(exc), exc.exit_code) from None
     source = snapshot.default_source(snap, args.source)
-    hint = Path(args.source).stem if snapshot.kind_of(args.source) == "file" else ""
+    # the file's name only names a snapshot that does not say where it came from: a URL and
+    # the snapshot saved from it must give the same module
+    hint = Path(args.source).stem if snapshot.kind_of(args.source) == "file" and not source else ""
     try:
         text = generate(snap, source=source, class_name=args.class_name, name_hint=hint)
     except ir.NoEndpointsError:
@@ -177,11 +196,17 @@ def _run(args: argparse.Namespace) -> int:
             "api_visibility='private'/'undocumented' or show_api=False)",
             EXIT_NOTHING,
         ) from None
+    if args.class_name is None and not args.quiet:
+        _hint_class_name(snap, source, hint)
     if args.save_schema:
         try:
             snapshot.save(snap, args.save_schema)
         except OSError as exc:
             raise _UserError(f"--save-schema {args.save_schema}: {exc}", EXIT_USAGE) from None
+        if output is None:  # capturing the API: the snapshot is what was asked for
+            if not args.quiet:
+                print(f"gradio-gen: wrote {args.save_schema}", file=sys.stderr)
+            return EXIT_OK
 
     if args.check:
         assert output is not None
@@ -197,6 +222,19 @@ def _run(args: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - started
         print(f"gradio-gen: wrote {args.output} ({elapsed:.2f} s)", file=sys.stderr)
     return EXIT_OK
+
+
+def _hint_class_name(snap: dict[str, Any], source: str, hint: str) -> None:
+    """One line on stderr when the app gave nothing to name the client after."""
+    from gradio_gen import ir
+    from gradio_gen_runtime._spec import AppSpec
+
+    if ir.default_class_name(AppSpec.from_snapshot(snap), source, hint) == ir.DEFAULT_CLASS_NAME:
+        print(
+            f"gradio-gen: note: the app has no title, so the client class is "
+            f"{ir.DEFAULT_CLASS_NAME}; pass --class-name NAME to name it",
+            file=sys.stderr,
+        )
 
 
 def _write_atomically(path: Path, text: str) -> None:

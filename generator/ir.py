@@ -8,28 +8,31 @@ fn_index order; nothing depends on the key order of the snapshot's JSON objects.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
+from gradio_gen.doctext import endpoint_doc, output_doc, param_doc
 from gradio_gen.models import ModelBlock, build_models
 from gradio_gen.naming import (
     MODULE_RESERVED,
     ClassName,
     PythonIdentifier,
+    component_class,
     endpoint_attribute_names,
     field_names,
+    is_auto_label,
     parameter_names,
     pascal,
+    snake,
     unique,
 )
-from gradio_gen.schema import Document, Side, inline_type
+from gradio_gen.schema import Document, Names, Side
 from gradio_gen_runtime._spec import (
     AppSpec,
     EndpointSpec,
-    OutputSpec,
     ParameterSpec,
     canonical_json,
     minimal_snapshot,
@@ -38,7 +41,6 @@ from gradio_gen_runtime._spec import (
 from gradio_gen_runtime._version import __version__
 
 DefaultKind = Literal["required", "literal", "server"]
-_DOC_VALUE_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ class App:
     snapshot_json: str
     endpoints: tuple[Endpoint, ...]
     models: ModelBlock
+    """Pydantic models of structured outputs."""
+    param_types: ModelBlock
+    """TypedDicts of structured parameters (``...Param``)."""
     gradio_version: str | None
 
 
@@ -100,15 +105,22 @@ class NoEndpointsError(Exception):
     """The app has no named public endpoint to generate methods for."""
 
 
+DEFAULT_CLASS_NAME = "GradioApp"
+
+
 def default_class_name(spec: AppSpec, source: str, hint: str = "") -> ClassName:
-    """From the app title (unless it is gradio's default), the Space's name, a hint (the
-    snapshot file's name), else ``GradioApp``. A URL's host is never used."""
+    """From the app title (unless it is gradio's default), the Space's name, the last segment
+    of the URL's path (an app mounted at ``/sentiment/``), a hint (the snapshot file's name,
+    given only for a snapshot that does not say where it came from), else ``GradioApp``.
+    A URL's host is never used. Everything here is in the snapshot (title, Space id, source),
+    so a URL and the snapshot saved from it give the same name."""
     space = spec.space_id or ("" if "://" in source else source)
     space_name = space.rsplit("/", 1)[-1] if "/" in space else ""
-    for text in (spec.title, space_name, hint):
+    path_name = urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1] if "://" in source else ""
+    for text in (spec.title, space_name, path_name, hint):
         if text and pascal(text) and text.strip().lower() != "gradio":
             return ClassName(text, prefix="App")
-    return ClassName("GradioApp")
+    return ClassName(DEFAULT_CLASS_NAME)
 
 
 def build(
@@ -130,9 +142,13 @@ def build(
         else default_class_name(spec, source, name_hint)
     )
     async_cls = ClassName("Async" + cls)
-    doc = Document()
+    names = Names()
     for reserved in (cls, async_cls, "Fake" + cls, "AsyncFake" + cls):
-        doc.reserve(reserved)
+        names.reserve(reserved)
+    docs: dict[Side, Document] = {
+        "input": Document("input", names),
+        "output": Document("output", names),
+    }
     attrs = endpoint_attribute_names([e.api_name for e in eps])
     bases: set[str] = set()
     endpoints = []
@@ -140,10 +156,11 @@ def build(
         # the private endpoint classes are _<Base>Endpoint: bases must differ (count_up_2 and
         # count_up2 both PascalCase to CountUp2)
         base = unique(pascal(attrs[ep.api_name]) or "Endpoint", bases)
-        endpoints.append(_endpoint(ep, attrs[ep.api_name], base, doc))
+        ids = _component_ids(snapshot, ep)
+        endpoints.append(_endpoint(ep, attrs[ep.api_name], base, docs, names, ids))
     endpoints = _accept_outputs_as_inputs(endpoints, eps)
-    expected = [n for n in doc.roots]
-    models = build_models(doc.document(), expected)
+    models = build_models(docs["output"].document(), docs["output"].roots)
+    params = build_models(docs["input"].document(), docs["input"].roots, typed_dict=True)
     minimal = minimal_snapshot(snapshot)
     return App(
         class_name=cls,
@@ -155,6 +172,7 @@ def build(
         snapshot_json=canonical_json(minimal),
         endpoints=tuple(endpoints),
         models=models,
+        param_types=params,
         gradio_version=spec.version,
     )
 
@@ -167,13 +185,25 @@ def _client_name(name: ClassName) -> ClassName:
     return name
 
 
-def _type_for(schema: Mapping[str, Any], side: Side, root_name: str, doc: Document) -> str:
-    simple = inline_type(schema, side)
-    if simple is not None:
-        return simple
-    name = doc.claim(ClassName(root_name))  # unique: aB and a_b both PascalCase to AB
-    doc.add_root(name, schema, side)
-    return name
+def _component_ids(snapshot: Mapping[str, Any], ep: EndpointSpec) -> tuple[list[Any], list[Any]]:
+    """The component ids behind the visible parameters and outputs (``None`` when unknown):
+    an output shown by a component that is also a parameter is named after the parameter."""
+    unknown: tuple[list[Any], list[Any]] = ([None] * len(ep.parameters), [None] * len(ep.outputs))
+    config = snapshot.get("config")
+    deps = config.get("dependencies") if isinstance(config, Mapping) else None
+    if not isinstance(deps, list):
+        return unknown
+    for i, dep in enumerate(deps):
+        if isinstance(dep, Mapping) and dep.get("id", i) == ep.fn_index:
+            ins, outs = dep.get("inputs"), dep.get("outputs")
+            if not (isinstance(ins, list) and isinstance(outs, list)):
+                return unknown
+            vis_in = [c for n, c in enumerate(ins) if n not in ep.state_inputs]
+            vis_out = [c for n, c in enumerate(outs) if n not in ep.state_outputs]
+            if len(vis_in) != len(ep.parameters) or len(vis_out) != len(ep.outputs):
+                return unknown
+            return vis_in, vis_out
+    return unknown
 
 
 def _accept_outputs_as_inputs(endpoints: list[Endpoint], eps: list[EndpointSpec]) -> list[Endpoint]:
@@ -199,15 +229,33 @@ def _accept_outputs_as_inputs(endpoints: list[Endpoint], eps: list[EndpointSpec]
     return result
 
 
-def _root_name(base: str, name: str, suffix: str) -> str:
-    """``<Endpoint><Name><Input|Output>`` without doubling a suffix the name already has."""
-    stem = pascal(name)
-    if stem.lower().endswith(suffix.lower()):
-        stem = stem[: -len(suffix)]
-    return f"{base}{stem}{suffix}"
+def _output_names(
+    ep: EndpointSpec, param_names: list[PythonIdentifier], ids: tuple[list[Any], list[Any]]
+) -> list[str]:
+    """What each output's result field is named after: its label (unless gradio made it up,
+    ``value_7``), else the parameter shown by the same component (a chat history in and
+    out), else the component (``multimodal_textbox``)."""
+    in_ids, out_ids = ids
+    by_id = {cid: n for cid, n in zip(in_ids, param_names, strict=True) if cid is not None}
+    texts = []
+    for o, cid in zip(ep.outputs, out_ids, strict=True):
+        if not is_auto_label(o.label):
+            texts.append(str(o.label))
+        elif cid is not None and cid in by_id:
+            texts.append(by_id[cid])
+        else:
+            texts.append(snake(component_class(o.component)) or "output")
+    return texts
 
 
-def _endpoint(ep: EndpointSpec, attr: PythonIdentifier, base: str, doc: Document) -> Endpoint:
+def _endpoint(
+    ep: EndpointSpec,
+    attr: PythonIdentifier,
+    base: str,
+    docs: dict[Side, Document],
+    module_names: Names,
+    ids: tuple[list[Any], list[Any]],
+) -> Endpoint:
     names = parameter_names([p.name for p in ep.parameters])
     params: list[Param] = []
     # Parameters stay positional (schema order) until a required one follows a defaulted
@@ -221,22 +269,28 @@ def _endpoint(ep: EndpointSpec, attr: PythonIdentifier, base: str, doc: Document
             kwonly_from = i
             break
     for i, (p, name) in enumerate(zip(ep.parameters, names, strict=False)):
-        annotation = _type_for(p.schema, "input", _root_name(base, name, "Input"), doc)
+        annotation = docs["input"].value_type(
+            p.schema, component=p.component, fallback=base + pascal(name)
+        )
         kind, source, annotation = _default(p, annotation)
         kwonly = i >= kwonly_from
-        params.append(Param(name, p.name, annotation, kind, source, kwonly, _param_doc(p)))
-    out_names = field_names([o.label or o.component or "output" for o in ep.outputs])
+        doc = param_doc(p, name, annotation)
+        params.append(Param(name, p.name, annotation, kind, source, kwonly, doc))
+    out_names = field_names(_output_names(ep, names, ids))
     outputs = []
     for o, oname in zip(ep.outputs, out_names, strict=False):
-        annotation = _type_for(o.schema, "output", _root_name(base, oname, "Output"), doc)
-        outputs.append(Output(oname, annotation, _output_doc(o)))
+        annotation = docs["output"].value_type(
+            o.schema, component=o.component, fallback=base + pascal(oname)
+        )
+        field = oname if len(ep.outputs) > 1 else ""
+        outputs.append(Output(oname, annotation, output_doc(o, field)))
     result_class: ClassName | None = None
     if not outputs:
         result_type = "None"
     elif len(outputs) == 1:
         result_type = outputs[0].annotation
     else:
-        result_class = ClassName(doc.claim(ClassName(base + "Result")))
+        result_class = ClassName(module_names.claim(ClassName(base + "Result")))
         result_type = result_class
     return Endpoint(
         api_name=ep.api_name,
@@ -247,7 +301,7 @@ def _endpoint(ep: EndpointSpec, attr: PythonIdentifier, base: str, doc: Document
         outputs=tuple(outputs),
         result_class=result_class,
         result_type=result_type,
-        doc=_endpoint_doc(ep),
+        doc=endpoint_doc(ep),
         generator=ep.generator,
         streaming_input=ep.connection == "stream",
     )
@@ -303,48 +357,3 @@ def _default(p: ParameterSpec, annotation: str) -> tuple[DefaultKind, str | None
     # Lists, objects, or a default that does not fit its own schema: the app's own value is
     # sent unvalidated when the argument is left out (shown in the docstring).
     return "server", None, f"{annotation} | NotGiven"
-
-
-def _short(value: Any) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= _DOC_VALUE_LIMIT else text[: _DOC_VALUE_LIMIT - 3] + "..."
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _param_doc(p: ParameterSpec) -> str:
-    parts = [f"{p.component or 'value'}"]
-    if p.label:
-        parts.append(f"'{_one_line(p.label)}'")
-    text = " ".join(parts)
-    if p.description:
-        text += f": {_one_line(p.description)}"
-    if p.has_default:
-        text += f" Default: {_short(p.default)}."
-    if p.example is not None:
-        text += f" Example: {_short(p.example)}."
-    return text
-
-
-def _output_doc(o: OutputSpec) -> str:
-    text = o.component or "value"
-    if o.label:
-        text += f" '{_one_line(o.label)}'"
-    if o.description:
-        text += f": {_one_line(o.description)}"
-    return text
-
-
-def _endpoint_doc(ep: EndpointSpec) -> str:
-    head = f"Call ``{ep.api_name}``"
-    if ep.generator:
-        head += " (a generator: ``submit()`` yields each intermediate output)"
-    lines = [head + "."]
-    if ep.description:
-        lines += ["", ep.description.strip()]
-    return "\n".join(lines)

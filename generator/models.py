@@ -35,7 +35,8 @@ _ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "pathlib": frozenset({"Path"}),
     "enum": frozenset({"Enum"}),
 }
-_ALLOWED_BASES = {"BaseModel", "RootModel", "Enum", "str"}
+_ALLOWED_BASES = {"BaseModel", "RootModel", "Enum", "str", "TypedDict"}
+_FROM_TYPING_EXTENSIONS = frozenset({"TypedDict", "NotRequired", "Required"})
 _ALLOWED_CALLS = {"Field", "ConfigDict", "TypeAliasType", "constr", "conint", "confloat", "conlist"}
 
 
@@ -56,7 +57,9 @@ class ModelBlock:
     degraded: bool = False
 
 
-def run_datamodel_codegen(document: Mapping[str, Any]) -> str:
+def run_datamodel_codegen(document: Mapping[str, Any], *, typed_dict: bool = False) -> str:
+    """Pydantic models (``typed_dict=False``: the output side) or TypedDicts (the input
+    side) for ``document``."""
     from datamodel_code_generator import LiteralType, generate
     from datamodel_code_generator._format_types import PythonVersion
     from datamodel_code_generator.enums import DataModelType, InputFileType
@@ -66,7 +69,9 @@ def run_datamodel_codegen(document: Mapping[str, Any]) -> str:
         out = generate(
             json.dumps(document, sort_keys=True),
             input_file_type=InputFileType.JsonSchema,
-            output_model_type=DataModelType.PydanticV2BaseModel,
+            output_model_type=(
+                DataModelType.TypingTypedDict if typed_dict else DataModelType.PydanticV2BaseModel
+            ),
             formatters=[],
             disable_timestamp=True,
             skip_root_model=True,
@@ -85,13 +90,16 @@ def run_datamodel_codegen(document: Mapping[str, Any]) -> str:
     return out
 
 
-def build_models(document: Mapping[str, Any], expected: list[str]) -> ModelBlock:
-    """Models for ``document``; ``expected`` are the root names the module refers to."""
+def build_models(
+    document: Mapping[str, Any], expected: list[str], *, typed_dict: bool = False
+) -> ModelBlock:
+    """Models (or TypedDicts) for ``document``; ``expected`` are the names the module refers
+    to."""
     defs = document.get("$defs") or {}
     if not expected or not defs:
         return ModelBlock(source="")
     try:
-        source = run_datamodel_codegen(document)
+        source = run_datamodel_codegen(document, typed_dict=typed_dict)
         block = sanitize(source)
     except Exception as exc:  # any failure degrades to Any, never to a failed generation
         log.warning("model generation failed, degrading to Any: %s", exc)
@@ -128,8 +136,38 @@ def sanitize(source: str) -> ModelBlock:
             for alias in stmt.names:
                 if alias.asname or (allowed is not None and alias.name not in allowed):
                     raise UnsafeModelSource(f"import {stmt.module}.{alias.name}")
-                if stmt.module != "__future__":
+                if alias.name in _FROM_TYPING_EXTENSIONS:
+                    # pydantic needs typing_extensions' TypedDict before Python 3.12
+                    imports.setdefault("typing_extensions", set()).add(alias.name)
+                elif alias.name != "TypeAlias" and stmt.module != "__future__":
                     imports.setdefault(str(stmt.module), set()).add(alias.name)
+            continue
+        if isinstance(stmt, ast.AnnAssign) and _is_type_alias(stmt):
+            # ``X: TypeAlias = T`` (TypedDict mode) -> ``X = TypeAliasType("X", T)``, as the
+            # models side writes it: evaluated lazily, so definition order does not matter
+            assert isinstance(stmt.target, ast.Name) and stmt.value is not None
+            _check_annotation(stmt.value)
+            name = stmt.target.id
+            defined.add(name)
+            body.append(
+                ast.Assign(
+                    targets=[ast.Name(name, ast.Store())],
+                    value=ast.Call(
+                        func=ast.Name("TypeAliasType", ast.Load()),
+                        args=[ast.Constant(name), stmt.value],
+                        keywords=[],
+                    ),
+                    lineno=0,
+                )
+            )
+            imports.setdefault("typing_extensions", set()).add("TypeAliasType")
+            continue
+        if isinstance(stmt, ast.Assign) and _is_functional_typed_dict(stmt):
+            assert isinstance(stmt.targets[0], ast.Name)
+            if stmt.targets[0].id in markers:
+                continue
+            defined.add(stmt.targets[0].id)
+            body.append(stmt)
             continue
         if isinstance(stmt, ast.ClassDef):
             if stmt.name in markers:
@@ -157,21 +195,21 @@ def sanitize(source: str) -> ModelBlock:
         ):
             node.value = markers[node.value]
             uses_file.add(node.value)
+    uses_model = False
     for stmt in body:
         if isinstance(stmt, ast.ClassDef):
             _wrap_mutable_defaults(stmt)
-            stmt.bases = [
-                ast.Name("GeneratedModel", ast.Load())
-                if isinstance(b, ast.Name) and b.id == "BaseModel"
-                else b
-                for b in stmt.bases
-            ]
+            for i, b in enumerate(stmt.bases):
+                if isinstance(b, ast.Name) and b.id == "BaseModel":
+                    stmt.bases[i] = ast.Name("GeneratedModel", ast.Load())
+                    uses_model = True
     imports.get("pydantic", set()).discard("BaseModel")
     if "Field(" in ast.unparse(module):
         imports.setdefault("pydantic", set()).add("Field")
     if uses_file:
-        imports.setdefault("gradio_gen_runtime", set()).update(uses_file)
-    imports.setdefault("gradio_gen_runtime", set()).add("GeneratedModel")
+        imports.setdefault("gradio_gen_runtime.generated", set()).update(uses_file)
+    if uses_model:
+        imports.setdefault("gradio_gen_runtime.generated", set()).add("GeneratedModel")
     text = ast.unparse(ast.fix_missing_locations(module))
     return ModelBlock(source=text + "\n", imports=imports, names=defined)
 
@@ -188,6 +226,40 @@ def _wrap_mutable_defaults(cls: ast.ClassDef) -> None:
                 args=[],
                 keywords=[ast.keyword(arg="default", value=stmt.value)],
             )
+
+
+def _is_type_alias(stmt: ast.AnnAssign) -> bool:
+    return (
+        isinstance(stmt.target, ast.Name)
+        and isinstance(stmt.annotation, ast.Name)
+        and stmt.annotation.id == "TypeAlias"
+        and stmt.value is not None
+    )
+
+
+def _is_functional_typed_dict(stmt: ast.Assign) -> bool:
+    """``X = TypedDict("X", {"key": T, ...})`` (keys that are not identifiers), checked."""
+    if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+        return False
+    call = stmt.value
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "TypedDict"
+        and len(call.args) == 2
+        and isinstance(call.args[0], ast.Constant)
+        and call.args[0].value == stmt.targets[0].id
+        and isinstance(call.args[1], ast.Dict)
+    ):
+        return False
+    for kw in call.keywords:
+        if kw.arg != "total" or not isinstance(kw.value, ast.Constant):
+            raise UnsafeModelSource("unexpected TypedDict keyword")
+    for key, value in zip(call.args[1].keys, call.args[1].values, strict=True):
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            raise UnsafeModelSource("TypedDict key is not a string")
+        _check_annotation(value)
+    return True
 
 
 def _is_rebuild(stmt: ast.Expr) -> bool:
@@ -221,7 +293,9 @@ def _is_alias(stmt: ast.Assign) -> bool:
 
 
 def _check_class(cls: ast.ClassDef) -> None:
-    if cls.decorator_list or cls.keywords:
+    if cls.decorator_list or any(
+        kw.arg != "total" or not isinstance(kw.value, ast.Constant) for kw in cls.keywords
+    ):
         raise UnsafeModelSource(f"class {cls.name} has decorators or keywords")
     for base in cls.bases:
         name = base.value if isinstance(base, ast.Subscript) else base

@@ -40,6 +40,7 @@ CLIENT_RESERVED = frozenset(
         "duplicate",
         "endpoint",
         "endpoints",
+        "pickle_secrets",
         "reset",
         "reset_session",
         "snapshot",
@@ -58,6 +59,8 @@ MODULE_RESERVED = frozenset(
         "AwareDatetime",
         "Decimal",
         "Enum",
+        "define_fakes",
+        "require_runtime",
         "FakeAppClient",
         "FakeEndpoint",
         "OnDrift",
@@ -82,6 +85,7 @@ MODULE_RESERVED = frozenset(
         "ClientOptions",
         "ConfigDict",
         "Endpoint",
+        "EndpointAttribute",
         "Field",
         "File",
         "FileInput",
@@ -243,3 +247,52 @@ def field_names(raw: list[str]) -> list[PythonIdentifier]:
         base = PythonIdentifier(snake(text) or "output", prefix="output", reserved=_TUPLE_RESERVED)
         out.append(PythonIdentifier(unique(base, taken)))
     return out
+
+
+# Gradio's component names as /info spells them (``Multimodaltextbox``) -> their class names
+# (``MultimodalTextbox``); a component missing here (a custom one) is capitalised as given.
+_COMPONENT_CLASSES = {
+    name.lower(): name
+    for name in (
+        "AnnotatedImage",
+        "BarPlot",
+        "BrowserState",
+        "CheckboxGroup",
+        "ClearButton",
+        "ColorPicker",
+        "DateTime",
+        "DeepLinkButton",
+        "DownloadButton",
+        "DuplicateButton",
+        "FileExplorer",
+        "HighlightedText",
+        "HTML",
+        "ImageEditor",
+        "ImageSlider",
+        "JSON",
+        "LinePlot",
+        "LoginButton",
+        "Model3D",
+        "MultimodalTextbox",
+        "NativePlot",
+        "ParamViewer",
+        "ScatterPlot",
+        "UploadButton",
+        "WorkflowCanvas",
+    )
+}
+
+_AUTO_LABEL = re.compile(r"(?:parameter|value)_\d+")
+
+
+def component_class(component: str) -> str:
+    """``Multimodaltextbox`` -> ``MultimodalTextbox`` (gradio's class name), else PascalCase."""
+    known = _COMPONENT_CLASSES.get(component.lower())
+    if known is not None:
+        return known
+    return pascal(component) if component else ""
+
+
+def is_auto_label(label: str | None) -> bool:
+    """Gradio's made-up label of an unlabelled component (``parameter_3``, ``value_7``)."""
+    return label is None or not label.strip() or _AUTO_LABEL.fullmatch(label.strip()) is not None

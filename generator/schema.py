@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gradio_gen.naming import MODULE_RESERVED, ClassName, pascal
+from gradio_gen.naming import MODULE_RESERVED, ClassName, component_class, pascal
 from gradio_gen_runtime._spec import is_file_schema
 
 Side = Literal["input", "output"]
@@ -132,25 +132,22 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
+# Gradio's own definition names that say too little in a module of their own.
+_DEF_NAMES = {"Message": "ChatMessage"}
+
+
 @dataclass
-class Document:
-    """The combined JSON Schema document, built one root at a time."""
+class Names:
+    """Every top-level name the module defines, shared by both documents (collision-free)."""
 
     taken: set[str] = field(default_factory=lambda: set(MODULE_RESERVED))
-    defs: dict[str, Any] = field(default_factory=dict)
-    _by_key: dict[str, str] = field(default_factory=dict)
-    roots: list[str] = field(default_factory=list)
-    markers_used: set[Side] = field(default_factory=set)
 
     def reserve(self, name: str) -> None:
         self.taken.add(name)
 
-    def claim(self, wanted: str) -> str:
-        """``wanted`` if no definition or reserved name has it, else a unique variant."""
-        return self._name(wanted, [])
-
-    def _name(self, wanted: str, alternatives: list[str]) -> str:
-        for cand in [wanted, *alternatives]:
+    def claim(self, wanted: str, alternatives: list[str] | None = None) -> str:
+        """The first free name of ``wanted``, ``alternatives``, ``wantedV2``, ``wantedV3``..."""
+        for cand in [wanted, *(alternatives or [])]:
             if cand not in self.taken:
                 self.taken.add(cand)
                 return cand
@@ -160,21 +157,69 @@ class Document:
         self.taken.add(f"{wanted}V{n}")
         return f"{wanted}V{n}"
 
-    def add_root(self, name: str, schema: Mapping[str, Any], side: Side) -> None:
-        """Add one parameter/output schema under ``name`` (already reserved by the caller)."""
+
+@dataclass
+class Document:
+    """One side's combined JSON Schema document, built one value at a time.
+
+    The output side becomes pydantic models (what endpoints return); the input side becomes
+    TypedDicts (what a caller passes: plain dicts type-check), each name ending in ``Param``.
+    A value is named after its component (``Dataframe``/``DataframeParam``); gradio's shared
+    definitions keep their names (``ChatMessage``, ``GalleryImage``); a list of definitions is
+    written inline (``list[ChatMessage]``); identical shapes are one definition.
+    """
+
+    side: Side
+    names: Names = field(default_factory=Names)
+    defs: dict[str, Any] = field(default_factory=dict)
+    _by_key: dict[str, str] = field(default_factory=dict)
+    _values: dict[str, str] = field(default_factory=dict)
+    roots: list[str] = field(default_factory=list)
+    """Names of the definitions the module refers to (checked after generation)."""
+    markers_used: set[Side] = field(default_factory=set)
+
+    @property
+    def suffix(self) -> str:
+        return "Param" if self.side == "input" else ""
+
+    def _name(self, base: str, alternatives: list[str] | None = None) -> str:
+        return self.names.claim(base + self.suffix, [a + self.suffix for a in alternatives or []])
+
+    def value_type(self, schema: Mapping[str, Any], *, component: str, fallback: str) -> str:
+        """The Python type of one parameter/output value: inline when it is simple, else the
+        name of a definition added here (or the one an identical shape already got)."""
+        simple = inline_type(schema, self.side)
+        if simple is not None:
+            return simple
+        key = canonical(_without_docs(schema))
+        found = self._values.get(key)
+        if found is not None:
+            return found
+        base = ClassName(component_class(component) or fallback, reserved=MODULE_RESERVED)
+        name = self._name(base, [ClassName(fallback)])
         root = copy.deepcopy(dict(schema))
         local_defs = {}
-        for key in ("$defs", "definitions"):
-            found = root.pop(key, None)
-            if isinstance(found, Mapping):
-                local_defs.update({str(k): v for k, v in found.items()})
-        local_map = self._hoist_locals(local_defs, side, name)
-        self.defs[name] = self._walk(root, side, local_map, name, name)
+        for k in ("$defs", "definitions"):
+            found_defs = root.pop(k, None)
+            if isinstance(found_defs, Mapping):
+                local_defs.update({str(d): v for d, v in found_defs.items()})
+        local_map = self._hoist_locals(local_defs)
+        walked = self._walk(root, local_map, base, name)
+        inline = _list_of_refs(walked)
+        if inline is not None and name not in _global_refs(walked):
+            self.names.taken.discard(name)  # not needed: the value is written inline
+            expr, refs = inline
+            self.roots.extend(r for r in refs if r not in self.roots)
+            self._values[key] = expr
+            return expr
+        self.defs[name] = walked
         self.roots.append(name)
+        self._values[key] = name
+        return name
 
     # -- internals ------------------------------------------------------------------------
 
-    def _hoist_locals(self, local_defs: dict[str, Any], side: Side, owner: str) -> dict[str, str]:
+    def _hoist_locals(self, local_defs: dict[str, Any]) -> dict[str, str]:
         deps = {k: _local_refs(v) & set(local_defs) for k, v in local_defs.items()}
 
         def closure(k: str) -> list[str]:
@@ -188,53 +233,44 @@ class Document:
             return sorted(seen)
 
         local_map: dict[str, str] = {}
-        todo: list[str] = []
+        todo: list[tuple[str, ClassName]] = []
         for k in sorted(local_defs):
             if is_file_schema(local_defs[k]):
-                self.markers_used.add(side)
-                local_map[k] = MARKERS[side]
+                self.markers_used.add(self.side)
+                local_map[k] = MARKERS[self.side]
                 continue
-            group = {d: local_defs[d] for d in closure(k)}
-            has_file = any(_contains_file(v) for v in group.values())
-            key = canonical([side if has_file else "any", k, group])
+            group = {d: _without_docs(local_defs[d]) for d in closure(k)}
+            key = canonical([k, group])
             if key in self._by_key:
                 local_map[k] = self._by_key[key]
                 continue
-            base = ClassName(k, reserved=MODULE_RESERVED)
-            suffix = "Input" if side == "input" else "Output"
-            alternatives = [base + suffix, owner + base] if has_file else [owner + base]
-            gname = self._name(base, alternatives)
+            base = ClassName(_DEF_NAMES.get(k, k), reserved=MODULE_RESERVED)
+            gname = self._name(base)
             self._by_key[key] = gname
             local_map[k] = gname
-            todo.append(k)
-        for k in todo:
+            todo.append((k, base))
+        for k, where in todo:
             gname = local_map[k]
-            self.defs[gname] = self._walk(
-                copy.deepcopy(local_defs[k]), side, local_map, gname, owner
-            )
+            self.defs[gname] = self._walk(copy.deepcopy(local_defs[k]), local_map, where, gname)
         return local_map
 
-    def _marker(self, side: Side) -> dict[str, Any]:
-        self.markers_used.add(side)
-        return {"$ref": f"#/$defs/{MARKERS[side]}"}
+    def _marker(self) -> dict[str, Any]:
+        self.markers_used.add(self.side)
+        return {"$ref": f"#/$defs/{MARKERS[self.side]}"}
 
     def _walk(
-        self,
-        node: Any,
-        side: Side,
-        local_map: dict[str, str],
-        where: str,
-        owner: str,
-        depth: int = 0,
+        self, node: Any, local_map: dict[str, str], where: str, owner: str, depth: int = 0
     ) -> Any:
+        """``where``: the name hoisted inline objects are named after (without the side's
+        suffix); ``owner``: the definition a ``"$ref": "#"`` points to."""
         if depth > 60:
             return {}
         if isinstance(node, list):
-            return [self._walk(v, side, local_map, where, owner, depth + 1) for v in node]
+            return [self._walk(v, local_map, where, owner, depth + 1) for v in node]
         if not isinstance(node, Mapping):
             return node
         if is_file_schema(node):
-            return self._marker(side)
+            return self._marker()
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key in _DROP_KEYS or key in ("$defs", "definitions"):
@@ -253,27 +289,29 @@ class Document:
             if key == "enum" and (not isinstance(value, list) or not value):
                 continue  # run-time choices
             if key == "properties" and isinstance(value, Mapping):
+                if not value and "additionalProperties" not in node:
+                    continue  # no declared keys: any dict, not an empty class
                 props = {}
                 for pname, pschema in value.items():
-                    sub = self._walk(pschema, side, local_map, where, owner, depth + 1)
+                    sub = self._walk(pschema, local_map, where, owner, depth + 1)
                     props[str(pname)] = self._maybe_hoist(sub, where + pascal(str(pname)))
                 out[key] = props
                 continue
             if key in ("items", "additionalProperties") and isinstance(value, Mapping):
-                sub = self._walk(value, side, local_map, where, owner, depth + 1)
+                sub = self._walk(value, local_map, where, owner, depth + 1)
                 suffix = "Item" if key == "items" else "Value"
                 out[key] = self._maybe_hoist(sub, where + suffix)
                 continue
             if key in ("anyOf", "oneOf", "prefixItems") and isinstance(value, list):
                 out[key] = [
                     self._maybe_hoist(
-                        self._walk(v, side, local_map, where, owner, depth + 1),
+                        self._walk(v, local_map, where, owner, depth + 1),
                         where + ("Option" if key != "prefixItems" else "Element"),
                     )
                     for v in value
                 ]
                 continue
-            out[key] = self._walk(value, side, local_map, where, owner, depth + 1)
+            out[key] = self._walk(value, local_map, where, owner, depth + 1)
         return out
 
     def _maybe_hoist(self, node: Any, name_hint: str) -> Any:
@@ -285,8 +323,7 @@ class Document:
         key = canonical(["inline", node])
         if key in self._by_key:
             return {"$ref": f"#/$defs/{self._by_key[key]}"}
-        base = ClassName(name_hint, reserved=MODULE_RESERVED)
-        gname = self._name(base, [])
+        gname = self._name(ClassName(name_hint, reserved=MODULE_RESERVED))
         self._by_key[key] = gname
         self.defs[gname] = node
         return {"$ref": f"#/$defs/{gname}"}
@@ -309,6 +346,50 @@ class Document:
                 "properties": {f"gradio_gen_{side}_marker": {"type": "string"}},
             }
         return {"$defs": defs}
+
+
+def _without_docs(node: Any, depth: int = 0) -> Any:
+    """The schema without what only documents it (titles, descriptions, examples): two values
+    that differ only there are the same shape. Property names are kept whatever they are."""
+    if depth > 60:
+        return None
+    if isinstance(node, list):
+        return [_without_docs(v, depth + 1) for v in node]
+    if not isinstance(node, Mapping):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _DROP_KEYS:
+            continue
+        if key in ("properties", "$defs", "definitions") and isinstance(value, Mapping):
+            out[str(key)] = {str(k): _without_docs(v, depth + 1) for k, v in value.items()}
+        else:
+            out[str(key)] = _without_docs(value, depth + 1)
+    return out
+
+
+def _list_of_refs(node: Any) -> tuple[str, list[str]] | None:
+    """``list[A]`` / ``list[A | B]`` for an array of definitions (written inline, no alias)."""
+    if not (
+        isinstance(node, Mapping) and node.get("type") == "array" and set(node) == {"type", "items"}
+    ):
+        return None
+    items = node["items"]
+    variants = (
+        items.get("anyOf") if isinstance(items, Mapping) and set(items) == {"anyOf"} else [items]
+    )
+    if not isinstance(variants, list) or not variants:
+        return None
+    refs = []
+    for v in variants:
+        target = (
+            _ref_target(v.get("$ref")) if isinstance(v, Mapping) and set(v) == {"$ref"} else None
+        )
+        if target is None or target == "#" or target in MARKERS.values():
+            return None
+        refs.append(target)
+    refs = list(dict.fromkeys(refs))
+    return f"list[{' | '.join(refs)}]", refs
 
 
 def _ref_target(ref: Any) -> str | None:

@@ -18,6 +18,7 @@ from ._exceptions import __doc__ as _tree_doc  # noqa: F401
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._client._batching import MapProgress
     from ._client._clients import AsyncClient, Client
     from ._files._file import File, FileInput, FileSource, handle_file
     from ._hub._status import SpaceInfo, SpaceStatus
@@ -31,6 +32,7 @@ _LAZY: dict[str, str] = {
     "AsyncJob": "_transport._async",
     "AsyncClient": "_client._clients",
     "Client": "_client._clients",
+    "MapProgress": "_client._batching",
     "File": "_files._file",
     "FileInput": "_files._file",
     "FileSource": "_files._file",
@@ -62,6 +64,7 @@ __all__ = [
     "FileSource",
     "Job",
     "LogMessage",
+    "MapProgress",
     "OutputSpec",
     "ParameterSpec",
     "ProgressUnit",

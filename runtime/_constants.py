@@ -32,7 +32,8 @@ MAX_CONNECTIONS = 10
 MAX_KEEPALIVE_CONNECTIONS = 10
 
 # -- protocol -------------------------------------------------------------------------
-SUPPORTED_PROTOCOLS = frozenset({"sse_v3"})
+SUPPORTED_PROTOCOLS = frozenset({"ws", "sse", "sse_v1", "sse_v2", "sse_v2.1", "sse_v3"})
+"""Every queue protocol the runtime speaks (``_protocol._dialect``); a 3.x config has none (ws)."""
 DEFAULT_API_PREFIX = "/gradio_api"
 FILE_DATA_TYPE = "gradio.FileData"
 

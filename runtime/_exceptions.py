@@ -17,20 +17,27 @@ caller handles differently::
     │   │   └── JobTimeout         the whole job took longer than allowed
     │   └── StreamLostError        the session stream ended while the job was pending
     ├── ProtocolError              the server said something we cannot understand
-    │   └── UnsupportedProtocolError   app too old (names protocol and gradio version)
+    │   ├── UnsupportedProtocolError   app too old (names protocol and gradio version)
+    │   └── UnsupportedFeatureError    this app's gradio cannot do what was asked (names both)
     ├── HTTPStatusError            an unexpected HTTP status (carries status and body)
     │   ├── AuthenticationError    401/403, bad credentials, private Space without token
     │   ├── RateLimitError         429 after retries
     │   ├── QueueFullError         503 "Queue is full"
     │   └── ServerValidationError  the app's validator rejected inputs (per parameter)
     ├── AppError                   the app raised (gr.Error: message, title, duration)
+    │   └── ZeroGPUError           a ZeroGPU Space refused the call (``spaces`` package)
+    │       ├── ZeroGPUQuotaError  quota exceeded (retry_after, requested, left)
+    │       │   └── ZeroGPUPendingCreditsError  too many credits held by running tasks
+    │       ├── ZeroGPUDurationError   the requested GPU duration is over the maximum
+    │       └── ZeroGPUQueueTimeoutError   no GPU became available in time
     ├── CancelledError             the job was cancelled
     ├── OutputValidationError      an output did not match its declared type (keeps .raw)
     ├── SpaceError                 Hugging Face Space problems
     │   ├── SpaceNotFoundError
     │   ├── SpaceStateError        the Space is paused / in an error stage (carries .stage)
     │   └── SpaceTimeoutError      the Space did not start in time
-    └── DriftError                 the live app no longer matches the generated client
+    ├── DriftError                 the live app no longer matches the generated client
+    └── RuntimeVersionError        this runtime cannot run a generated module (also an ImportError)
 
 Warnings: ``DriftWarning`` (a ``UserWarning``) when a generated client's app changed
 incompatibly and ``on_drift="warn"``.
@@ -159,7 +166,24 @@ class UnsupportedProtocolError(ProtocolError):
         self.version = version
         super().__init__(
             f"This app speaks Gradio protocol {protocol!r} (gradio {version or 'unknown'}); "
-            "gradio-gen supports 'sse_v3' (gradio 4.22 and later). Upgrade the app's gradio."
+            "gradio-gen supports gradio 3.x to 6.x (protocols ws, sse, sse_v1, sse_v2, "
+            "sse_v2.1, sse_v3). Upgrade the app's gradio."
+        )
+
+
+class UnsupportedFeatureError(ProtocolError):
+    """The app's gradio release cannot do what was asked (``feature``), e.g. calling a 3.x
+    app that runs without a queue. ``version`` and ``protocol`` name the release."""
+
+    def __init__(
+        self, feature: str, *, version: str | None, protocol: str | None, hint: str = ""
+    ) -> None:
+        self.feature = feature
+        self.version = version
+        self.protocol = protocol
+        super().__init__(
+            f"{feature} is not supported by gradio {version or 'unknown'} "
+            f"(protocol {protocol or 'unknown'})" + (f": {hint}" if hint else "")
         )
 
 
@@ -167,12 +191,22 @@ class UnsupportedProtocolError(ProtocolError):
 
 
 class HTTPStatusError(GradioGenError):
-    """An HTTP response with an unexpected status."""
+    """An HTTP response with an unexpected status (``retry_after``: its ``Retry-After``
+    header in seconds, when it had one)."""
 
-    def __init__(self, message: str, *, status_code: int, url: str = "", body: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        url: str = "",
+        body: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
         self.status_code = status_code
         self.url = url
         self.body = body
+        self.retry_after = retry_after
         super().__init__(message)
 
 
@@ -190,8 +224,9 @@ class RateLimitError(HTTPStatusError):
         body: Any = None,
         retry_after: float | None = None,
     ) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, status_code=status_code, url=url, body=body)
+        super().__init__(
+            message, status_code=status_code, url=url, body=body, retry_after=retry_after
+        )
 
 
 class QueueFullError(HTTPStatusError):
@@ -247,6 +282,53 @@ class AppError(GradioGenError):
         super().__init__(f"App error{where}: {head}{text}")
 
 
+class ZeroGPUError(AppError):
+    """A ZeroGPU Space refused to run the call: a ``gr.Error`` raised by the ``spaces``
+    package, titled ``"ZeroGPU ..."`` (see ``_zerogpu`` for every message it can send).
+
+    ``retry_after`` (seconds until the quota allows the call again), ``requested`` (the GPU
+    seconds the call asked for) and ``left`` (the seconds of quota left) are parsed from the
+    message when it has them, else ``None``."""
+
+    def __init__(
+        self,
+        message: str | None,
+        *,
+        title: str | None = None,
+        duration: float | None = None,
+        visible: bool | None = None,
+        endpoint: str | None = None,
+        retry_after: float | None = None,
+        requested: float | None = None,
+        left: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        self.requested = requested
+        self.left = left
+        super().__init__(
+            message, title=title, duration=duration, visible=visible, endpoint=endpoint
+        )
+
+
+class ZeroGPUQuotaError(ZeroGPUError):
+    """``"ZeroGPU quota exceeded"``: the caller's (or the Space's) GPU quota is used up.
+    ``retry_after`` says when to try again, when the message says it."""
+
+
+class ZeroGPUPendingCreditsError(ZeroGPUQuotaError):
+    """``"ZeroGPU pending credits exceeded"``: too much quota is held by the caller's running
+    tasks; try again once some have finished."""
+
+
+class ZeroGPUDurationError(ZeroGPUError):
+    """``"ZeroGPU illegal duration"``: the call asks for more GPU time (``requested``) than
+    the caller may use at all; retrying does not help."""
+
+
+class ZeroGPUQueueTimeoutError(ZeroGPUError):
+    """``"ZeroGPU queue timeout"``: no GPU became available in time (busy Space)."""
+
+
 class CancelledError(GradioGenError):
     """The job was cancelled before it produced its result."""
 
@@ -295,6 +377,13 @@ class DriftError(GradioGenError):
     def __init__(self, message: str, changes: Sequence[Any] = ()) -> None:
         self.changes = list(changes)
         super().__init__(message)
+
+
+class RuntimeVersionError(GradioGenError, ImportError):
+    """The installed runtime cannot run a generated module: the module was written by a newer
+    gradio-gen than this gradio-gen-runtime (upgrade the runtime), or by one older than this
+    runtime still runs (regenerate the module). Raised while the module is imported, by its
+    ``require_runtime(...)`` line; an ``ImportError`` too, so ``except ImportError`` sees it."""
 
 
 class DriftWarning(UserWarning):

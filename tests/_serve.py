@@ -11,6 +11,7 @@ runs until stdin closes or the process is killed.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import os
 import socket
@@ -46,18 +47,20 @@ def main() -> None:
         queue_kwargs = getattr(module, "QUEUE_KWARGS", None)
         if queue_kwargs is not None:
             demo.queue(**queue_kwargs)
-        kwargs = {"show_error": True, **getattr(module, "LAUNCH_KWARGS", {})}
+        kwargs = {
+            "show_error": True,
+            "prevent_thread_lock": True,
+            "quiet": True,
+            "ssr_mode": False,
+            **getattr(module, "LAUNCH_KWARGS", {}),
+        }
+        # older gradio releases (the version matrix) lack some options (ssr_mode < 5)
+        accepted = inspect.signature(demo.launch).parameters
+        kwargs = {k: v for k, v in kwargs.items() if k in accepted}
         for attempt in range(5):
             port = free_port()
             try:
-                demo.launch(
-                    server_name="127.0.0.1",
-                    server_port=port,
-                    prevent_thread_lock=True,
-                    quiet=True,
-                    ssr_mode=False,
-                    **kwargs,
-                )
+                demo.launch(server_name="127.0.0.1", server_port=port, **kwargs)
                 break
             except OSError:
                 if attempt == 4:

@@ -62,9 +62,15 @@ class RunningApps:
 
 
 def launch(
-    apps: Iterable[str | Path], *, timeout: float = 90.0, env: dict[str, str] | None = None
+    apps: Iterable[str | Path],
+    *,
+    timeout: float = 90.0,
+    env: dict[str, str] | None = None,
+    python: str | None = None,
 ) -> RunningApps:
-    """Start ``tests/_serve.py`` with the given app files (names resolve in tests/apps/)."""
+    """Start ``tests/_serve.py`` with the given app files (names resolve in tests/apps/).
+    ``python``: the interpreter to serve them with (e.g. an older gradio's venv, see
+    ``tests/legacy/venvs.py``); default this one."""
     paths = [
         str(
             p if Path(p).is_absolute() else APPS / (str(p) if str(p).endswith(".py") else f"{p}.py")
@@ -72,7 +78,7 @@ def launch(
         for p in apps
     ]
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "_serve.py"), *paths],
+        [python or sys.executable, str(HERE / "_serve.py"), *paths],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=None,

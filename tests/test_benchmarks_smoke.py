@@ -94,3 +94,26 @@ def test_report_has_all_columns_and_targets(quick_run: tuple[str, dict[str, Any]
         for row in table[1:]:
             # every client has a value in every row (ratios may be "-" when a floor is 0)
             assert all(c not in ("", "-") for c in row[1 : 1 + n_clients]), row
+
+
+@pytest.mark.timeout(300)
+def test_batch_benchmark_quick_runs_every_scenario() -> None:
+    """benchmarks/bench_batch.py --quick: every scenario ran and checked its results."""
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_batch.py"), "--quick"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=str(ROOT),
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=280)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    assert proc.returncode == 0, stderr[-3000:]
+    for scenario in ("floor", "ours_gather", "map_sync", "map_async", "batch"):
+        assert f"| {scenario} |" in stdout
+    assert "100 rows | 300 rows" in stdout

@@ -14,14 +14,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from .._constants import MAX_RETRIES, SPACE_WAKE_TIMEOUT, SUPPORTED_PROTOCOLS
+from .._constants import MAX_RETRIES, SPACE_WAKE_TIMEOUT
 from .._exceptions import (
     InputValidationError,
     ProtocolError,
-    UnsupportedProtocolError,
+    UnsupportedFeatureError,
     UsageError,
 )
 from .._hub._auth import TokenPolicy, resolve_token
+from .._hub._names import parse_space_reference
+from .._legacy_info import snapshot_info
+from .._protocol._dialect import Dialect, dialect_for
 from .._spec import AppSpec, EndpointSpec
 from .._types import NOT_GIVEN, NotGiven, Timeout
 
@@ -37,10 +40,18 @@ def default_transform(values: list[Any]) -> Any:
 
 
 def parse_source(src: str) -> tuple[str, str]:
-    """``("url", root_with_slash)`` or ``("space", "owner/name")``; ``UsageError`` otherwise."""
+    """``("url", root_with_slash)``, ``("space", "owner/name")`` or ``("subdomain", sub)``
+    (an ``https://sub.hf.space`` URL: the Space id is looked up on the Hub when connecting);
+    ``UsageError`` otherwise. A Space page URL (``https://huggingface.co/spaces/owner/name``,
+    trailing paths allowed) is the Space id (``_hub._names``)."""
     if not isinstance(src, str) or not src.strip():
         raise UsageError(f"src must be a URL or a Space id 'owner/name', not {src!r}")
     src = src.strip()
+    ref = parse_space_reference(src)
+    if ref is not None and ref.space_id is not None:
+        return "space", ref.space_id
+    if ref is not None and ref.subdomain is not None:
+        return "subdomain", ref.subdomain
     parts = urlsplit(src)
     if parts.scheme in ("http", "https"):
         if not parts.hostname:
@@ -112,6 +123,8 @@ class _BaseClient:
         self.src = src
         self._kind, target = parse_source(src)
         self.space_id: str | None = target if self._kind == "space" else None
+        self._subdomain: str | None = target if self._kind == "subdomain" else None
+        """An ``*.hf.space`` host's subdomain, mapped to ``space_id`` when connecting."""
         self.root: str | None = target if self._kind == "url" else None
         if auth is not None and (
             not isinstance(auth, tuple)
@@ -137,6 +150,9 @@ class _BaseClient:
         self.space_timeout = space_timeout
         self._session_hash = session_hash or uuid.uuid4().hex
         explicit = hf_token is not NOT_GIVEN
+        self._explicit_token = explicit
+        self.pickle_secrets = False
+        """Whether pickling this client carries its secrets (``_portable``: off by default)."""
         self._token_policy = TokenPolicy(resolve_token(hf_token))
         if explicit and self.root is not None:
             self._token_policy.allow_url(self.root)  # the caller passed it for this URL
@@ -144,6 +160,7 @@ class _BaseClient:
         self._config: dict[str, Any] | None = None
         self._info: dict[str, Any] | None = None
         self._spec: AppSpec | None = None
+        self._dialect: Dialect = dialect_for("sse_v3", None)
         if snapshot is not None:
             self._load(snapshot.get("config"), snapshot.get("info"))
 
@@ -152,16 +169,37 @@ class _BaseClient:
         if not isinstance(config, Mapping):
             raise ProtocolError("the app's /config is not a JSON object")
         protocol = config.get("protocol")
-        if protocol not in SUPPORTED_PROTOCOLS:
-            version = config.get("version")
-            raise UnsupportedProtocolError(
-                protocol if isinstance(protocol, str) else None,
-                version if isinstance(version, str) else None,
-            )
-        if not isinstance(info, Mapping):
+        version = config.get("version")
+        queue = config.get("enable_queue")
+        dialect = dialect_for(  # UnsupportedProtocolError for gradio 2.x / unknown protocols
+            protocol if isinstance(protocol, str) else None,
+            version if isinstance(version, str) else None,
+            queue if isinstance(queue, bool) else None,
+        )
+        if info is not None and not isinstance(info, Mapping):
             raise ProtocolError("the app's /info is not a JSON object")
+        # info None: a release without /info (before 3.29), built from the config
+        info = snapshot_info(config, info)
         spec = AppSpec.from_snapshot({"config": config, "info": info})
-        self._config, self._info, self._spec = dict(config), dict(info), spec
+        self._config, self._info, self._spec = dict(config), info, spec
+        self._dialect = dialect
+
+    @property
+    def dialect(self) -> Dialect:
+        """The app's queue protocol and its differences (see ``_protocol._dialect``)."""
+        self.spec  # noqa: B018 - raises when not connected
+        return self._dialect
+
+    def _check_callable(self, ep: EndpointSpec) -> None:
+        """Before any request: what this app's gradio cannot do raises a typed error."""
+        if self._dialect.transport == "direct" and ep.generator:
+            raise UnsupportedFeatureError(
+                f"streaming the generator {ep.api_name} of an app without a queue",
+                version=self._dialect.version,
+                protocol=self._dialect.protocol,
+                hint="gradio 3.x streams only through its queue; the app must call "
+                "demo.queue() (Hugging Face Spaces enable it by default)",
+            )
 
     @property
     def spec(self) -> AppSpec:

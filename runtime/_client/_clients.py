@@ -47,9 +47,11 @@ from .._exceptions import (
     UsageError,
 )
 from .._files._handler import FileHandler, for_client
+from .._legacy_info import info_route
 from .._spec import EndpointSpec
 from .._threads import off_loop
 from .._transport._async import AsyncJob, AsyncSession
+from .._transport._calls import AsyncCalls, SyncCalls
 from .._transport._http import (
     build_async_client,
     build_sync_client,
@@ -61,6 +63,8 @@ from .._transport._sync import SyncSession
 from .._transport._sync_job import Job
 from .._types import NOT_GIVEN, NotGiven, Timeout
 from ._base import _BaseClient, bind_arguments, default_transform, parse_source
+from ._map_api import AsyncClientMap, ClientMap
+from ._portable import client_settings, restore_client, restoring
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -69,7 +73,7 @@ __all__ = ["AsyncClient", "Client", "bind_arguments", "default_transform", "pars
 R = TypeVar("R")
 
 
-class Client(_BaseClient):
+class Client(ClientMap, _BaseClient):
     """Sync client of one Gradio app. Connects in the constructor (``/config`` + ``/info``)
     unless ``snapshot`` is given. Thread-safe; one pooled HTTP client, one session."""
 
@@ -103,11 +107,11 @@ class Client(_BaseClient):
         )  # fmt: skip
         self._lock = threading.Lock()
         self._ready = False
-        self._session: SyncSession | None = None
-        self._old_sessions: list[SyncSession] = []
+        self._session: SyncSession | SyncCalls | None = None
+        self._old_sessions: list[SyncSession | SyncCalls] = []
         self._closed = False
         try:
-            if snapshot is None or (auth is not None and self._kind == "url"):
+            if (snapshot is None or (auth is not None and self._kind == "url")) and not restoring():
                 self._connect()
         except BaseException:
             self._http.close()
@@ -125,20 +129,29 @@ class Client(_BaseClient):
             if self._spec is None:
                 config = self._get_json(self.root + "config", "fetching /config")
                 self._load(config, {})  # protocol check before anything else
-                info = self._get_json(self.api_url + "info", "fetching /info")
+                route = info_route(config)  # None: a release without /info (before 3.29)
+                info = (
+                    None if route is None else self._get_json(self.root + route, "fetching /info")
+                )
                 self._load(config, info)
             self._ready = True
 
     def _resolve_space(self) -> str:
-        assert self.space_id is not None
+        if self.space_id is None:
+            from .._hub._names import resolve_subdomain_sync
+
+            assert self._subdomain is not None
+            self.space_id = resolve_subdomain_sync(
+                self._subdomain, token=self._space_token(), http=self._http
+            )
         from .._hub._space import resolve_space_sync
 
         info = resolve_space_sync(
             self.space_id, token=self._space_token(), http=self._http,
             status_callback=self.status_callback, timeout=self.space_timeout,
-            on_host=self._token_policy.allow_url,
+            on_host=self._token_policy.allow_space_url,
         )  # fmt: skip
-        self._token_policy.allow_url(info.url)
+        self._token_policy.allow_space_url(info.url)
         return info.url
 
     def _login(self) -> None:
@@ -168,15 +181,17 @@ class Client(_BaseClient):
         except ValueError:
             raise ProtocolError(f"{what}: the answer is not JSON") from None
 
-    def _current_session(self) -> SyncSession:
+    def _current_session(self) -> SyncSession | SyncCalls:
         self._connect()
         with self._lock:
             if self._closed:
                 raise UsageError("this client is closed")
             if self._session is None:
-                self._session = SyncSession(
-                    self._http, self.api_url, self._session_hash, self.timeout, self._max_retries
-                )
+                kind = SyncCalls if self._dialect.per_call else SyncSession
+                self._session = kind(
+                    self._http, self.api_url, self._session_hash, self.timeout,
+                    self._max_retries, self._dialect,
+                )  # fmt: skip
                 self._session.encode_inputs = self._encode_inputs
             return self._session
 
@@ -194,8 +209,9 @@ class Client(_BaseClient):
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
-            self._http, self.api_url, self.spec.max_file_size, self.download_dir, self._max_retries
-        )
+            self._http, self.api_url, self.spec.max_file_size, self.download_dir,
+            self._max_retries, self.dialect.files,
+        )  # fmt: skip
 
     # -- calls ---------------------------------------------------------------------------
     def _submit(
@@ -209,6 +225,7 @@ class Client(_BaseClient):
         """Join ``ep`` with visible ``values`` (validated, in order); the typed layer's entry.
         ``lead=True``: the caller waits on the job at once (its wait reads the stream)."""
         session = self._current_session()
+        self._check_callable(ep)
         data = self._wire(ep, self._encode_inputs(ep, list(values)))
         return session.join(
             ep, data, lambda outs: transform(self._decode_outputs(ep, outs)), lead=lead
@@ -280,6 +297,10 @@ class Client(_BaseClient):
             session.close()
         self._http.close()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its settings; the copy reconnects on its first call (``_portable``)."""
+        return restore_client, (type(self), client_settings(self), self.pickle_secrets)
+
     def __enter__(self) -> Client:
         return self
 
@@ -292,7 +313,7 @@ class Client(_BaseClient):
         self.close()
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(AsyncClientMap, _BaseClient):
     """Async twin of ``Client``. The constructor does no I/O; ``await connect()`` (or the
     first call) fetches ``/config`` + ``/info`` unless a snapshot was given."""
 
@@ -327,8 +348,8 @@ class AsyncClient(_BaseClient):
         self._ready = False
         self._warm = False
         self._connecting: Any = None  # asyncio.Lock, created on the loop
-        self._session: AsyncSession | None = None
-        self._old_sessions: list[AsyncSession] = []
+        self._session: AsyncSession | AsyncCalls | None = None
+        self._old_sessions: list[AsyncSession | AsyncCalls] = []
         self._closed = False
 
     async def connect(self) -> AsyncClient:
@@ -353,21 +374,32 @@ class AsyncClient(_BaseClient):
             if self._spec is None:
                 config = await self._get_json(self.root + "config", "fetching /config")
                 self._load(config, {})
-                info = await self._get_json(self.api_url + "info", "fetching /info")
+                route = info_route(config)
+                info = (
+                    None
+                    if route is None
+                    else await self._get_json(self.root + route, "fetching /info")
+                )
                 self._load(config, info)
             self._ready = True
         return self
 
     async def _resolve_space(self) -> str:
-        assert self.space_id is not None
+        if self.space_id is None:
+            from .._hub._names import resolve_subdomain
+
+            assert self._subdomain is not None
+            self.space_id = await resolve_subdomain(
+                self._subdomain, token=self._space_token(), http=self._http
+            )
         from .._hub._space import resolve_space
 
         info = await resolve_space(
             self.space_id, token=self._space_token(), http=self._http,
             status_callback=self.status_callback, timeout=self.space_timeout,
-            on_host=self._token_policy.allow_url,
+            on_host=self._token_policy.allow_space_url,
         )  # fmt: skip
-        self._token_policy.allow_url(info.url)
+        self._token_policy.allow_space_url(info.url)
         return info.url
 
     async def _login(self) -> None:
@@ -397,14 +429,21 @@ class AsyncClient(_BaseClient):
         except ValueError:
             raise ProtocolError(f"{what}: the answer is not JSON") from None
 
-    async def _current_session(self) -> AsyncSession:
+    async def _current_session(self) -> AsyncSession | AsyncCalls:
         await self.connect()
         if self._closed:
             raise UsageError("this client is closed")
         if self._session is None:
-            self._session = AsyncSession(
-                self._http, self.api_url, self._session_hash, self.timeout, self._max_retries
-            )
+            if self._dialect.per_call:
+                self._session = AsyncCalls(
+                    self._http, self.api_url, self._session_hash, self.timeout,
+                    self._max_retries, self._dialect,
+                )  # fmt: skip
+            else:
+                self._session = AsyncSession(
+                    self._http, self.api_url, self._session_hash, self.timeout,
+                    self._max_retries, dialect=self._dialect,
+                )  # fmt: skip
             self._session.encode_inputs = self._encode_inputs
         return self._session
 
@@ -421,13 +460,15 @@ class AsyncClient(_BaseClient):
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
-            self._http, self.api_url, self.spec.max_file_size, self.download_dir, self._max_retries
-        )
+            self._http, self.api_url, self.spec.max_file_size, self.download_dir,
+            self._max_retries, self.dialect.files,
+        )  # fmt: skip
 
     async def _submit(
         self, ep: EndpointSpec, values: list[Any], *, transform: Callable[[list[Any]], R]
     ) -> AsyncJob[R]:
         session = await self._current_session()
+        self._check_callable(ep)
         data = self._wire(ep, await self._encode_inputs(ep, list(values)))
         return await session.join(ep, data, lambda outs: transform(self._decode_outputs(ep, outs)))
 
@@ -484,6 +525,10 @@ class AsyncClient(_BaseClient):
         for session in sessions:
             await session.close()
         await self._http.aclose()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its settings; the copy reconnects on its first call (``_portable``)."""
+        return restore_client, (type(self), client_settings(self), self.pickle_secrets)
 
     async def __aenter__(self) -> AsyncClient:
         return await self.connect()

@@ -429,13 +429,24 @@ def fetch_live(engine: Client) -> dict[str, Any]:
     engine._connect()
     assert engine.root is not None
     config = engine._get_json(engine.root + "config", "drift check (/config)")
-    info = engine._get_json(engine.api_url + "info", "drift check (/info)")
-    return {"config": config, "info": info}
+    route = _info_route(config)  # the live app's: an upgrade may have moved it
+    if route is None:  # a release without /info: built from the config
+        return {"config": config}
+    return {"config": config, "info": engine._get_json(engine.root + route, "drift check (/info)")}
 
 
 async def afetch_live(engine: AsyncClient) -> dict[str, Any]:
     await engine.connect()
     assert engine.root is not None
     config = await engine._get_json(engine.root + "config", "drift check (/config)")
-    info = await engine._get_json(engine.api_url + "info", "drift check (/info)")
+    route = _info_route(config)
+    if route is None:
+        return {"config": config}
+    info = await engine._get_json(engine.root + route, "drift check (/info)")
     return {"config": config, "info": info}
+
+
+def _info_route(config: Any) -> str | None:
+    from .._legacy_info import info_route
+
+    return info_route(config) if isinstance(config, Mapping) else "info"

@@ -15,8 +15,10 @@
 * ``FileInput`` is the annotated input type of generated models: its validator turns any accepted
   value into a ``FileSource``.
 
-Elsewhere: ``_files_walk`` (where the files are, by schema; pure), ``_files_upload`` (uploads),
-``_files_io`` (downloads, HLS, safe names), ``_files_handler`` (the engine's hooks).
+Elsewhere: ``_walk`` (where the files are, by schema; pure), ``_upload`` (uploads), ``_io``
+(downloads, HLS, safe names: it knows a file by its ``RemoteFile`` protocol and does not import
+this module; a ``File`` with no client imports it for a default transfer on first use),
+``_handler`` (the engine's hooks).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from .._exceptions import UsageError
 from .._threads import loop_running
 from ._chunks import ChunkReader, iter_local
 from ._image import ImageKind, encode_png, image_kind
+from ._url import is_url
 
 if TYPE_CHECKING:
     from ._io import FileTransfer
@@ -50,12 +53,6 @@ __all__ = ["File", "FileInput", "FileSource", "ImageLike", "handle_file", "is_ur
 FILE_META: dict[str, str] = {"_type": FILE_DATA_TYPE}
 
 SourceKind = Literal["path", "url", "bytes", "stream", "server"]
-
-
-def is_url(value: str) -> bool:
-    """True for an ``http://`` or ``https://`` URL with a host."""
-    parts = urlsplit(value)
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def is_file_data(value: Any) -> bool:
@@ -75,6 +72,7 @@ class File:
 
     __slots__ = (
         "_auto",
+        "_inline",
         "_local",
         "_transfer",
         "is_stream",
@@ -110,6 +108,8 @@ class File:
         self._auto: Callable[[File], Path] | None = None
         """Set by the client when it has a ``download_dir``: saves the file there."""
         self._transfer = transfer
+        self._inline: bytes | None = None
+        """The content, for a file that came inline (a gradio 3.x image's data URL)."""
 
     @property
     def local_path(self) -> Path | None:
@@ -125,9 +125,13 @@ class File:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], *, transfer: FileTransfer | None = None) -> File:
-        """From a FileData dict (``path`` or ``url`` required)."""
+        """From a FileData dict (``path`` or ``url`` required), or a gradio 3.x file dict
+        (``{"name", "orig_name", "size", "data", "is_file"}``: ``name`` is the server path;
+        a base64 data URL in ``data`` is the content itself)."""
         path = data.get("path")
         url = data.get("url")
+        if path is None and url is None and "is_file" in data:
+            return cls._from_gradio3(data, transfer)
         if not isinstance(path, str):
             if not isinstance(url, str):
                 raise ValueError("a FileData needs a string 'path' or 'url'")
@@ -144,6 +148,32 @@ class File:
             meta=meta if isinstance(meta, Mapping) else None,
             transfer=transfer,
         )
+
+    @classmethod
+    def _from_gradio3(cls, data: Mapping[str, Any], transfer: FileTransfer | None) -> File:
+        name = data.get("name")
+        inline = data.get("data")
+        orig = _opt_str(data.get("orig_name"))
+        content: bytes | None = None
+        mime = None
+        if isinstance(inline, str) and inline.startswith("data:"):
+            source = _data_uri(inline, "a gradio 3.x inline file")
+            content, mime = source.value, source.mime_type
+            orig = orig or (name if isinstance(name, str) else None) or source.filename
+        elif not isinstance(name, str):
+            raise ValueError("a gradio 3.x file needs a string 'name' or inline 'data'")
+        size = data.get("size")
+        file = cls(
+            name if isinstance(name, str) else (orig or "file"),
+            size=len(content)
+            if content is not None
+            else (size if isinstance(size, int) and not isinstance(size, bool) else None),
+            orig_name=orig,
+            mime_type=mime,
+            transfer=transfer,
+        )
+        file._inline = content
+        return file
 
     def to_data(self) -> dict[str, Any]:
         """The FileData dict (what the server sent, and what it accepts back as an input)."""
@@ -178,7 +208,12 @@ class File:
         """The transfer for a blocking fetch; ``UsageError`` if this file came from an async
         client and an event loop runs in this thread (the fetch would block it)."""
         transfer = self._get_transfer()
-        if transfer.client is None and transfer.aclient is not None and loop_running():
+        if (
+            self._inline is None  # content in hand: no request
+            and transfer.client is None
+            and transfer.aclient is not None
+            and loop_running()
+        ):
             raise UsageError(
                 f"File.{method}() would block the event loop (this file came from an async "
                 f"client): use {instead}"
@@ -188,6 +223,8 @@ class File:
     def iter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK_SIZE) -> Iterator[bytes]:
         """The content in chunks, streamed (an HLS stream yields its media segments).
         Blocking; in async code: ``async for chunk in file.aiter_bytes()``."""
+        if self._inline is not None:
+            return iter((self._inline,))
         if self._local is not None:
             return iter_local(self._local, chunk_size)
         transfer = self._blocking_transfer("iter_bytes", "`async for chunk in file.aiter_bytes()`")
@@ -224,6 +261,9 @@ class File:
 
     async def aiter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK_SIZE) -> AsyncIterator[bytes]:
         """The content in chunks, streamed without blocking the event loop."""
+        if self._inline is not None:
+            yield self._inline
+            return
         if self._local is not None:
             for chunk in iter_local(self._local, chunk_size):
                 yield chunk
@@ -329,7 +369,7 @@ class FileSource:
     server already has: sent as a reference, nothing uploaded).
     """
 
-    __slots__ = ("image", "kind", "mime_type", "name", "value")
+    __slots__ = ("image", "inline", "kind", "mime_type", "name", "value")
 
     def __init__(
         self,
@@ -342,6 +382,8 @@ class FileSource:
     ) -> None:
         self.kind: SourceKind = kind
         self.value: Any = value
+        self.inline = False
+        """At a gradio 3.x image position: sent as a base64 data URL, not uploaded."""
         """``str`` path / URL, ``bytes``, a binary file object, or the FileData dict."""
         self.name = name
         self.mime_type = mime_type
@@ -407,6 +449,8 @@ def to_source(value: Any, where: str) -> FileSource:
     if isinstance(value, FileSource):
         return value
     if isinstance(value, File):
+        if value._inline is not None:
+            return FileSource("bytes", value._inline, value.name, value.mime_type)
         return FileSource("server", value.to_data(), value.orig_name, value.mime_type)
     if isinstance(value, str) and is_url(value):
         return FileSource("url", value)
@@ -463,6 +507,8 @@ def _data_uri(value: str, where: str) -> FileSource:
 def _dict_source(value: Mapping[str, Any], where: str) -> FileSource:
     """A FileData-like dict: URL -> url; local file without ``url`` -> upload (like a
     gradio_client ``handle_file`` dict); otherwise a reference to a file the server has."""
+    if "path" not in value and "is_file" in value:  # a gradio 3.x file dict
+        return to_source(File.from_data(value), where)
     path = value.get("path")
     url = value.get("url")
     orig = _opt_str(value.get("orig_name"))

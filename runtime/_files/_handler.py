@@ -21,7 +21,8 @@ from pydantic import BaseModel
 
 from .._constants import MAX_RETRIES
 from .._spec import EndpointSpec
-from ._file import File
+from ._eras import FileFormat, data_url_async, data_url_sync, encode
+from ._file import File, FileSource
 from ._io import FileTransfer
 from ._upload import upload_async, upload_sync
 from ._walk import (
@@ -43,8 +44,11 @@ class FileHandler:
         max_file_size: int | None = None,
         download_dir: str | os.PathLike[str] | None = None,
         max_retries: int = MAX_RETRIES,
+        file_format: FileFormat = "filedata_meta",
     ) -> None:
         self.transfer = transfer
+        self.file_format = file_format
+        """How the app's gradio wants input files (``_eras``)."""
         self.max_file_size = max_file_size
         self.max_retries = max_retries
         """Retries of an ``/upload`` request (see ``_files_upload``)."""
@@ -85,11 +89,13 @@ class FileHandler:
         client = self.transfer.client
         if client is None or self.transfer.api_url is None:
             raise RuntimeError("FileHandler.prepare_inputs needs a transfer with a sync client")
+        uploads = [s for s in sources if not s.inline]
         sent = upload_sync(
-            client, self.transfer.api_url, sources, self.max_file_size, self.max_retries
-        )
-        result: list[Any] = replace_sources(walked, lambda s: sent[id(s)])
-        return result
+            client, self.transfer.api_url, uploads, self.max_file_size, self.max_retries,
+            fetch_urls=self.file_format != "filedata_meta",
+        )  # fmt: skip
+        inline = {id(s): data_url_sync(s, self.transfer) for s in sources if s.inline}
+        return self._replace(walked, sent, inline)
 
     async def aprepare_inputs(self, ep: EndpointSpec, values: Sequence[Any]) -> list[Any]:
         walked = self._walk_inputs(ep, values)
@@ -99,10 +105,23 @@ class FileHandler:
         client = self.transfer.aclient
         if client is None or self.transfer.api_url is None:
             raise RuntimeError("FileHandler.aprepare_inputs needs a transfer with an async client")
+        uploads = [s for s in sources if not s.inline]
         sent = await upload_async(
-            client, self.transfer.api_url, sources, self.max_file_size, self.max_retries
-        )
-        result: list[Any] = replace_sources(walked, lambda s: sent[id(s)])
+            client, self.transfer.api_url, uploads, self.max_file_size, self.max_retries,
+            fetch_urls=self.file_format != "filedata_meta",
+        )  # fmt: skip
+        inline = {id(s): await data_url_async(s, self.transfer) for s in sources if s.inline}
+        return self._replace(walked, sent, inline)
+
+    def _replace(
+        self, walked: list[Any], sent: dict[int, dict[str, Any]], inline: dict[int, str]
+    ) -> list[Any]:
+        fmt = self.file_format
+
+        def value(s: FileSource) -> Any:
+            return inline[id(s)] if s.inline else encode(sent[id(s)], fmt)
+
+        result: list[Any] = replace_sources(walked, value)
         return result
 
     # -- outputs ------------------------------------------------------------------------
@@ -224,6 +243,7 @@ def for_client(
     max_file_size: int | None,
     download_dir: str | os.PathLike[str] | None,
     max_retries: int = MAX_RETRIES,
+    file_format: FileFormat = "filedata_meta",
 ) -> FileHandler:
     """The handler of one ``Client``/``AsyncClient`` (its own httpx client: same auth)."""
     if isinstance(http, httpx.AsyncClient):
@@ -231,5 +251,6 @@ def for_client(
     else:
         transfer = FileTransfer(http, api_url=api_url)
     return FileHandler(
-        transfer, max_file_size=max_file_size, download_dir=download_dir, max_retries=max_retries
-    )
+        transfer, max_file_size=max_file_size, download_dir=download_dir,
+        max_retries=max_retries, file_format=file_format,
+    )  # fmt: skip

@@ -223,10 +223,11 @@ class _Plan:
         return self.done
 
 
-def _plan(sources: Sequence[FileSource], api: str) -> _Plan:
+def _plan(sources: Sequence[FileSource], api: str, fetch_urls: bool = False) -> _Plan:
     """Split into parts to upload and FileData that need no upload. A file of another app
     (a ``File`` whose URL has another host) is sent as its URL; a local path given twice is
-    uploaded once."""
+    uploaded once. ``fetch_urls``: every URL is fetched here and uploaded (gradio before
+    4.21, whose servers do not reliably fetch a URL given as a file)."""
     plan = _Plan([], {}, {})
     host = urlsplit(api).netloc
     seen_paths: dict[str, int] = {}
@@ -240,7 +241,7 @@ def _plan(sources: Sequence[FileSource], api: str) -> _Plan:
                 plan.done[key] = {**source.value, "meta": dict(FILE_META)}
                 continue
         if source.kind == "url":
-            if not is_private_url(source.value):
+            if not fetch_urls and not is_private_url(source.value):
                 plan.done[key] = {
                     "path": source.value,
                     "orig_name": source.filename,
@@ -314,9 +315,10 @@ def upload_sync(
     sources: Sequence[FileSource],
     max_file_size: int | None,
     max_retries: int = MAX_RETRIES,
+    fetch_urls: bool = False,
 ) -> dict[int, dict[str, Any]]:
     """Upload what needs uploading; return ``{id(source): FileData to send}``."""
-    plan = _plan(sources, api)
+    plan = _plan(sources, api, fetch_urls)
     parts, result = plan.parts, plan.done
     try:
         for part in parts:
@@ -387,9 +389,10 @@ async def upload_async(
     sources: Sequence[FileSource],
     max_file_size: int | None,
     max_retries: int = MAX_RETRIES,
+    fetch_urls: bool = False,
 ) -> dict[int, dict[str, Any]]:
     """The async twin of ``upload_sync`` (URL host checks run in a worker thread)."""
-    plan = await anyio.to_thread.run_sync(_plan, sources, api)
+    plan = await anyio.to_thread.run_sync(_plan, sources, api, fetch_urls)
     parts, result = plan.parts, plan.done
     try:
         for part in parts:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._exceptions import UsageError
-from .._spec import is_file_schema
+from .._spec import is_file_schema, is_inline_file_schema
 from ._file import File, FileSource, to_source
 from ._image import image_kind
 
@@ -43,7 +43,8 @@ def map_files(schema: Mapping[str, Any] | None, value: Any, visit: Visit, where:
 def input_sources(
     schema: Mapping[str, Any] | None, value: Any, where: str, *, images: bool = False
 ) -> Any:
-    """Turn every input value at a file position into a ``FileSource`` (``None`` stays).
+    """Turn every input value at a file position into a ``FileSource`` (``None`` stays); at a
+    gradio 3.x image position the source is marked ``inline`` (sent as a data URL).
 
     A numpy array (sent as a PNG) is accepted only at an image position: ``images`` (the
     parameter's component is an image one) or an ``ImageData`` node (a Gallery's images); a
@@ -60,6 +61,11 @@ def input_sources(
                 "image (gr.Image, gr.ImageEditor, a gr.Gallery image...); here it takes any "
                 "file: pass a path, bytes, or a PIL image"
             )
+        if is_inline_file_schema(node):  # a gradio 3.x image: sent as a data URL
+            source = FileSource(
+                source.kind, source.value, source.name, source.mime_type, image=source.image
+            )
+            source.inline = True
         return source
 
     return map_files(schema, value, visit, where)
@@ -87,9 +93,13 @@ def output_files(
 
     def visit(v: Any, loc: str, node: Mapping[str, Any]) -> Any:
         if isinstance(v, Mapping) and (
-            isinstance(v.get("path"), str) or isinstance(v.get("url"), str)
+            isinstance(v.get("path"), str)
+            or isinstance(v.get("url"), str)
+            or (isinstance(v.get("name"), str) and "is_file" in v)  # gradio 3.x
         ):
             return make(v)
+        if isinstance(v, str) and v.startswith("data:") and is_inline_file_schema(node):
+            return make({"name": None, "data": v, "is_file": False})  # a 3.x image
         return v
 
     return map_files(schema, value, visit, "output")
@@ -139,10 +149,12 @@ def _resolve(node: Any, defs: Mapping[str, Any], depth: int = 0) -> Mapping[str,
 def _walk(
     node: Any, value: Any, visit: Visit, where: str, defs: Mapping[str, Any], depth: int
 ) -> Any:
+    if isinstance(value, FileSource):
+        return visit(value, where, _resolve(node, defs))
     if depth > _MAX_DEPTH:
-        return visit(value, where, {}) if isinstance(value, FileSource) else value
+        return value
     node = _resolve(node, defs)
-    if isinstance(value, FileSource) or is_file_schema(node):
+    if is_file_schema(node):
         return visit(value, where, node)
     branches = _branches(node)
     if branches:
@@ -230,7 +242,9 @@ def _matches(node: Mapping[str, Any], value: Any, defs: Mapping[str, Any]) -> bo
     """A cheap structural test (type, required keys, const properties)."""
     node = _resolve(node, defs)
     if is_file_schema(node):
-        return isinstance(value, Mapping) and ("path" in value or "url" in value)
+        return isinstance(value, Mapping) and (
+            "path" in value or "url" in value or ("name" in value and "is_file" in value)
+        )
     if _branches(node):
         return any(_matches(b, value, defs) for b in _branches(node))
     kind = node.get("type")

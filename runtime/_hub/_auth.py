@@ -10,6 +10,11 @@ and, when the caller passed the token explicitly, the host of the URL they conne
 It is attached per request (httpx request hook, which also runs for every redirect hop)
 and removed from any request to another host, so a redirect never carries it away. The
 caller's extra ``headers`` follow the same rule, and always go to the app's own host.
+
+Space hosts (the host the Hub reported for a Space id, and any ``https://*.hf.space``) also
+get the end user's ``x-ip-token`` when the client runs inside a Gradio event handler
+(``_iptoken``), on every request; no other host ever gets it (the Hub, an explicit URL's
+host, a redirect elsewhere).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import httpx
 
 from .._constants import HF_ENDPOINT
 from .._types import NOT_GIVEN, NotGiven
+from ._iptoken import HEADER as IP_TOKEN_HEADER
+from ._iptoken import current_ip_token
 
 HUB_HEADER = "authorization"
 SPACE_HEADER = "x-hf-authorization"
@@ -66,6 +73,7 @@ class TokenPolicy:
         self.token = token
         self._hub = _host(hf_endpoint())
         self._hosts = {h.lower() for h in extra_hosts if h}
+        self._space_hosts: set[str] = set()
         self._scoped: dict[str, str] = {}
         self._app_host = ""
 
@@ -90,6 +98,18 @@ class TokenPolicy:
         if host:
             self._hosts.add(host)
 
+    def allow_space_url(self, url: str) -> None:
+        """``allow_url`` for the host the Hub reported for a Space (it also gets the end
+        user's ``x-ip-token``)."""
+        self.allow_url(url)
+        host = _host(url)
+        if host:
+            self._space_hosts.add(host)
+
+    def is_space_host(self, url: httpx.URL) -> bool:
+        host = (url.host or "").lower()
+        return host in self._space_hosts or (url.scheme == "https" and host.endswith(".hf.space"))
+
     def header_for(self, url: httpx.URL) -> str | None:
         """The header name to carry the token for ``url``, or None (do not send)."""
         if not self.token:
@@ -113,6 +133,14 @@ class TokenPolicy:
             for name, scoped in self._scoped.items():
                 if request.headers.get(name) == scoped:
                     del request.headers[name]
+        ip_token = current_ip_token()
+        if ip_token is not None:
+            if self.is_space_host(request.url):
+                request.headers.setdefault(IP_TOKEN_HEADER, ip_token)
+            elif request.headers.get(IP_TOKEN_HEADER) == ip_token and not self._trusted(
+                request.url
+            ):
+                del request.headers[IP_TOKEN_HEADER]  # carried over by a redirect: strip it
 
     def sync_hook(self, request: httpx.Request) -> None:
         self.apply(request)

@@ -41,6 +41,7 @@ from .._exceptions import HTTPStatusError, ProtocolError, SpaceNotFoundError, Us
 from .._types import NOT_GIVEN, NotGiven
 from .._warn import warn_user
 from ._auth import resolve_token
+from ._names import parse_space_reference, resolve_subdomain, resolve_subdomain_sync
 from ._space import (
     StatusCallback,
     _async_client,
@@ -100,8 +101,11 @@ def plan_duplicate(
     sleep_timeout: object = None,
     timeout: object = SPACE_WAKE_TIMEOUT,
 ) -> DuplicatePlan:
-    """Validate every argument of ``duplicate`` (``UsageError`` before any request)."""
-    source = validate_space_id(from_space)
+    """Validate every argument of ``duplicate`` (``UsageError`` before any request).
+    ``from_space`` is an id or a Space page URL (an ``*.hf.space`` URL is mapped to its id
+    by the drivers first, which needs the Hub)."""
+    ref = parse_space_reference(from_space)
+    source = validate_space_id(ref.space_id if ref is not None and ref.space_id else from_space)
     namespace: str | None = None
     name = source.split("/")[1]
     if to_id is not None:
@@ -187,6 +191,20 @@ def follow_up_calls(
     return calls
 
 
+def _subdomain(from_space: object, to_id: object, *options: Any) -> str | None:
+    """The subdomain when ``from_space`` is an ``*.hf.space`` URL (after checking every other
+    argument, so a bad one fails before the Hub look-up), else None."""
+    ref = parse_space_reference(from_space)
+    if ref is None or ref.subdomain is None:
+        return None
+    private, hardware, secrets, sleep_timeout, timeout = options
+    plan_duplicate(
+        "owner/name", to_id, private=private, hardware=hardware, secrets=secrets,
+        sleep_timeout=sleep_timeout, timeout=timeout,
+    )  # fmt: skip
+    return ref.subdomain
+
+
 def _token(hf_token: str | NotGiven | None) -> str:
     token = resolve_token(hf_token)
     if not token:
@@ -228,6 +246,11 @@ def duplicate_space_sync(
     poll_max: float = SPACE_POLL_MAX,
 ) -> str:
     """Create (or reuse) your copy of ``from_space``, wait until it runs, return its id."""
+    sub = _subdomain(from_space, to_id, private, hardware, secrets, sleep_timeout, timeout)
+    if sub is not None:  # an *.hf.space URL: its id from the Hub (the rest is validated)
+        from_space = resolve_subdomain_sync(
+            sub, token=resolve_token(hf_token), hf_endpoint=hf_endpoint, http=http
+        )
     plan = plan_duplicate(
         from_space,
         to_id,
@@ -308,6 +331,11 @@ async def duplicate_space(
     poll_max: float = SPACE_POLL_MAX,
 ) -> str:
     """Async twin of ``duplicate_space_sync``."""
+    sub = _subdomain(from_space, to_id, private, hardware, secrets, sleep_timeout, timeout)
+    if sub is not None:
+        from_space = await resolve_subdomain(
+            sub, token=resolve_token(hf_token), hf_endpoint=hf_endpoint, http=http
+        )
     plan = plan_duplicate(
         from_space,
         to_id,

@@ -3,22 +3,28 @@
 ``parse_message`` never raises: malformed JSON, a payload that is not an object, or fields
 of the wrong type give an ``InvalidMessage`` carrying a ``ProtocolError``; an unknown
 ``msg`` gives an ``UnknownMessage`` (newer servers may add message kinds).
+
+``event_id`` is ``None`` when a message does not carry one: the ``ws`` and ``sse``
+protocols (gradio 3.x-4.8) name no event in their messages (``sse`` only in ``send_data``);
+the session routes those to the call's own event (see ``_dialect``).
 """
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .._exceptions import ProtocolError
+from .._exceptions import AppError, ProtocolError
 from .._types import LogMessage, ProgressUnit
+from .._zerogpu import app_error as zerogpu_app_error
 
 
 @dataclass(frozen=True)
 class Estimation:
-    event_id: str
+    event_id: str | None
     rank: int | None
     queue_size: int | None
     rank_eta: float | None
@@ -26,19 +32,19 @@ class Estimation:
 
 @dataclass(frozen=True)
 class ProcessStarts:
-    event_id: str
+    event_id: str | None
     eta: float | None
 
 
 @dataclass(frozen=True)
 class Progress:
-    event_id: str
+    event_id: str | None
     units: tuple[ProgressUnit, ...]
 
 
 @dataclass(frozen=True)
 class Log:
-    event_id: str
+    event_id: str | None
     log: LogMessage
 
 
@@ -46,7 +52,7 @@ class Log:
 class ProcessGenerating:
     """A generator yield: full values the first time per event, edit lists afterwards."""
 
-    event_id: str
+    event_id: str | None
     data: list[Any]
     time_limit: float | None = None
 
@@ -55,14 +61,14 @@ class ProcessGenerating:
 class ProcessStreaming:
     """An answer to a chunk of a ``connection: "stream"`` event (full values)."""
 
-    event_id: str
+    event_id: str | None
     data: list[Any]
     time_limit: float | None = None
 
 
 @dataclass(frozen=True)
 class ProcessCompleted:
-    event_id: str
+    event_id: str | None
     success: bool
     output: Mapping[str, Any]
     title: str | None = None
@@ -72,6 +78,28 @@ class ProcessCompleted:
         if not self.success:
             return "error"
         return "success" if "data" in self.output else "cancelled"
+
+
+@dataclass(frozen=True)
+class SendHash:
+    """``ws`` (3.x): the server asks for ``{"fn_index", "session_hash"}``."""
+
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SendData:
+    """``ws``/``sse``: a worker is free, send the call's data now (``sse``: to
+    ``POST queue/data`` with this ``event_id``)."""
+
+    event_id: str | None
+
+
+@dataclass(frozen=True)
+class QueueFull:
+    """``ws``/``sse``: the queue refused the call (later protocols answer HTTP 503)."""
+
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +142,9 @@ Message = (
     | ProcessGenerating
     | ProcessStreaming
     | ProcessCompleted
+    | SendHash
+    | SendData
+    | QueueFull
     | Heartbeat
     | CloseStream
     | UnexpectedError
@@ -153,11 +184,11 @@ def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
     return str(value)
 
 
-def _event_id(obj: Mapping[str, Any]) -> str:
+def _event_id(obj: Mapping[str, Any]) -> str | None:
     value = obj.get("event_id")
-    if not isinstance(value, str):
-        raise _Bad(f"'event_id' must be a string, got {type(value).__name__}")
-    return value
+    if value is None or isinstance(value, str):
+        return value
+    raise _Bad(f"'event_id' must be a string, got {type(value).__name__}")
 
 
 def _output_data(obj: Mapping[str, Any]) -> list[Any]:
@@ -240,6 +271,12 @@ def _build(obj: Mapping[str, Any]) -> Message:
         if success and "data" in output and not isinstance(output["data"], list):
             raise _Bad("'output.data' must be a list")
         return ProcessCompleted(event_id, success, output, _opt_str(obj, "title"))
+    if kind == "send_hash":
+        return SendHash()
+    if kind == "send_data":
+        return SendData(_event_id(obj))
+    if kind == "queue_full":
+        return QueueFull(_event_id(obj))
     if kind == "unexpected_error":
         return UnexpectedError(
             str(obj.get("message") or "unexpected error"), bool(obj.get("session_not_found", False))
@@ -272,3 +309,35 @@ def parse_message(payload: str) -> Message:
             eid if isinstance(eid, str) else None,
             payload,
         )
+
+
+def unquote_error(text: str) -> str:
+    """``"'msg'"`` -> ``"msg"``: gradio before 5.0 sends ``repr(message)``. Text
+    that is not exactly one Python string literal is returned as it is."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return text
+        if isinstance(value, str):
+            return value
+    return text
+
+
+def app_error(message: ProcessCompleted, endpoint: str | None, quoted: bool) -> AppError:
+    output: Mapping[str, Any] = message.output
+    text = output.get("error")
+    if quoted and isinstance(text, str):
+        text = unquote_error(text)
+    title = output.get("title") or message.title
+    duration = output.get("duration")
+    visible = output.get("visible")
+    return zerogpu_app_error(  # a ZeroGPU refusal gets its own AppError subclass
+        text if isinstance(text, str) else None,
+        title=title if isinstance(title, str) else None,
+        duration=float(duration)
+        if isinstance(duration, (int, float)) and not isinstance(duration, bool)
+        else None,
+        visible=visible if isinstance(visible, bool) else None,
+        endpoint=endpoint,
+    )

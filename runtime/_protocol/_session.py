@@ -37,6 +37,37 @@ Rules it keeps:
    of that function runs in the session; otherwise it is cancelled locally, its generator
    closed at once, and the real ``/cancel`` deferred until its running siblings finish.
    ``cancel`` always ends the event locally at once (``CancelledError``).
+
+Per protocol (``_dialect``; the rules above are ``sse_v3``'s, the others differ only here):
+
+8. Routing. ``sse_v1``...``sse_v3`` name the event in every message. ``ws`` and ``sse``
+   (gradio 3.x-4.8) run one connection per call, so such a session holds exactly one event
+   (the *call*, keyed by a local id the driver makes) and every event message is its own;
+   ``sse``'s ``send_data`` carries the server's event id, kept as ``server_event_id``.
+9. Starting. ``ws``: ``send_hash`` asks for ``{"fn_index", "session_hash"}`` and
+   ``send_data`` for the data; ``sse``: ``send_data`` asks for ``POST queue/data``. Both
+   become ``Effects.sends`` for the driver. ``queue_full`` (``ws``, ``sse``; later
+   protocols answer the join with HTTP 503) fails the call with ``QueueFullError``.
+10. Generators. Without ``diffs`` (before ``sse_v2``) every ``process_generating`` carries
+   full values, and ``process_completed`` repeats the last one with ``is_generating:
+   true`` (completion is told by ``msg``; a final value equal to the last output is not
+   appended again, as on every protocol).
+11. Stream ends (``stream_ended``, driver calls it at every end of a stream):
+   ``close_stream`` protocols as in rule 5; ``idle`` (``sse_v1``-``sse_v2.1``): a clean end
+   is the server saying nothing is pending *for it*, so pending events stay and the driver
+   opens a new stream, but ``EMPTY_STREAM_LIMIT`` clean streams in a row that carry no
+   message at all fail them (the server no longer knows them); ``call`` (``ws``,
+   ``sse``): a clean end before the call's ``process_completed`` fails it.
+12. Cancel without ``/cancel`` (every protocol before ``sse_v3``): the event ends locally
+   at once; ``Effects.hangup`` tells a per-call driver to close the call's connection
+   (``ws``/``sse`` servers then drop a waiting event and stop a generator) and
+   ``Effects.resets`` asks for ``POST /reset`` (closes a generator at its next yield; 3.x
+   resets by ``(session, fn_index)``, so only a generating event is reset). A running
+   plain function, or a queued ``sse_v1``-``sse_v2.1`` event, cannot be stopped: its
+   ``CancelledError`` says so, naming the gradio version, and a warning is logged. (An
+   ``sse_v3`` release older than ``/cancel`` answers it 404: the driver logs the same.)
+13. Error text (``gr.Error``) from gradio before 5.0 is ``repr``-quoted; one level of
+   quoting is removed (``quoted_errors``).
 """
 
 from __future__ import annotations
@@ -44,20 +75,22 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from .._constants import LOGGER_NAME
 from .._exceptions import (
-    AppError,
     CancelledError,
     GradioGenError,
     ProtocolError,
+    QueueFullError,
     StreamLostError,
 )
 from .._types import Status, StatusCode, Update
+from ._dialect import SSE_V3, Dialect
 from ._diff import apply_edits
+from ._events import CancelRequest, Effects, EventRecord, Outcome, ResetRequest, Send
 from ._messages import (
     CloseStream,
     Estimation,
@@ -70,10 +103,25 @@ from ._messages import (
     ProcessStarts,
     ProcessStreaming,
     Progress,
+    QueueFull,
+    SendData,
+    SendHash,
     UnexpectedError,
     UnknownMessage,
+    app_error,
     parse_message,
 )
+
+__all__ = [
+    "EMPTY_STREAM_LIMIT",
+    "NO_TASK_FN_INDEX",
+    "CancelRequest",
+    "Effects",
+    "EventRecord",
+    "ResetRequest",
+    "Send",
+    "Session",
+]
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -85,64 +133,23 @@ BUFFER_LIMIT = 10_000
 """Messages kept for not-yet-registered event ids."""
 FINISHED_LIMIT = 10_000
 """Ended event ids remembered to drop their late messages."""
+EMPTY_STREAM_LIMIT = 3
+"""``idle`` protocols: clean streams in a row without a message before pending events fail."""
 
-Outcome = Literal["success", "error", "cancelled"]
 _RUNNING: frozenset[StatusCode] = frozenset({"processing", "generating", "streaming"})
 
 
-@dataclass
-class EventRecord:
-    """Everything known about one event. Owned by ``Session``; read by jobs."""
-
-    event_id: str
-    fn_index: int
-    status: Status
-    endpoint: str | None = None
-    updates: list[Update] = field(default_factory=list)
-    outputs: list[list[Any]] = field(default_factory=list)
-    """Wire values of every distinct output (each yield or stream answer, then the final
-    value unless it repeats the last one)."""
-    values: list[Any] | None = None
-    """Current wire values (edits of the next generating message apply to these)."""
-    outcome: Outcome | None = None
-    result: list[Any] | None = None
-    error: GradioGenError | None = None
-    server_running: bool = False
-    """The server said it started the event and has not said it ended."""
-    deferred_cancel: bool = False
-
-    @property
-    def done(self) -> bool:
-        return self.outcome is not None
-
-
-@dataclass(frozen=True)
-class CancelRequest:
-    """A ``POST /cancel`` the driver must send."""
-
-    event_id: str
-    fn_index: int
-
-
-@dataclass
-class Effects:
-    touched: set[str] = field(default_factory=set)
-    """Event ids whose record changed (wake their waiters)."""
-    cancels: list[CancelRequest] = field(default_factory=list)
-    closed: bool = False
-    """``close_stream`` was received: the server ends the response."""
-    problems: list[ProtocolError] = field(default_factory=list)
-
-    def merge(self, other: Effects) -> None:
-        self.touched |= other.touched
-        self.cancels.extend(other.cancels)
-        self.closed = self.closed or other.closed
-        self.problems.extend(other.problems)
-
-
 class Session:
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, *, dialect: Dialect = SSE_V3, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.dialect = dialect
         self._clock = clock
+        self._call: str | None = None
+        """Per-call protocols: the one event this session carries (rule 8)."""
+        self._stream_messages = 0
+        self._stream_closed = False
+        self._empty_streams = 0
         self._records: dict[str, EventRecord] = {}
         """Registered events that have not ended."""
         self._zombies: dict[str, EventRecord] = {}
@@ -189,6 +196,8 @@ class Session:
             effects.touched.add(event_id)
             return record, effects
         self._records[event_id] = record
+        if self.dialect.per_call:
+            self._call = event_id
         buffered = self._buffer.pop(event_id, None)
         if buffered:
             self._buffered -= len(buffered)
@@ -198,12 +207,27 @@ class Session:
         return record, effects
 
     def receive(self, payload: str) -> Effects:
-        """One ``data:`` payload of the session stream."""
+        """One ``data:`` payload of the session stream (a frame of a ``ws`` call)."""
+        self._stream_messages += 1
         return self._route(parse_message(payload))
 
+    def stream_opened(self) -> None:
+        """A new stream (or call connection) is open: its ending is judged afresh."""
+        self._stream_messages = 0
+        self._stream_closed = False
+
     def stream_ended(self, error: GradioGenError | None = None) -> Effects:
-        """The stream ended without ``close_stream`` (or could not be opened): every
-        pending event fails with ``error`` (default ``StreamLostError``)."""
+        """A stream ended (``error``: it broke or could not be opened). Pending events fail
+        (``error``, default ``StreamLostError``) unless the end was a normal one for the
+        protocol (rules 5 and 11); then the driver opens a new stream while ``pending``."""
+        if error is None:
+            end = self.dialect.stream_end
+            if end == "close_stream" and self._stream_closed:
+                return Effects()
+            if end == "idle":
+                self._empty_streams = self._empty_streams + 1 if not self._stream_messages else 0
+                if self._empty_streams < EMPTY_STREAM_LIMIT:
+                    return Effects()
         exc = error or StreamLostError(
             "the session stream ended before the job finished (server restarted, "
             "connection cut, or a proxy timed out); submit the job again"
@@ -220,6 +244,9 @@ class Session:
         record = self._records.get(event_id)
         if record is None:
             return False, effects
+        if not self.dialect.server_cancel:
+            self._cancel_without_server(record, effects)
+            return True, effects
         running = record.status.code in _RUNNING
         siblings = running and any(
             r.fn_index == record.fn_index and r.status.code in _RUNNING and r is not record
@@ -240,15 +267,57 @@ class Session:
         effects.touched.add(event_id)
         return True, effects
 
+    def _cancel_without_server(self, record: EventRecord, effects: Effects) -> None:
+        """Rule 12: end locally, hang up a per-call connection, ``/reset`` a generator."""
+        dialect = self.dialect
+        running = record.status.code in _RUNNING
+        generating = record.status.code == "generating"
+        if dialect.cancel == "reset_fn":
+            if generating:
+                effects.resets.append(ResetRequest(None, record.fn_index))
+        else:
+            server_id = record.server_event_id if dialect.per_call else record.event_id
+            if server_id is not None:
+                effects.resets.append(ResetRequest(server_id, record.fn_index))
+        effects.hangup = dialect.per_call
+        if dialect.transport == "direct":
+            note = (
+                f"; {dialect.label} without a queue runs a call to completion: the server "
+                "cannot stop it"
+            )
+            logger.warning("job %s cancelled locally only%s", record.event_id, note)
+        elif running and not generating:
+            note = (
+                f"; {dialect.label} cannot stop a running function: it runs to completion "
+                "on the server and its result is discarded"
+            )
+            logger.warning("job %s cancelled locally only%s", record.event_id, note)
+        elif not running and not dialect.per_call:
+            note = (
+                f"; {dialect.label} cannot take a queued job out of the queue: it runs when "
+                "its turn comes (a generator is closed at its first yield)"
+            )
+            logger.warning("job %s cancelled locally only%s", record.event_id, note)
+        else:
+            note = ""
+        self._finish(
+            record, "cancelled", error=CancelledError(f"job {record.event_id} was cancelled{note}")
+        )
+        self._after_end(record, effects)
+        effects.touched.add(record.event_id)
+
     # -- routing ----------------------------------------------------------------------
     def _route(self, message: Message) -> Effects:
         effects = Effects()
         if isinstance(message, _SESSION_WIDE):
             return self._session_wide(message, effects)
-        event_id = message.event_id
+        event_id = self._call if self._call is not None else message.event_id
         if event_id is None:
-            if isinstance(message, InvalidMessage):
-                effects.problems.append(message.error)
+            effects.problems.append(
+                message.error
+                if isinstance(message, InvalidMessage)
+                else ProtocolError(f"a {type(message).__name__} message without an event_id")
+            )
             return effects
         record = self._records.get(event_id)
         if record is None:
@@ -273,6 +342,7 @@ class Session:
             return effects
         if isinstance(message, CloseStream):
             effects.closed = True
+            self._stream_closed = True
             for zombie in list(self._zombies.values()):
                 self._forget_zombie(zombie)
             return effects
@@ -290,7 +360,11 @@ class Session:
         status = record.status
         if isinstance(message, ProcessGenerating):  # the most frequent kind first
             try:
-                record.values = self._merge(record.values, message.data)
+                record.values = (
+                    self._merge(record.values, message.data)
+                    if self.dialect.diffs
+                    else list(message.data)
+                )
             except ProtocolError as exc:
                 self._finish(record, "error", error=exc)
                 return
@@ -324,6 +398,22 @@ class Session:
             record.status = Status("streaming", time=now)
             record.outputs.append(record.values)
             record.updates.append(Update("output", record.status, output=record.values))
+        elif isinstance(message, (SendHash, SendData)):
+            if isinstance(message, SendData):
+                record.server_event_id = message.event_id
+                effects.sends.append(Send("data", record.event_id, message.event_id))
+            else:
+                effects.sends.append(Send("hash", record.event_id))
+        elif isinstance(message, QueueFull):
+            self._finish(
+                record,
+                "error",
+                error=QueueFullError(
+                    f"the app's queue is full ({self.dialect.label}); try again later",
+                    status_code=503,
+                    body={"msg": "queue_full"},
+                ),
+            )
         elif isinstance(message, ProcessCompleted):
             record.server_running = False
             if message.outcome == "success":
@@ -336,7 +426,11 @@ class Session:
                     error=CancelledError(f"job {record.event_id} was cancelled by the server"),
                 )
             else:
-                self._finish(record, "error", error=_app_error(message, record.endpoint))
+                self._finish(
+                    record,
+                    "error",
+                    error=app_error(message, record.endpoint, self.dialect.quoted_errors),
+                )
 
     @staticmethod
     def _merge(values: list[Any] | None, data: list[Any]) -> list[Any]:
@@ -433,20 +527,3 @@ class Session:
         self._buffer.clear()
         self._buffered = 0
         return effects
-
-
-def _app_error(message: ProcessCompleted, endpoint: str | None) -> AppError:
-    output: Mapping[str, Any] = message.output
-    text = output.get("error")
-    title = output.get("title") or message.title
-    duration = output.get("duration")
-    visible = output.get("visible")
-    return AppError(
-        text if isinstance(text, str) else None,
-        title=title if isinstance(title, str) else None,
-        duration=float(duration)
-        if isinstance(duration, (int, float)) and not isinstance(duration, bool)
-        else None,
-        visible=visible if isinstance(visible, bool) else None,
-        endpoint=endpoint,
-    )

@@ -1,6 +1,8 @@
 """Thin async driver: one reader task per session, ``AsyncJob``.
 
-Same protocol core as the sync driver. Joins pass through a semaphore (one connection of
+Same protocol core and lifecycles as the sync driver (see ``_sync``): per-call protocols
+(``ws``, ``sse``) get one ``AsyncSession`` lane per call (``_calls.AsyncCalls``), whose
+reader task reads the call's own socket or stream. Joins pass through a semaphore (one connection of
 the pool stays free for the stream reader) instead of letting httpcore queue hundreds of
 waiters, which rescans its whole queue on every state change. Jobs wait on an
 ``asyncio.Event`` that the reader sets when their record changes (no polling).
@@ -11,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import httpx
 
-from .._constants import LOGGER_NAME, MAX_CONNECTIONS, RETRY_STATUS_CODES
+from .._constants import LOGGER_NAME, MAX_CONNECTIONS
 from .._exceptions import (
     CancelledError,
     GradioGenError,
@@ -25,19 +28,12 @@ from .._exceptions import (
     StreamLostError,
     UsageError,
 )
-from .._protocol._session import CancelRequest, Effects, EventRecord, Session
-from .._protocol._sse import SSEDecoder
+from .._protocol._dialect import SSE_V3, Dialect
+from .._protocol._session import CancelRequest, Effects, EventRecord, ResetRequest, Send, Session
 from .._spec import EndpointSpec
 from .._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
-from ._http import (
-    backoff,
-    map_transport_error,
-    request_async,
-    retry_after,
-    status_error,
-    stream_timeout,
-)
-from ._sync import JOIN_HEADERS, event_id_from
+from ._http import request_async
+from ._wires import JOIN_HEADERS, AsyncWire, cancel_failed, event_id_from, open_async, wire_params
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -57,15 +53,20 @@ class AsyncSession:
         timeout: Timeout,
         max_retries: int,
         max_connections: int = MAX_CONNECTIONS,
+        dialect: Dialect = SSE_V3,
     ) -> None:
         self.http = http
         self.api_url = api_url
         self.session_hash = session_hash
         self.timeout = timeout
         self.max_retries = max_retries
+        self.dialect = dialect
         self.encode_inputs: Callable[[EndpointSpec, list[Any]], Awaitable[list[Any]]] = _same
         """Set by the client: uploads files in ``send_chunk`` values (see ``_files_handler``)."""
-        self.core = Session()
+        self.core = Session(dialect=dialect)
+        self._wire: AsyncWire | None = None
+        self._call: tuple[EndpointSpec, list[Any]] | None = None
+        """Per-call protocols (a lane): the call this session's wire carries."""
         self._events: dict[str, asyncio.Event] = {}
         self._reader: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(max(1, max_connections - 1))
@@ -90,6 +91,8 @@ class AsyncSession:
     ) -> AsyncJob[R]:
         if self._closed:
             raise UsageError("this client is closed")
+        if self.dialect.per_call:
+            return await self._join_call(ep, data, transform)
         body = {
             "data": data,
             "fn_index": ep.fn_index,
@@ -111,14 +114,76 @@ class AsyncSession:
         self._wake(effects)
         if self.core.pending and (self._reader is None or self._reader.done()) and not self._closed:
             self._reader = asyncio.create_task(self._read_loop())
-        await self._send_cancels(effects.cancels)
+        await self._carry_out(effects)
+        return job
+
+    async def _join_call(
+        self, ep: EndpointSpec, data: list[Any], transform: Callable[[list[Any]], R]
+    ) -> AsyncJob[R]:
+        """A lane's one call: register it, start its reader (which opens the call's
+        connection) and wait until the server accepted it (its first message)."""
+        if self._call is not None:
+            raise UsageError("a per-call session carries one call")
+        self._call = (ep, data)
+        record, _ = self.core.register(uuid.uuid4().hex, ep.fn_index, ep.api_name)
+        event = asyncio.Event()
+        self._events[record.event_id] = event
+        job = AsyncJob(self, ep, record, event, transform)
+        self._reader = asyncio.create_task(self._read_loop())
+        if self.dialect.transport == "direct":  # its first message is its result
+            return job
+        await job._wait(lambda: bool(record.updates) or record.done, None)
+        if record.refusal is not None:
+            raise record.refusal
         return job
 
     async def cancel(self, event_id: str) -> bool:
         changed, effects = self.core.cancel(event_id)
         self._wake(effects)
-        await self._send_cancels(effects.cancels)
+        reader = self._reader
+        if effects.hangup and reader is not None and not reader.done():
+            reader.cancel()  # closes the call's connection (the reader's finally)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+        await self._carry_out(effects)
         return changed
+
+    async def _carry_out(self, effects: Effects) -> None:
+        """What the core asked for (``/cancel``, ``/reset``, ``send_hash``/``send_data``)."""
+        for send in effects.sends:
+            await self._send(send)
+        if effects.cancels:
+            await self._send_cancels(effects.cancels)
+        for reset in effects.resets:
+            await self._send_reset(reset)
+
+    async def _send(self, send: Send) -> None:
+        assert self._call is not None and self._wire is not None
+        ep, data = self._call
+        head = {"fn_index": ep.fn_index, "session_hash": self.session_hash}
+        if send.what == "hash":
+            await self._wire.send(head)
+        elif self.dialect.transport == "websocket":
+            await self._wire.send({"data": data, "event_data": None, **head})
+        else:  # sse (4.0-4.8): the data goes in a POST naming the server's event id
+            await self._request(
+                "POST", self.api_url + "queue/data", f"sending the data of {ep.api_name}",
+                "unsent",
+                json={"event_id": send.server_event_id, "data": data, "event_data": None, **head},
+            )  # fmt: skip
+
+    async def _send_reset(self, reset: ResetRequest) -> None:
+        body: dict[str, Any] = (
+            {"event_id": reset.event_id}
+            if reset.event_id is not None
+            else {"session_hash": self.session_hash, "fn_index": reset.fn_index}
+        )
+        try:
+            await self._request(
+                "POST", self.api_url + "reset", "resetting a generator", "idempotent", json=body
+            )
+        except GradioGenError as exc:
+            logger.info("could not reset %s on the server: %s", body, exc)
 
     async def post_stream(self, ep: EndpointSpec, event_id: str, data: list[Any] | None) -> None:
         url = f"{self.api_url}stream/{event_id}" + ("" if data is not None else "/close")
@@ -137,7 +202,7 @@ class AsyncSession:
                     json={"event_id": c.event_id, "session_hash": self.session_hash, "fn_index": c.fn_index},
                 )  # fmt: skip
             except GradioGenError as exc:
-                logger.warning("could not cancel %s on the server: %s", c.event_id, exc)
+                cancel_failed(exc, c.event_id, self.dialect)
 
     def _wake(self, effects: Effects) -> None:
         for event_id in effects.touched:
@@ -149,43 +214,28 @@ class AsyncSession:
         for problem in effects.problems:
             logger.warning("session %s: %s", self.session_hash, problem)
 
-    async def _open(self) -> httpx.Response:
-        request = self.http.build_request(
-            "GET",
-            self.api_url + "queue/data",
-            params={"session_hash": self.session_hash},
-            timeout=stream_timeout(self.timeout),
-        )
-        attempt = 0
-        while True:
-            try:
-                response = await self.http.send(request, stream=True)
-            except httpx.TransportError as exc:
-                if attempt >= self.max_retries or isinstance(exc, httpx.ReadTimeout):
-                    raise map_transport_error(exc, "opening the session stream") from exc
-                await asyncio.sleep(backoff(attempt))
-                attempt += 1
-                continue
-            if response.is_success:
-                return response
-            await response.aread()
-            await response.aclose()
-            if response.status_code in RETRY_STATUS_CODES and attempt < self.max_retries:
-                await asyncio.sleep(backoff(attempt, retry_after(response)))
-                attempt += 1
-                continue
-            raise status_error(response, "opening the session stream")
-
     async def _read_loop(self) -> None:
         while True:
-            closed = False
             error: GradioGenError | None = None
             try:
-                response = await self._open()
+                call = self._call[0].fn_index if self._call is not None else None
+                body = None
+                if self._call is not None and self.dialect.transport == "direct":
+                    ep, data = self._call
+                    body = {"data": data, "fn_index": ep.fn_index,
+                            "session_hash": self.session_hash, "event_data": None}  # fmt: skip
+                wire = await open_async(
+                    self.http, self.dialect, self.api_url,
+                    wire_params(self.dialect, self.session_hash, call),
+                    self.timeout, self.max_retries, body,
+                )  # fmt: skip
+                self._wire = wire
+                self.core.stream_opened()
                 try:
-                    closed = await self._pump(response)
+                    await self._pump(wire)
                 finally:
-                    await response.aclose()
+                    self._wire = None
+                    await wire.aclose()
             except httpx.ReadTimeout as exc:
                 error = ReadTimeout(
                     f"the session stream was silent for {self.timeout.stream_idle} s "
@@ -203,26 +253,19 @@ class AsyncSession:
             except Exception as exc:
                 logger.exception("session stream reader failed")
                 error = StreamLostError(f"the session stream reader failed: {exc!r}")
-            if not closed and (self.core.pending or self.core.buffering):
-                self._wake(self.core.stream_ended(error))
+            self._wake(self.core.stream_ended(error))
             if self._closed or not self.core.pending:
                 return
 
-    async def _pump(self, response: httpx.Response) -> bool:
-        decoder = SSEDecoder()
-        closed = False
-        async for chunk in response.aiter_bytes():
-            payloads = decoder.feed(chunk)
+    async def _pump(self, wire: AsyncWire) -> None:
+        while (payloads := await wire.read()) is not None:
             if not payloads:
                 continue
             effects = Effects()
             for payload in payloads:
                 effects.merge(self.core.receive(payload))
             self._wake(effects)
-            if effects.cancels:
-                await self._send_cancels(effects.cancels)
-            closed = closed or effects.closed
-        return closed
+            await self._carry_out(effects)
 
     async def close(self) -> None:
         self._closed = True

@@ -303,6 +303,7 @@ def status_error(response: httpx.Response, what: str) -> HTTPStatusError:
             status_code=503,
             url=url,
             body=body,
+            retry_after=retry_after(response),
         )
     if status == 422 and isinstance(detail, list):
         errors = {
@@ -320,7 +321,9 @@ def status_error(response: httpx.Response, what: str) -> HTTPStatusError:
                 url=url,
                 body=body,
             )
-    return HTTPStatusError(text, status_code=status, url=url, body=body)
+    return HTTPStatusError(
+        text, status_code=status, url=url, body=body, retry_after=retry_after(response)
+    )
 
 
 def check(response: httpx.Response, what: str) -> httpx.Response:

@@ -3,51 +3,49 @@
 The reader (a waiting caller, or a background thread when no caller waits) reads the
 session stream, feeds the protocol core (``_protocol._session``) and wakes the jobs whose
 record changed (one ``threading.Condition`` per job on the session lock; no polling). It
-reopens the stream while events are pending after ``close_stream`` and stops once nothing
-is pending.
+reopens the stream while events are pending after a normal end of a stream (the core
+decides what is normal per protocol) and stops once nothing is pending.
 A stream silent for ``Timeout.stream_idle`` fails its pending jobs with ``ReadTimeout``.
+
+Lifecycles (``Dialect.transport``): ``sse_v1``...``sse_v3`` have one ``SyncSession`` per
+client session: ``POST queue/join`` per call, one ``queue/data`` stream for all pending
+calls, reopened while calls are pending (``sse_v1``-``sse_v2.1`` end it whenever nothing is
+pending). ``ws`` and ``sse`` run one connection per call: ``SyncCalls`` makes a fresh
+``SyncSession`` (a *lane*) per call, whose wire is the call's own socket or stream; the same
+reader role reads it (inline by the waiting caller, else a background thread), answers the
+server's ``send_hash``/``send_data`` and ends with the call.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import select
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
 
-from .._constants import LOGGER_NAME, RETRY_STATUS_CODES
+from .._constants import LOGGER_NAME
 from .._exceptions import (
     CancelledError,
     GradioGenError,
-    ProtocolError,
     ReadTimeout,
     StreamLostError,
     UsageError,
 )
-from .._protocol._session import CancelRequest, Effects, Session
-from .._protocol._sse import SSEDecoder
+from .._protocol._dialect import SSE_V3, Dialect
+from .._protocol._session import CancelRequest, Effects, ResetRequest, Send, Session
 from .._spec import EndpointSpec
 from .._types import Timeout
-from ._http import (
-    backoff,
-    map_transport_error,
-    request_sync,
-    retry_after,
-    status_error,
-    stream_timeout,
-)
+from ._http import request_sync
 from ._sync_job import Job
+from ._wires import JOIN_HEADERS, SyncWire, cancel_failed, event_id_from, open_sync, wire_params
 
 logger = logging.getLogger(LOGGER_NAME)
 
 R = TypeVar("R")
-JOIN_HEADERS = {"x-gradio-user": "api"}
 DRAIN_WAIT = 0.05
 """How long an inline reader whose wait is over waits for the end of the stream (which
 the server sends right after the last result) before leaving it to a background reader."""
@@ -59,54 +57,11 @@ reader takes it: a caller iterating a job comes back for its next output well wi
 and reads inline again, with no hand-off between threads per message."""
 
 
-def event_id_from(response: httpx.Response) -> str:
-    try:
-        event_id = response.json().get("event_id")
-    except (ValueError, AttributeError):
-        event_id = None
-    if not isinstance(event_id, str) or not event_id:
-        raise ProtocolError(f"queue/join answered without an event_id: {response.text[:200]!r}")
-    return event_id
-
-
-def shutdown_response(response: httpx.Response | None) -> None:
-    """Unblock a thread reading ``response`` by shutting its socket down."""
-    if response is None:
-        return
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    if isinstance(sock, socket.socket):
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-
-
-def readable(response: httpx.Response | None, timeout: float) -> bool:
-    """Whether ``response`` has bytes to read within ``timeout`` (False if unknown): bytes
-    its HTTP/1.1 parser already holds, or bytes arriving on its socket."""
-    if response is None:
-        return False
-    try:  # httpx -> httpcore -> h11 internals; any mismatch just means "unknown"
-        inner: Any = response.stream
-        held = inner._stream._httpcore_stream._stream._connection._h11_state.trailing_data[0]
-        if len(held) > 2:  # more than the CRLF that ends the last chunk read
-            return True
-    except (AttributeError, IndexError, TypeError):
-        pass
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    if not isinstance(sock, socket.socket):
-        return False
-    try:
-        return bool(select.select([sock], [], [], timeout)[0])
-    except (OSError, ValueError):
-        return False
-
-
 class SyncSession:
     """One ``session_hash``: the protocol core, the stream reader role, the jobs' conditions.
 
     The *reader role* (``_reader``: the thread holding it) is held by at most one thread at a
-    time; the live stream (``_response``, its chunk iterator and ``SSEDecoder``) belongs to
+    time; the live stream (``_wire``: the response and its decoder, or a call's socket) belongs to
     the session, not to a thread, so the role can change hands without closing the stream
     (closing it with events pending would drop them server-side). A caller about to wait
     (``join(..., lead=True)``, e.g. ``predict``) starts no thread: ``Job._wait`` finds no
@@ -127,16 +82,18 @@ class SyncSession:
         session_hash: str,
         timeout: Timeout,
         max_retries: int,
+        dialect: Dialect = SSE_V3,
     ) -> None:
         self.http = http
         self.api_url = api_url
         self.session_hash = session_hash
         self.timeout = timeout
         self.max_retries = max_retries
+        self.dialect = dialect
         self.encode_inputs: Callable[[EndpointSpec, list[Any]], list[Any]] = lambda ep, v: v
         """Set by the client: uploads files in ``send_chunk`` values (see ``_files_handler``)."""
         self.lock = threading.Lock()
-        self.core = Session()
+        self.core = Session(dialect=dialect)
         self._conds: dict[str, threading.Condition] = {}
         self._reader: threading.Thread | None = None
         """The thread holding the reader role (a background reader or an inline waiter)."""
@@ -152,11 +109,9 @@ class SyncSession:
         """When the role was last given up (the background reader waits ``GRACE`` from it)."""
         self._lead_waiting = 0
         """Waiters blocked while another thread holds the role that could read inline."""
-        self._response: httpx.Response | None = None
-        self._chunks: Iterator[bytes] | None = None
-        self._decoder = SSEDecoder()
-        self._saw_close = False
-        """``close_stream`` was seen on the live stream."""
+        self._wire: SyncWire | None = None
+        self._call: tuple[EndpointSpec, list[Any]] | None = None
+        """Per-call protocols (a lane): the call this session's wire carries."""
         self._closed = False
         self._stopped = threading.Event()
         """Set by ``close``: cuts short the reader's backoff between stream-open attempts."""
@@ -174,6 +129,8 @@ class SyncSession:
         reads the stream inline), so no reader thread is started for it."""
         if self._closed:
             raise UsageError("this client is closed")
+        if self.dialect.per_call:
+            return self._join_call(ep, data, transform, lead=lead)
         body = {
             "data": data,
             "fn_index": ep.fn_index,
@@ -204,14 +161,53 @@ class SyncSession:
                 if self._reader is None:  # the caller may wait on it next: leave it GRACE
                     self._released_at = time.monotonic()
                 self._ensure_reader()
-        self._send_cancels(effects.cancels)
+        self._carry_out(effects)
         return job
+
+    def _join_call(
+        self, ep: EndpointSpec, data: list[Any], transform: Callable[[list[Any]], R], *, lead: bool
+    ) -> Job[R]:
+        """A lane's one call: register it, open its connection and read until the server
+        accepted it (its first message: queue-full and auth errors are raised here), unless
+        the caller waits at once (``lead``: its wait reads everything inline)."""
+        with self.lock:
+            if self._call is not None:
+                raise UsageError("a per-call session carries one call")
+            self._call = (ep, data)
+            record, _ = self.core.register(uuid.uuid4().hex, ep.fn_index, ep.api_name)
+            cond = threading.Condition(self.lock)
+            self._conds[record.event_id] = cond
+            job = Job(self, ep, record, cond, transform)
+        if lead:
+            return job
+        with self.lock:  # a direct call's first message is its result: do not wait for it
+            accepted = self.dialect.transport != "direct" and self.try_lead(None)
+        if accepted:
+            self.lead(lambda: bool(record.updates) or record.done, None)
+        with self.lock:
+            if record.refusal is not None:
+                raise record.refusal
+            self._released_at = time.monotonic()
+            self._ensure_reader()
+        return job
+
+    def _direct_body(self) -> dict[str, Any] | None:
+        """A queue-less 3.x call's ``run/predict`` body (``direct`` transport)."""
+        if self._call is None or self.dialect.transport != "direct":
+            return None
+        ep, data = self._call
+        return {"data": data, "fn_index": ep.fn_index, "session_hash": self.session_hash,
+                "event_data": None}  # fmt: skip
 
     def cancel(self, event_id: str) -> bool:
         with self.lock:
             changed, effects = self.core.cancel(event_id)
             self._wake(effects)
-        self._send_cancels(effects.cancels)
+            wire = self._wire if effects.hangup else None
+            if wire is not None:
+                wire.shutdown()  # a reader sees the end at once and closes the wire
+                self._ensure_reader()
+        self._carry_out(effects)
         return changed
 
     def post_stream(self, ep: EndpointSpec, event_id: str, data: list[Any] | None) -> None:
@@ -231,6 +227,46 @@ class SyncSession:
             json=body,
         )
 
+    def _carry_out(self, effects: Effects) -> None:
+        """Without ``lock``: what the core asked for (``/cancel``, ``/reset``, the call's
+        ``send_hash``/``send_data`` answers)."""
+        for send in effects.sends:
+            self._send(send)
+        if effects.cancels:
+            self._send_cancels(effects.cancels)
+        for reset in effects.resets:
+            self._send_reset(reset)
+
+    def _send(self, send: Send) -> None:
+        assert self._call is not None and self._wire is not None
+        ep, data = self._call
+        head = {"fn_index": ep.fn_index, "session_hash": self.session_hash}
+        if send.what == "hash":
+            self._wire.send(head)
+        elif self.dialect.transport == "websocket":
+            self._wire.send({"data": data, "event_data": None, **head})
+        else:  # sse (4.0-4.8): the data goes in a POST naming the server's event id
+            request_sync(
+                self.http, "POST", self.api_url + "queue/data",
+                what=f"sending the data of {ep.api_name}", policy="unsent",
+                max_retries=self.max_retries,
+                json={"event_id": send.server_event_id, "data": data, "event_data": None, **head},
+            )  # fmt: skip
+
+    def _send_reset(self, reset: ResetRequest) -> None:
+        body: dict[str, Any] = (
+            {"event_id": reset.event_id}
+            if reset.event_id is not None
+            else {"session_hash": self.session_hash, "fn_index": reset.fn_index}
+        )
+        try:
+            request_sync(
+                self.http, "POST", self.api_url + "reset", what="resetting a generator",
+                policy="idempotent", max_retries=self.max_retries, json=body,
+            )  # fmt: skip
+        except GradioGenError as exc:
+            logger.info("could not reset %s on the server: %s", body, exc)
+
     def _send_cancels(self, cancels: list[CancelRequest]) -> None:
         for c in cancels:
             try:
@@ -248,7 +284,7 @@ class SyncSession:
                     },
                 )
             except GradioGenError as exc:
-                logger.warning("could not cancel %s on the server: %s", c.event_id, exc)
+                cancel_failed(exc, c.event_id, self.dialect)
 
     # -- the reader role ------------------------------------------------------------------
     def _wake(self, effects: Effects) -> None:
@@ -266,7 +302,7 @@ class SyncSession:
     def _has_work(self) -> bool:
         """Under ``lock``: the stream must be read (events pending, or a live stream to
         drain up to its end so that its connection goes back to the pool)."""
-        return not self._closed and (self.core.pending or self._response is not None)
+        return not self._closed and (self.core.pending or self._wire is not None)
 
     def _ensure_reader(self, urgent: bool = False) -> None:
         """Under ``lock``: while there is work, have a background reader: it takes the role
@@ -334,12 +370,12 @@ class SyncSession:
                         near = True  # this waiter goes on waiting: someone must read now
                         return
                     draining = ready()
-                    if draining and (self.core.pending or self._response is None):
+                    if draining and (self.core.pending or self._wire is None):
                         return
-                    response = self._response
+                    wire = self._wire
                 if draining:
                     drained += 1
-                    if drained > DRAIN_STEPS or not readable(response, DRAIN_WAIT):
+                    if drained > DRAIN_STEPS or wire is None or not wire.readable(DRAIN_WAIT):
                         return
                 self._step()
         finally:
@@ -381,31 +417,32 @@ class SyncSession:
             return False
 
     def _step(self) -> None:
-        """Holding the role: open the stream if none is live, read one chunk and apply its
-        messages; at the stream's end (or on an error) fail or keep the pending events."""
+        """Holding the role: open the wire if none is live, read once and apply its
+        messages; at its end (or on an error) let the core fail or keep the pending events."""
         error: GradioGenError | None = None
         try:
-            if self._chunks is None:
-                response = self._open()
+            if self._wire is None:
+                call = self._call[0].fn_index if self._call is not None else None
+                wire = open_sync(
+                    self.http, self.dialect, self.api_url,
+                    wire_params(self.dialect, self.session_hash, call),
+                    self.timeout, self.max_retries, self._pause, self._direct_body(),
+                )  # fmt: skip
                 with self.lock:
                     if self._closed:
-                        response.close()
+                        wire.close()
                         raise StreamLostError("the client was closed")
-                    self._response = response
-                    self._chunks = response.iter_bytes()
-                    self._decoder = SSEDecoder()
-                    self._saw_close = False
-            chunk = next(self._chunks, None)
-            if chunk is not None:
-                payloads = self._decoder.feed(chunk)
+                    self._wire = wire
+                    self.core.stream_opened()
+            payloads = self._wire.read()
+            if payloads is not None:
                 if payloads:
                     effects = Effects()
                     with self.lock:
                         for payload in payloads:
                             effects.merge(self.core.receive(payload))
                         self._wake(effects)
-                        self._saw_close = self._saw_close or effects.closed
-                    self._send_cancels(effects.cancels)
+                    self._carry_out(effects)
                 return
         except httpx.ReadTimeout as exc:
             error = ReadTimeout(
@@ -423,42 +460,12 @@ class SyncSession:
             error = StreamLostError(f"the session stream reader failed: {exc!r}")
         # the stream ended (or could not be opened / broke)
         with self.lock:
-            live, self._response, self._chunks = self._response, None, None
-            if (error is not None or not self._saw_close) and (
-                self.core.pending or self.core.buffering
-            ):
-                self._wake(self.core.stream_ended(error))
-            elif self.core.pending and not self._closed:
+            live, self._wire = self._wire, None
+            self._wake(self.core.stream_ended(error))
+            if self.core.pending and not self._closed:
                 logger.debug("session %s: reopening the stream for pending jobs", self.session_hash)
         if live is not None:
             live.close()
-
-    def _open(self) -> httpx.Response:
-        request = self.http.build_request(
-            "GET",
-            self.api_url + "queue/data",
-            params={"session_hash": self.session_hash},
-            timeout=stream_timeout(self.timeout),
-        )
-        attempt = 0
-        while True:
-            try:
-                response = self.http.send(request, stream=True)
-            except httpx.TransportError as exc:
-                if attempt >= self.max_retries or isinstance(exc, httpx.ReadTimeout):
-                    raise map_transport_error(exc, "opening the session stream") from exc
-                self._pause(backoff(attempt))
-                attempt += 1
-                continue
-            if response.is_success:
-                return response
-            response.read()
-            response.close()
-            if response.status_code in RETRY_STATUS_CODES and attempt < self.max_retries:
-                self._pause(backoff(attempt, retry_after(response)))
-                attempt += 1
-                continue
-            raise status_error(response, "opening the session stream")
 
     def _pause(self, seconds: float) -> None:
         """Sleep between attempts, unless ``close`` comes first."""
@@ -472,7 +479,8 @@ class SyncSession:
             self._wake(self.core.close(CancelledError("the client was closed")))
             self._bg_wake.notify_all()
             thread = self._thread
-            shutdown_response(self._response)
+            if self._wire is not None:
+                self._wire.shutdown()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
             if thread.is_alive():

@@ -252,12 +252,16 @@ def _score(candidate: tuple[int, list[_Problem]], path: Path) -> tuple[bool, boo
     return at_root, other_kind, len(found), index
 
 
+_DICT_KINDS = {"dict_type": "dict", "model_type": "dict", "model_attributes_type": "dict"}
+
+
 def _combine(problems: list[_Problem]) -> _Problem:
     """Several branches' complaints about the same value -> one 'expected A or B'."""
     seen: dict[str, None] = {}
     kinds: set[Any] = set()
     for p in problems:
         kind = p.error.get("type")
+        kind = _DICT_KINDS.get(kind, kind)  # a TypedDict and a model both want "a dict"
         if kind in kinds and kind not in ("value_error", "assertion_error"):
             continue
         kinds.add(kind)

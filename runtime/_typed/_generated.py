@@ -11,7 +11,9 @@ raw value). An argument left at ``NOT_GIVEN`` is sent as the app's own ``paramet
 unvalidated, exactly as the official client does.
 
 The client classes subclass ``AppClient`` / ``AsyncAppClient``, carry the embedded minimal
-snapshot (so constructing one makes no request), and attach one endpoint object per method.
+snapshot (so constructing one makes no request), and declare each endpoint in the class body
+with ``EndpointAttribute`` (read-only: the endpoint object is made on first access, and the
+fakes narrow it to their fake endpoint class, which mypy and pyright both accept).
 Importing this module does not import httpx: the engine is imported on construction.
 """
 
@@ -23,9 +25,16 @@ import json
 import sys
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 from typing_extensions import Self, Unpack
 
 from .._constants import SPACE_WAKE_TIMEOUT
@@ -35,6 +44,7 @@ from .._files._file import File, FileInput
 from .._spec import AppSpec, EndpointSpec
 from .._threads import loop_running, off_loop
 from .._types import NOT_GIVEN, ClientOptions, NotGiven
+from ._map_api import AsyncMap, SyncMap
 from ._shapes import _shapes_of
 
 if TYPE_CHECKING:
@@ -51,6 +61,7 @@ __all__ = [
     "AsyncJob",
     "ClientOptions",
     "Endpoint",
+    "EndpointAttribute",
     "File",
     "FileInput",
     "GeneratedModel",
@@ -63,9 +74,32 @@ R = TypeVar("R")
 
 
 class GeneratedModel(BaseModel):
-    """Base of every generated pydantic model: built lazily, nothing the server sends is lost."""
+    """Base of every generated pydantic model: built lazily, nothing the server sends is lost.
+
+    Dumped, a model holds what was set: a field nobody set whose value is ``None`` (the
+    stand-in for "not given" of an optional field) is left out rather than sent as ``null``,
+    which the app may not accept (a chat message without ``files``); the app's own default
+    applies. A ``None`` that was set (by the app or by the caller) is kept."""
 
     model_config = ConfigDict(defer_build=True, extra="allow", populate_by_name=True)
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unset_none(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            fields_set = self.model_fields_set
+            for name, field in type(self).model_fields.items():
+                if name not in fields_set and getattr(self, name, None) is None:
+                    key = (
+                        (field.serialization_alias or field.alias or name)
+                        if info.by_alias
+                        else name
+                    )
+                    if data.get(key, 0) is None:
+                        del data[key]
+        return data
 
 
 # -- validation ---------------------------------------------------------------------------
@@ -178,7 +212,7 @@ class _EndpointBase:
         return f"<endpoint {self._api_name} of {type(self._app).__name__}>"
 
 
-class Endpoint(_EndpointBase, Generic[R]):
+class Endpoint(_EndpointBase, SyncMap[R], Generic[R]):
     """One endpoint of a sync generated client: call it, or ``.submit(...)`` for a ``Job``."""
 
     _app: AppClient
@@ -207,7 +241,7 @@ class Endpoint(_EndpointBase, Generic[R]):
                 drift.after_join(engine)
 
 
-class AsyncEndpoint(_EndpointBase, Generic[R]):
+class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
     """One endpoint of an async generated client: ``await`` it, or ``await .submit(...)``."""
 
     _app: AsyncAppClient
@@ -238,6 +272,66 @@ class AsyncEndpoint(_EndpointBase, Generic[R]):
                 drift.aafter_join(engine)
 
 
+E_co = TypeVar("E_co", bound=_EndpointBase, covariant=True)
+
+
+class EndpointAttribute(Generic[E_co]):
+    """One endpoint of a generated client class, declared in its class body::
+
+        class DemoApp(AppClient):
+            greet = EndpointAttribute(_GreetEndpoint, "/greet")
+
+    ``client.greet`` is then a ``_GreetEndpoint`` bound to the client, made on first access
+    and kept (in the instance's ``__dict__``: later accesses are plain attribute reads, and
+    constructing a client makes no endpoint object). It is read-only for type checkers, so a
+    subclass may narrow it: ``Fake<App>`` declares ``greet = EndpointAttribute(
+    _GreetEndpointFake, "/greet")``, which mypy and pyright both accept (a re-declared mutable
+    attribute is invariant, and pyright rejects the narrower type).
+
+    On the class (``DemoApp.greet``) it is the declaration itself: ``endpoint_class``,
+    ``api_name`` and ``name`` (the attribute's name).
+    """
+
+    __slots__ = ("api_name", "endpoint_class", "name")
+
+    def __init__(self, endpoint_class: type[E_co], api_name: str) -> None:
+        self.endpoint_class = endpoint_class
+        self.api_name = api_name
+        self.name = ""  # the attribute name, set when the class is created
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: _AppBase, owner: type | None = None) -> E_co: ...
+    def __get__(self, obj: _AppBase | None, owner: type | None = None) -> Self | E_co:
+        if obj is None:
+            return self
+        # two threads may race to make it: both get the one that was stored first
+        made = obj.__dict__.setdefault(self.name, self.endpoint_class(obj, self.api_name))
+        obj._endpoints[self.api_name] = made
+        return made  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"EndpointAttribute({self.endpoint_class.__name__}, {self.api_name!r})"
+
+
+def _endpoint_attributes(cls: type) -> dict[str, EndpointAttribute[Any]]:
+    """``{api_name: EndpointAttribute}`` of a client class (its bases' first, in declaration
+    order; a subclass's declaration replaces its base's). Built once per class."""
+    table: dict[str, EndpointAttribute[Any]] | None = cls.__dict__.get("_endpoint_table")
+    if table is None:
+        table = {}
+        for klass in reversed(cls.__mro__):
+            for value in vars(klass).values():
+                if isinstance(value, EndpointAttribute):
+                    table[value.api_name] = value
+        setattr(cls, "_endpoint_table", table)  # noqa: B010
+    return table
+
+
 # -- clients ------------------------------------------------------------------------------
 
 
@@ -248,7 +342,7 @@ class _AppBase:
     _snapshot_cache: ClassVar[dict[str, Any] | None] = None
 
     def __init__(self) -> None:
-        self._endpoints: dict[str, _EndpointBase] = {}
+        self._endpoints: dict[str, _EndpointBase] = {}  # the endpoint objects made so far
 
     @classmethod
     def snapshot(cls) -> dict[str, Any]:
@@ -265,7 +359,20 @@ class _AppBase:
     @property
     def endpoints(self) -> list[str]:
         """The api_names this client has a method for."""
-        return list(self._endpoints)
+        return list(_endpoint_attributes(type(self)))
+
+    def _endpoint_object(self, api_name: str) -> _EndpointBase:
+        """The endpoint object of ``api_name`` (leading ``/`` optional): the same object as
+        the client's attribute for it."""
+        key = api_name if api_name.startswith("/") else "/" + api_name
+        table = _endpoint_attributes(type(self))
+        found = table.get(key)
+        if found is None:
+            from .._exceptions import UnknownEndpointError
+
+            raise UnknownEndpointError(api_name, list(table))
+        endpoint: _EndpointBase = getattr(self, found.name)
+        return endpoint
 
 
 def _duplicate_source(cls: type[_AppBase], from_space: str | None) -> str:
@@ -318,12 +425,7 @@ class AppClient(_AppBase):
     def endpoint(self, api_name: str) -> Endpoint[Any]:
         """The endpoint object of ``api_name`` (leading ``/`` optional): the same object as
         the client's method for it."""
-        key = api_name if api_name.startswith("/") else "/" + api_name
-        found = self._endpoints.get(key)
-        if found is None:
-            from .._exceptions import UnknownEndpointError
-
-            raise UnknownEndpointError(api_name, list(self._endpoints))
+        found = self._endpoint_object(api_name)
         assert isinstance(found, Endpoint)
         return found
 
@@ -368,6 +470,24 @@ class AppClient(_AppBase):
             self._drift.wait(timeout)
         self._drift.check_client(self._engine)
         return self._drift.diff
+
+    @property
+    def pickle_secrets(self) -> bool:
+        """Whether pickling this client carries its token, password and headers (off by
+        default; see docs/batch.md)."""
+        return bool(self._engine.pickle_secrets)
+
+    @pickle_secrets.setter
+    def pickle_secrets(self, value: bool) -> None:
+        self._engine.pickle_secrets = bool(value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its class and settings; the copy reconnects on its first call."""
+        from .._client._portable import client_settings, restore_app
+
+        settings = client_settings(self._engine, with_snapshot=False)
+        src = settings.pop("src")
+        return restore_app, (type(self), src, self._drift.on_drift, settings, self.pickle_secrets)
 
     def reset_session(self) -> None:
         self._engine.reset_session()
@@ -451,12 +571,7 @@ class AsyncAppClient(_AppBase):
 
     def endpoint(self, api_name: str) -> AsyncEndpoint[Any]:
         """The endpoint object of ``api_name`` (leading ``/`` optional)."""
-        key = api_name if api_name.startswith("/") else "/" + api_name
-        found = self._endpoints.get(key)
-        if found is None:
-            from .._exceptions import UnknownEndpointError
-
-            raise UnknownEndpointError(api_name, list(self._endpoints))
+        found = self._endpoint_object(api_name)
         assert isinstance(found, AsyncEndpoint)
         return found
 
@@ -501,6 +616,24 @@ class AsyncAppClient(_AppBase):
             status_callback=options.get("status_callback"),
         )  # fmt: skip
         return cls(space_id, on_drift=on_drift, **options)
+
+    @property
+    def pickle_secrets(self) -> bool:
+        """Whether pickling this client carries its token, password and headers (off by
+        default; see docs/batch.md)."""
+        return bool(self._engine.pickle_secrets)
+
+    @pickle_secrets.setter
+    def pickle_secrets(self, value: bool) -> None:
+        self._engine.pickle_secrets = bool(value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles to its class and settings; the copy reconnects on its first call."""
+        from .._client._portable import client_settings, restore_app
+
+        settings = client_settings(self._engine, with_snapshot=False)
+        src = settings.pop("src")
+        return restore_app, (type(self), src, self._drift.on_drift, settings, self.pickle_secrets)
 
     def reset_session(self) -> None:
         self._engine.reset_session()

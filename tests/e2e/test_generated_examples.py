@@ -116,7 +116,7 @@ def test_dataframe_model_input() -> None:
         "data": [["Suit", 5000, True], ["Laptop", 800, False], ["Car", 1800, True]],
     }
     with corpus_app("demo__tax_calculator") as url, m.TaxCalculator(url) as client:
-        typed = client.predict(10000, "Married", m.PredictAssetsInput(**assets))
+        typed = client.predict(10000, "Married", m.DataframeParam(**assets))
         assert typed == oracle(url, 10000, "Married", assets, api_name="/predict")
         assert isinstance(typed, float)
         with pytest.raises(InputValidationError) as exc:
@@ -214,7 +214,7 @@ def test_demo_app_sync(demo_url: str) -> None:
         assert client.tally("apples") == "apples"
         assert client.tally("pears") == "apples, pears"  # session state kept
         total = client.total(
-            m.TotalTableInput(headers=["item", "price"], data=[["a", 1.5], ["b", 2]])
+            {"headers": ["item", "price"], "data": [["a", 1.5], ["b", 2]]}  # a plain dict
         )
         assert total == 3.5
         with pytest.raises(InputValidationError) as exc:

@@ -92,11 +92,61 @@ def test_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_save_schema_round_trips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     saved = tmp_path / "saved.json"
-    a = run([str(SNAP), "--save-schema", str(saved), "--class-name", "X"], capsys)[1]
+    a = run([str(SNAP), "--class-name", "X"], capsys)[1]
+    # without -o, --save-schema only captures the API: no module on stdout, -q: nothing at all
+    code, out, err = run([str(SNAP), "--save-schema", str(saved), "--class-name", "X"], capsys)
+    assert (code, out) == (0, "") and f"wrote {saved}" in err
     data = json.loads(saved.read_text(encoding="utf-8"))
     assert {"info", "config"} <= set(data)
+    saved.unlink()
+    assert run([str(SNAP), "--save-schema", str(saved), "-q"], capsys) == (0, "", "")
+    assert saved.is_file()
     b = run([str(saved), "--class-name", "X"], capsys)[1]
     assert a.replace(str(SNAP), "S") == b.replace(str(saved), "S")
+    # with -o both are written
+    target = tmp_path / "client.py"
+    code, out, _ = run([str(SNAP), "--save-schema", str(saved), "-o", str(target)], capsys)
+    assert code == 0 and out == "" and target.is_file()
+
+
+def test_help_shows_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--help"])
+    assert exc.value.code == 0
+    usage = capsys.readouterr().out.split("\n\n")[0]
+    assert "gradio-gen [-h]" in usage and "SOURCE" in usage
+    assert "gradio-gen diff OLD NEW" in usage
+
+
+@pytest.mark.parametrize("source", ["localhost:7901", "127.0.0.1:7860/", "myhost:8080"])
+def test_a_host_without_scheme_gets_a_hint(source: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run([source], capsys)
+    assert code == 2 and out == ""
+    assert f"http://{source.rstrip('/')}/" in err
+
+
+def test_an_untitled_app_gets_a_note_about_its_class_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snap = json.loads(SNAP.read_text(encoding="utf-8"))
+    snap["config"]["title"] = "Gradio"
+    snap["source"] = "http://127.0.0.1:7860/"  # saved from a URL: no file name to use
+    path = tmp_path / "untitled.json"
+    path.write_text(json.dumps(snap), encoding="utf-8")
+    code, out, err = run([str(path)], capsys)
+    assert code == 0 and "class GradioApp(AppClient):" in out
+    assert err.count("\n") == 1 and "--class-name NAME" in err
+    assert run([str(path), "-q"], capsys)[2] == ""
+    assert run([str(path), "--class-name", "Mine"], capsys)[2] == ""
+    # mounted under a path: the path names it
+    snap["source"] = "http://127.0.0.1:7860/apps/sentiment/"
+    path.write_text(json.dumps(snap), encoding="utf-8")
+    code, out, err = run([str(path)], capsys)
+    assert "class Sentiment(AppClient):" in out and err == ""
+    # a bare snapshot (no source) is named after its file
+    del snap["source"]
+    path.write_text(json.dumps(snap), encoding="utf-8")
+    assert "class Untitled(AppClient):" in run([str(path)], capsys)[1]
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,32 @@ def test_url_that_is_not_a_gradio_app(hub: FakeHub, capsys: pytest.CaptureFixtur
     assert code == 3 and "gradio-gen: error:" in err
 
 
+def test_every_spelling_of_a_url_and_its_snapshot_give_the_same_bytes(
+    basic_apps: RunningApps, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's CI recipe: generate from the URL (however it is spelled) or from the
+    snapshot saved from it, and ``--check`` agrees."""
+    url = basic_apps["basic"]
+    assert url.endswith("/")
+    spellings = [url, url.rstrip("/"), url + "?__theme=dark", url + "#top"]
+    spellings.append(url.replace("http://", "HTTP://"))
+    texts = []
+    for i, spelling in enumerate(spellings):
+        target = tmp_path / f"client_{i}.py"
+        code, err = run(
+            [spelling, "-o", str(target), "--save-schema", str(tmp_path / f"{i}.json")], capsys
+        )
+        assert code == 0, err
+        texts.append(target.read_text(encoding="utf-8"))
+    assert all(t == texts[0] for t in texts)
+    assert f"SOURCE = {url!r}".replace("'", '"') in texts[0]
+    saved = [tmp_path / f"{i}.json" for i in range(len(spellings))]
+    assert len({p.read_bytes() for p in saved}) == 1  # the snapshot records the normalised URL
+    for snap in saved[:2]:
+        code, err = run([str(snap), "-o", str(tmp_path / "client_0.py"), "--check"], capsys)
+        assert code == 0, err
+
+
 def test_url_with_query_and_space_page_urls(
     basic_apps: RunningApps, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -92,6 +118,8 @@ def test_url_with_query_and_space_page_urls(
     target = tmp_path / "q_client.py"
     code, err = run([basic_apps["basic"] + "?__theme=dark", "-o", str(target)], capsys)
     assert code == 0, err
+    with load_module(target).BasicTestApp() as client:  # SOURCE has no query: it connects
+        assert client.add(1, 2) == 3
     page = "https://huggingface.co/spaces/abidlabs/whisper"
     assert (kind_of(page), space_of(page)) == ("space", "abidlabs/whisper")
     assert default_source({}, page + "/") == "abidlabs/whisper"

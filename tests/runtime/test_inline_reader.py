@@ -41,7 +41,7 @@ def test_sequential_predicts_start_no_reader_thread(rt_apps: RunningApps) -> Non
         finally:
             threading.Thread.start = original  # type: ignore[method-assign]
         session = c._current_session()
-        assert session._reader is None and session._response is None
+        assert session._reader is None and session._wire is None
     assert not [n for n in started if n.startswith("gradio-gen-stream-")]
 
 

@@ -111,6 +111,9 @@ def test_a_value_of_no_branch_kind_says_what_would_do() -> None:
     assert problems({"history": HISTORY}, history="hello") == {
         "history": ["history: expected a valid list, got 'hello'"]
     }
+    assert problems({"v": Box | Message | NotGiven}, v=3) == {
+        "v": ["v: expected a valid dictionary, got 3"]  # a TypedDict and a model: one "dict"
+    }
     assert problems({"v": float | str | NotGiven}, v=[1]) == {
         "v": ["v: expected a valid number or a valid string, got [1]"]
     }
