@@ -252,7 +252,11 @@ def _score(candidate: tuple[int, list[_Problem]], path: Path) -> tuple[bool, boo
     return at_root, other_kind, len(found), index
 
 
-_DICT_KINDS = {"dict_type": "dict", "model_type": "dict", "model_attributes_type": "dict"}
+_DICT_KINDS: dict[Any, str] = {
+    "dict_type": "dict",
+    "model_type": "dict",
+    "model_attributes_type": "dict",
+}
 
 
 def _combine(problems: list[_Problem]) -> _Problem:
