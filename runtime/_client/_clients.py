@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .._constants import LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT
+from .._constants import HF_ENDPOINT, LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT
 from .._exceptions import (
     AuthenticationError,
     HTTPStatusError,
@@ -49,9 +49,16 @@ from .._exceptions import (
 from .._files._handler import FileHandler, for_client
 from .._legacy_info import info_route
 from .._spec import EndpointSpec
+from .._threads import off_loop
 from .._transport._async import AsyncJob, AsyncSession
 from .._transport._calls import AsyncCalls, SyncCalls
-from .._transport._http import build_async_client, build_sync_client, request_async, request_sync
+from .._transport._http import (
+    build_async_client,
+    build_sync_client,
+    request_async,
+    request_sync,
+    warm_async_client,
+)
 from .._transport._sync import SyncSession
 from .._transport._sync_job import Job
 from .._types import NOT_GIVEN, NotGiven, Timeout
@@ -339,6 +346,7 @@ class AsyncClient(AsyncClientMap, _BaseClient):
             transport=transport, request_hook=self._token_policy.async_hook,
         )  # fmt: skip
         self._ready = False
+        self._warm = False
         self._connecting: Any = None  # asyncio.Lock, created on the loop
         self._session: AsyncSession | AsyncCalls | None = None
         self._old_sessions: list[AsyncSession | AsyncCalls] = []
@@ -355,6 +363,10 @@ class AsyncClient(AsyncClientMap, _BaseClient):
         async with self._connecting:
             if self._ready:
                 return self
+            if not self._warm:  # first-request imports and TLS setup, off the event loop
+                target = self.root or HF_ENDPOINT  # a Space: the Hub first
+                await off_loop(functools.partial(warm_async_client, self._http, target))
+                self._warm = True
             if self.root is None:
                 self.root = await self._resolve_space()
             if self._auth is not None:
