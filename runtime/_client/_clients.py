@@ -47,10 +47,11 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .._constants import LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT
+from .._constants import HF_ENDPOINT, LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT
 from .._exceptions import GradioGenError, HTTPStatusError, ProtocolError, UsageError
 from .._files._handler import FileHandler, for_client
 from .._spec import EndpointSpec
+from .._threads import off_loop
 from .._transport._async import AsyncJob, AsyncSession
 from .._transport._calls import AsyncCalls, SyncCalls
 from .._transport._http import (
@@ -59,6 +60,7 @@ from .._transport._http import (
     request_async,
     request_sync,
     shutdown_pool,
+    warm_async_client,
 )
 from .._transport._sync import SyncSession
 from .._transport._sync_job import Job
@@ -357,6 +359,7 @@ class AsyncClient(AsyncClientMap, AsyncChecks):
             transport=transport, request_hook=self._token_policy.async_hook,
         )  # fmt: skip
         self._ready = False
+        self._warm = False
         self._connecting: Any = None  # asyncio.Lock, created on the loop
         self._session: AsyncSession | AsyncCalls | None = None
         self._old_sessions: list[AsyncSession | AsyncCalls] = []
@@ -375,6 +378,10 @@ class AsyncClient(AsyncClientMap, AsyncChecks):
                 return self
             if self._closed:
                 raise UsageError("this client is closed")
+            if not self._warm:  # first-request imports and TLS setup, off the event loop
+                target = self.root or HF_ENDPOINT  # a Space: the Hub first
+                await off_loop(functools.partial(warm_async_client, self._http, target))
+                self._warm = True
             if self.root is None:
                 self.root = await self._resolve_space()
             if self._auth is not None:

@@ -66,9 +66,7 @@ the app (with this call's values) or fail on the server.
 
 from __future__ import annotations
 
-import sys
 import threading
-import warnings
 from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -76,6 +74,7 @@ from .._constants import LOGGER_NAME
 from .._exceptions import DriftError, DriftWarning, GradioGenError, ProtocolError, UsageError
 from .._spec import AppSpec, EndpointSpec, canonical_json, snapshot_sha256
 from .._types import NOT_GIVEN
+from .._warn import warn_user
 from .._wireview import wire_mismatches
 
 if TYPE_CHECKING:
@@ -371,7 +370,7 @@ class DriftGuard:
             raise DriftError(message, diff.breaking)
         if verdict.once("warning"):
             logger.info("%s", message)
-            warnings.warn(message, DriftWarning, stacklevel=_caller_stacklevel())
+            warn_user(message, DriftWarning)  # points at the user's call
 
     # -- sync ----------------------------------------------------------------------------
     def _verdict(self, engine: Client, full: bool, timeout: Any = NOT_GIVEN) -> _Verdict:
@@ -442,22 +441,3 @@ class DriftGuard:
         if self.on_drift == "ignore":
             return None
         return (await self._averdict(engine, True)).diff
-
-
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` of the first frame outside gradio-gen and the generated module, so
-    the warning points at the user's call."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None:
-        name = frame.f_globals.get("__name__", "")
-        generated = "SCHEMA_SHA256" in frame.f_globals and "GENERATOR_VERSION" in frame.f_globals
-        if not (
-            name == "gradio_gen"
-            or name.startswith(("gradio_gen.", "gradio_gen_runtime"))
-            or generated
-        ):
-            return level
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return 2

@@ -18,7 +18,7 @@
 
 The sleep time is in **minutes** (``sleep_timeout``), like ``gradio_client.Client.duplicate``;
 free ``cpu-basic`` hardware always sleeps after 48 h and cannot be configured, so a sleep time is
-skipped there (logged).
+skipped there (with a ``UserWarning``).
 """
 
 from __future__ import annotations
@@ -32,12 +32,14 @@ import httpx
 
 from .._constants import (
     DUPLICATE_SLEEP_TIME,
+    LOGGER_NAME,
     SPACE_POLL_INITIAL,
     SPACE_POLL_MAX,
     SPACE_WAKE_TIMEOUT,
 )
 from .._exceptions import HTTPStatusError, ProtocolError, SpaceNotFoundError, UsageError
 from .._types import NOT_GIVEN, NotGiven
+from .._warn import warn_user
 from ._auth import resolve_token
 from ._names import parse_space_reference, resolve_subdomain, resolve_subdomain_sync
 from ._space import (
@@ -61,7 +63,7 @@ from ._status import (
     validate_timeout,
 )
 
-logger = logging.getLogger("gradio_gen.hub")
+logger = logging.getLogger(f"{LOGGER_NAME}.hub")
 
 
 @dataclass(frozen=True)
@@ -180,10 +182,9 @@ def follow_up_calls(
     if seconds is not None:
         if hardware == FREE_HARDWARE:
             if plan.sleep_timeout is not None:
-                logger.warning(
-                    "sleep_timeout ignored: Spaces on free %s hardware sleep after 48 h and the "
-                    "Hub does not let you change it.",
-                    FREE_HARDWARE,
+                warn_user(
+                    f"sleep_timeout ignored: Spaces on free {FREE_HARDWARE} hardware sleep after "
+                    "48 h and the Hub does not let you change it."
                 )
         else:
             calls.append(HubCall("POST", "/sleeptime", {"seconds": seconds}, "set the sleep time"))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import random
 import ssl
@@ -30,6 +31,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -80,18 +82,28 @@ def stream_timeout(timeout: Timeout) -> httpx.Timeout:
 # -- transports -----------------------------------------------------------------------
 
 
+_CLOSED = "Cannot send a request, as the client has been closed."
+"""httpx's own words for a request on a closed client (a ``RuntimeError``, never retried)."""
+
+
 class _SyncSchemeTransport(httpx.BaseTransport):
-    """``http://`` -> a transport without CA loading; ``https://`` -> built on first use."""
+    """``http://`` -> a transport without CA loading; ``https://`` -> built on first use.
+
+    Once closed it stays closed: a request that raced ``close()`` (a background drift check
+    of a client being closed) must not build a new pool whose connection nobody closes."""
 
     def __init__(self, make: Callable[[Verify], httpx.HTTPTransport], verify: Verify) -> None:
         self._make = make
         self._verify = verify
         self._lock = threading.Lock()
+        self._closed = False
         self._plain: httpx.HTTPTransport | None = None
         self._tls: httpx.HTTPTransport | None = None
 
     def _get(self, scheme: str) -> httpx.HTTPTransport:
         with self._lock:
+            if self._closed:
+                raise RuntimeError(_CLOSED)
             if scheme == "https":
                 if self._tls is None:
                     self._tls = self._make(self._verify)
@@ -105,6 +117,7 @@ class _SyncSchemeTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             for t in (self._plain, self._tls):
                 if t is not None:
                     t.close()
@@ -112,29 +125,62 @@ class _SyncSchemeTransport(httpx.BaseTransport):
 
 
 class _AsyncSchemeTransport(httpx.AsyncBaseTransport):
+    """The async twin; ``_get`` may also run in a worker thread (``warm_async_client``)."""
+
     def __init__(self, make: Callable[[Verify], httpx.AsyncHTTPTransport], verify: Verify) -> None:
         self._make = make
         self._verify = verify
+        self._lock = threading.Lock()
+        self._closed = False
         self._plain: httpx.AsyncHTTPTransport | None = None
         self._tls: httpx.AsyncHTTPTransport | None = None
 
     def _get(self, scheme: str) -> httpx.AsyncHTTPTransport:
-        if scheme == "https":
-            if self._tls is None:
-                self._tls = self._make(self._verify)
-            return self._tls
-        if self._plain is None:
-            self._plain = self._make(False)
-        return self._plain
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(_CLOSED)
+            if scheme == "https":
+                if self._tls is None:
+                    self._tls = self._make(self._verify)
+                return self._tls
+            if self._plain is None:
+                self._plain = self._make(False)
+            return self._plain
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self._get(request.url.scheme).handle_async_request(request)
 
     async def aclose(self) -> None:
-        for t in (self._plain, self._tls):
-            if t is not None:
-                await t.aclose()
-        self._plain = self._tls = None
+        with self._lock:
+            self._closed = True
+            open_ = [t for t in (self._plain, self._tls) if t is not None]
+            self._plain = self._tls = None
+        for t in open_:
+            await t.aclose()
+
+
+_FIRST_REQUEST_MODULES = (
+    "httpcore",
+    "h11",
+    "certifi",
+    "anyio._backends._asyncio",
+    "anyio.streams.tls",
+)
+"""What an async client's first request imports (httpx imports httpcore lazily, httpcore
+anyio's backend on first use)."""
+
+
+def warm_async_client(http: httpx.AsyncClient, url: str) -> None:
+    """Blocking; run it off the event loop (``_threads.off_loop``) before the first request of
+    ``http`` to ``url``: the imports and the transport (its SSL context for https) that request
+    would otherwise build on the loop (about 50 ms, more under ``python -X dev``)."""
+    for name in _FIRST_REQUEST_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    transport = getattr(http, "_transport", None)  # httpx keeps the transport it was given
+    if isinstance(transport, _AsyncSchemeTransport):
+        with contextlib.suppress(RuntimeError):  # closed meanwhile: the request will say so
+            transport._get(urlsplit(url).scheme or "https")
 
 
 def _limits(max_connections: int) -> httpx.Limits:
@@ -335,12 +381,12 @@ def request_sync(
             ):
                 raise map_transport_error(exc, what) from exc
             delay = backoff(attempt)
-            logger.warning("%s: %s; retrying in %.2f s", what, exc, delay)
+            logger.info("%s: %s; retrying in %.2f s", what, exc, delay)
         else:
             if attempt >= max_retries or not _should_retry_status(policy, response):
                 return check(response, what)
             delay = backoff(attempt, retry_after(response))
-            logger.warning("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
+            logger.info("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
         attempt += 1
         if stop is None:
             time.sleep(delay)
@@ -372,12 +418,12 @@ async def request_async(
             ):
                 raise map_transport_error(exc, what) from exc
             delay = backoff(attempt)
-            logger.warning("%s: %s; retrying in %.2f s", what, exc, delay)
+            logger.info("%s: %s; retrying in %.2f s", what, exc, delay)
         else:
             if attempt >= max_retries or not _should_retry_status(policy, response):
                 return check(response, what)
             delay = backoff(attempt, retry_after(response))
-            logger.warning("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
+            logger.info("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
         attempt += 1
         await asyncio.sleep(delay)
         if stopped is not None and stopped():

@@ -386,7 +386,7 @@ def _status(outcome: _Outcome, cancelled: bool) -> Status:
         if cancelled or isinstance(outcome.error, CancelledError)
         else ("error" if outcome.error is not None else "done")
     )
-    return Status(code, success=outcome.error is None and not cancelled)
+    return Status(code, success=outcome.error is None and not cancelled, time=time.time())
 
 
 def _updates(outcome: _Outcome) -> list[Update]:

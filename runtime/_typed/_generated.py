@@ -22,7 +22,9 @@ Importing this module does not import httpx: the engine is imported on construct
 from __future__ import annotations
 
 import functools
+import importlib
 import json
+import sys
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
@@ -42,6 +44,7 @@ from .._contracts._drift import DriftGuard, OnDrift
 from .._exceptions import InputValidationError, OutputValidationError, UsageError
 from .._files._file import File, FileInput
 from .._spec import AppSpec, EndpointSpec
+from .._threads import loop_running, off_loop
 from .._types import NOT_GIVEN, ClientOptions, NotGiven
 from ._map_api import AsyncMap, SyncMap
 from ._shapes import _shapes_of
@@ -115,13 +118,9 @@ def _prepare(owner: type, spec: EndpointSpec, values: tuple[Any, ...]) -> list[A
     try:
         validated = shapes.inputs.validate_python(values)
     except ValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for err in exc.errors():
-            loc = err.get("loc", ())
-            index = loc[0] if loc and isinstance(loc[0], int) else None
-            name = shapes.names[index] if index is not None and index < len(shapes.names) else "?"
-            where = "".join(f"[{p!r}]" for p in loc[1:])
-            errors.setdefault(name, []).append(f"{err.get('msg', 'invalid')}{where}")
+        from ._explain import explain  # only on the error path
+
+        errors = explain(exc, shapes.names, shapes._input_hints, values)
         raise InputValidationError(spec.api_name, errors) from None
     dumped = shapes.inputs.dump_python(validated, by_alias=True, round_trip=True)
     out: list[Any] = []
@@ -255,11 +254,14 @@ class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
             raise
 
     async def _submit(self, values: tuple[Any, ...]) -> AsyncJob[R]:
+        engine = await self._app._aengine()  # built off the loop on first use
+        shapes = _shapes_of(type(self))
+        if shapes.cold:  # pydantic validators this endpoint needs: built off the loop too
+            await off_loop(shapes.warm)
         spec = self.spec
         shape = functools.partial(_shape_output, type(self), spec)  # not a lookup per output
         wire = _prepare(type(self), spec, values)
-        drift, engine = self._app._drift, self._app._engine
-        spec, wire = await drift.aroute(engine, spec, wire)
+        spec, wire = await self._app._drift.aroute(engine, spec, wire)
         return await engine._submit(spec, wire, transform=shape)
 
 
@@ -500,24 +502,61 @@ class AppClient(_AppBase):
         self.close()
 
 
+_ENGINE_MODULE = "gradio_gen_runtime._client._clients"
+
+
+def _import_engine() -> None:
+    importlib.import_module(_ENGINE_MODULE)
+
+
 class AsyncAppClient(_AppBase):
     """Base of generated async clients (wraps one ``gradio_gen_runtime`` ``AsyncClient``).
-    ``on_drift`` as for ``AppClient``."""
+    ``on_drift`` as for ``AppClient``.
+
+    Constructed on a running event loop before the engine was ever imported (``async with
+    App() as client`` in ``main()``), the client defers building its engine to its first
+    ``await``, which imports it in a worker thread: the import (httpx and the rest, 0.1 s) never
+    blocks the loop. Invalid options are then raised by that first ``await`` instead of the
+    constructor (still before any request)."""
 
     def __init__(
         self, src: str, *, on_drift: OnDrift = "warn", **options: Unpack[ClientOptions]
     ) -> None:
         super().__init__()
         _check_src(src)
-        from .._client._clients import AsyncClient
-
+        self._src = src
+        self._options = options
         self._drift = DriftGuard(
             self.snapshot(), on_drift=on_drift, client=type(self).__name__,
             embedded_sha256=self._schema_sha256 or None,
         )  # fmt: skip
-        self._engine: AsyncClient = AsyncClient(
-            src, snapshot=self.snapshot(), trust_snapshot=True, **options
+        self._built: AsyncClient | None = None
+        if _ENGINE_MODULE in sys.modules or not loop_running():
+            self._built = self._build()
+
+    def _build(self) -> AsyncClient:
+        from .._client._clients import AsyncClient
+
+        # trust_snapshot: the engine sends what the guard confirmed and routed
+        return AsyncClient(
+            self._src, snapshot=self.snapshot(), trust_snapshot=True, **self._options
         )
+
+    @property
+    def _engine(self) -> AsyncClient:
+        """The engine (built here, on the calling thread, if no ``await`` built it yet)."""
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    async def _aengine(self) -> AsyncClient:
+        """The engine, its first import done off the event loop."""
+        if self._built is None:
+            if _ENGINE_MODULE not in sys.modules:
+                await off_loop(_import_engine)
+            if self._built is None:
+                self._built = self._build()
+        return self._built
 
     def _spec(self) -> AppSpec:
         return self._engine.spec
@@ -533,12 +572,12 @@ class AsyncAppClient(_AppBase):
         return found
 
     async def connect(self) -> Self:
-        await self._engine.connect()
+        await (await self._aengine()).connect()
         return self
 
     async def check_drift(self) -> ApiDiff | None:
         """The full drift check (see ``AppClient.check_drift``)."""
-        return await self._drift.acheck(self._engine)
+        return await self._drift.acheck(await self._aengine())
 
     @classmethod
     async def duplicate(
@@ -593,7 +632,8 @@ class AsyncAppClient(_AppBase):
         self._engine.reset_session()
 
     async def aclose(self) -> None:
-        await self._engine.aclose()
+        if self._built is not None:  # never built: nothing to close
+            await self._built.aclose()
 
     async def __aenter__(self) -> Self:
         return self
