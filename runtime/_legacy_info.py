@@ -321,6 +321,11 @@ def _schema_for(component: Mapping[str, Any] | None, schema: Any, v3: bool) -> A
     return schema
 
 
+def completed_schema(component: Mapping[str, Any] | None, schema: Any, v3: bool) -> Any:
+    """``schema`` of ``component`` as ``complete_info`` leaves it (for ``_wireview``)."""
+    return _schema_for(component, schema, v3)
+
+
 def complete_info(config: Mapping[str, Any], info: Mapping[str, Any]) -> dict[str, Any]:
     """``info`` with what its era lacks filled in (see the module docstring). Pure."""
     named = info.get("named_endpoints")

@@ -193,13 +193,10 @@ class AppSpec:
                     f"endpoint {api_name!r} is in info but has no dependency in config"
                 )
             endpoints[api_name] = _match(api_name, ep_info, candidates, state_ids)
-        prefix = config.get("api_prefix")
         return cls(
             version=gradio_version(config),
             protocol=config_protocol(config),
-            api_prefix=prefix
-            if isinstance(prefix, str)
-            else ("" if _is_gradio4(config) else DEFAULT_API_PREFIX),
+            api_prefix=config_api_prefix(config),
             max_file_size=config.get("max_file_size")
             if isinstance(config.get("max_file_size"), int)
             else None,
@@ -223,6 +220,14 @@ def _match(
             error = error or exc
     assert error is not None
     raise error
+
+
+def config_api_prefix(config: Mapping[str, Any]) -> str:
+    """The app's API prefix (``"/gradio_api"``; ``""`` for gradio 3-4, which had none)."""
+    prefix = config.get("api_prefix")
+    return (
+        prefix if isinstance(prefix, str) else ("" if _is_gradio4(config) else DEFAULT_API_PREFIX)
+    )
 
 
 def _is_gradio4(config: Mapping[str, Any]) -> bool:

@@ -26,8 +26,8 @@ Rules (kinds are stable strings, listed in docs/contracts.md):
 - how the endpoint runs: generator flag or ``connection`` (streaming inputs) changed ->
   breaking; queue flag changed -> compatible; OAuth requirement gained -> breaking.
 - wire layout (a generated client embeds it): fn_index or State slots changed -> compatible,
-  because a generated client re-routes calls to the live layout after its drift check
-  (``_drift.DriftGuard.route``; not with ``on_drift="ignore"``); max_file_size lowered ->
+  because a generated client checks the live layout before its first join and routes its
+  calls to it (``_drift``; not with ``on_drift="ignore"``); max_file_size lowered ->
   breaking, raised -> compatible.
 - the app's Gradio release: an upgrade (or downgrade) that keeps the API is compatible and
   named, e.g. ``gradio 4.16.0 -> 4.44.1 (protocol sse_v1 -> sse_v3): the client follows the

@@ -81,6 +81,11 @@ class FileHandler:
             )
         ]
 
+    def check_inputs(self, ep: EndpointSpec, values: Sequence[Any]) -> None:
+        """Raise the ``UsageError`` ``prepare_inputs`` would raise for a value that cannot
+        be a file (no I/O: nothing is opened or uploaded)."""
+        self._walk_inputs(ep, values)
+
     def prepare_inputs(self, ep: EndpointSpec, values: Sequence[Any]) -> list[Any]:
         walked = self._walk_inputs(ep, values)
         sources = collect_sources(walked, [])

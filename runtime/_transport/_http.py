@@ -363,15 +363,22 @@ def request_sync(
     what: str,
     policy: RetryPolicy,
     max_retries: int,
+    stop: threading.Event | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
-    """Send with retries; raises typed errors for transport failures and bad statuses."""
+    """Send with retries; raises typed errors for transport failures and bad statuses.
+    ``stop`` (set when the client closes): no retry once set, and the wait before a retry
+    ends when it is set."""
     attempt = 0
     while True:
         try:
             response = http.request(method, url, **kwargs)
         except httpx.TransportError as exc:
-            if attempt >= max_retries or not _should_retry_error(policy, exc):
+            if (
+                attempt >= max_retries
+                or not _should_retry_error(policy, exc)
+                or (stop is not None and stop.is_set())
+            ):
                 raise map_transport_error(exc, what) from exc
             delay = backoff(attempt)
             logger.info("%s: %s; retrying in %.2f s", what, exc, delay)
@@ -381,7 +388,10 @@ def request_sync(
             delay = backoff(attempt, retry_after(response))
             logger.info("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
         attempt += 1
-        time.sleep(delay)
+        if stop is None:
+            time.sleep(delay)
+        elif stop.wait(delay):
+            raise TransportError(f"{what}: the client was closed")
 
 
 async def request_async(
@@ -392,14 +402,20 @@ async def request_async(
     what: str,
     policy: RetryPolicy,
     max_retries: int,
+    stopped: Callable[[], bool] | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
+    """``request_sync``'s twin; ``stopped()`` true (the client closed): no retry."""
     attempt = 0
     while True:
         try:
             response = await http.request(method, url, **kwargs)
         except httpx.TransportError as exc:
-            if attempt >= max_retries or not _should_retry_error(policy, exc):
+            if (
+                attempt >= max_retries
+                or not _should_retry_error(policy, exc)
+                or (stopped is not None and stopped())
+            ):
                 raise map_transport_error(exc, what) from exc
             delay = backoff(attempt)
             logger.info("%s: %s; retrying in %.2f s", what, exc, delay)
@@ -410,3 +426,27 @@ async def request_async(
             logger.info("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
         attempt += 1
         await asyncio.sleep(delay)
+        if stopped is not None and stopped():
+            raise TransportError(f"{what}: the client was closed")
+
+
+def shutdown_pool(http: httpx.Client) -> None:
+    """Shut down the sockets of ``http``'s pooled connections, so that a thread blocked
+    reading one (a request another thread is waiting on) returns at once; closing a socket
+    does not wake a ``recv`` in progress on Linux, shutting it down does. Reaches into
+    httpx/httpcore internals: any mismatch (another transport, a new version) does nothing,
+    and the caller's ``close()`` then waits for that read's own timeout."""
+    import socket
+
+    transport: Any = getattr(http, "_transport", None)
+    for inner in (getattr(transport, "_plain", None), getattr(transport, "_tls", None)):
+        pool = getattr(inner, "_pool", None)
+        for conn in list(getattr(pool, "connections", ()) or ()):
+            stream = getattr(getattr(conn, "_connection", None), "_network_stream", None)
+            try:
+                sock = stream.get_extra_info("socket") if stream is not None else None
+            except Exception:  # an internal we do not control
+                sock = None
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)

@@ -13,7 +13,9 @@ unvalidated, exactly as the official client does.
 The client classes subclass ``AppClient`` / ``AsyncAppClient``, carry the embedded minimal
 snapshot (so constructing one makes no request), and declare each endpoint in the class body
 with ``EndpointAttribute`` (read-only: the endpoint object is made on first access, and the
-fakes narrow it to their fake endpoint class, which mypy and pyright both accept).
+fakes narrow it to their fake endpoint class, which mypy and pyright both accept). Before
+each join the client's ``DriftGuard`` confirms the embedded mapping against the live app
+(``_contracts._drift``: one ``GET /config`` per app and process) and routes the call.
 Importing this module does not import httpx: the engine is imported on construction.
 """
 
@@ -223,22 +225,18 @@ class Endpoint(_EndpointBase, SyncMap[R], Generic[R]):
         job = self._submit(values, lead=True)
         try:
             return job.result()
-        except BaseException:
+        except BaseException as exc:
+            self._app._engine._suspect(exc)  # a lost stream: re-check before the next join
             job.cancel()
             raise
 
     def _submit(self, values: tuple[Any, ...], *, lead: bool = False) -> Job[R]:
         spec = self.spec
         shape = functools.partial(_shape_output, type(self), spec)  # not a lookup per output
-        wire = _prepare(type(self), spec, values)
+        wire = _prepare(type(self), spec, values)  # bad input: raised before any request
         drift, engine = self._app._drift, self._app._engine
-        drift.before_call(engine)  # on_drift="error": checked before the first join
-        spec, wire = drift.route(spec, wire)
-        try:
-            return engine._submit(spec, wire, transform=shape, lead=lead)
-        finally:
-            if not drift.started:  # on_drift="warn": checked after the first join
-                drift.after_join(engine)
+        spec, wire = drift.route(engine, spec, wire)  # confirmed (or refused) before the join
+        return engine._submit(spec, wire, transform=shape, lead=lead)
 
 
 class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
@@ -250,7 +248,8 @@ class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
         job = await self._submit(values)
         try:
             return await job.result()
-        except BaseException:  # failed, timed out or the caller's task was cancelled
+        except BaseException as exc:  # failed, timed out or the caller's task was cancelled
+            self._app._engine._suspect(exc)
             await job.cancel()
             raise
 
@@ -262,14 +261,8 @@ class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
         spec = self.spec
         shape = functools.partial(_shape_output, type(self), spec)  # not a lookup per output
         wire = _prepare(type(self), spec, values)
-        drift = self._app._drift
-        await drift.abefore_call(engine)  # on_drift="error": checked before the first join
-        spec, wire = drift.route(spec, wire)
-        try:
-            return await engine._submit(spec, wire, transform=shape)
-        finally:
-            if not drift.started:  # on_drift="warn": checked after the first join
-                drift.aafter_join(engine)
+        spec, wire = await self._app._drift.aroute(engine, spec, wire)
+        return await engine._submit(spec, wire, transform=shape)
 
 
 E_co = TypeVar("E_co", bound=_EndpointBase, covariant=True)
@@ -396,10 +389,13 @@ def _check_src(src: str) -> None:
 class AppClient(_AppBase):
     """Base of generated sync clients (wraps one ``gradio_gen_runtime`` ``Client``).
 
-    ``on_drift`` (see ``_drift``): ``"warn"`` (default) sends the first call's join at once
-    and checks the live app right after it, in the background (no request before the first
-    call; a drift warns and later calls are routed); ``"error"`` checks before the first call
-    (one round trip up front, and no call reaches a changed app); ``"ignore"`` never checks.
+    ``on_drift`` (see ``_contracts._drift``): the first call checks the live app before its
+    join (one ``GET /config`` per app and process, shared by every client of the app), so
+    no call ever carries an unconfirmed ``fn_index``; compatible changes are routed.
+    Breaking changes: ``"warn"`` (default) -> one ``DriftWarning``, calls that can still
+    work go on, the others raise ``DriftError``; ``"error"`` -> every call raises
+    ``DriftError``. ``"ignore"`` checks nothing: after an app change a call may run another
+    function of the app, or fail on the server.
     """
 
     def __init__(
@@ -413,7 +409,8 @@ class AppClient(_AppBase):
             self.snapshot(), on_drift=on_drift, client=type(self).__name__,
             embedded_sha256=self._schema_sha256 or None,
         )  # fmt: skip
-        self._engine: Client = Client(src, snapshot=self.snapshot(), **options)
+        # trust_snapshot: the engine sends what the guard confirmed and routed
+        self._engine: Client = Client(src, snapshot=self.snapshot(), trust_snapshot=True, **options)
 
     def _spec(self) -> AppSpec:
         return self._engine.spec
@@ -461,15 +458,12 @@ class AppClient(_AppBase):
         return cls(space_id, on_drift=on_drift, **options)
 
     def check_drift(self, timeout: float | None = None) -> ApiDiff | None:
-        """The drift verdict: the changes from the schema this client was generated from to
-        the live app (empty: none). With ``on_drift="warn"`` the check runs in the background
-        after the first call's join; this waits for it (at most ``timeout`` seconds), or runs
-        it now if no call was made. ``on_drift="error"`` raises ``DriftError`` on breaking
-        changes; ``"ignore"`` -> ``None`` (never checked)."""
-        if self._drift.started:
-            self._drift.wait(timeout)
-        self._drift.check_client(self._engine)
-        return self._drift.diff
+        """The full drift check: the changes from the schema this client was generated from
+        to the live app (empty: none), comparing ``/config`` and ``/info`` (the automatic
+        check before calls reads ``/info`` only when ``/config`` differs). Waits at most
+        ``timeout`` seconds for a check another call runs. ``on_drift="error"`` raises
+        ``DriftError`` on breaking changes; ``"ignore"`` -> ``None`` (never checked)."""
+        return self._drift.check(self._engine, timeout)
 
     @property
     def pickle_secrets(self) -> bool:
@@ -493,9 +487,8 @@ class AppClient(_AppBase):
         self._engine.reset_session()
 
     def close(self) -> None:
-        self._drift.closing()
+        """Close the engine; a call waiting for its drift check ends with ``CancelledError``."""
         self._engine.close()
-        self._drift.join()
 
     def __enter__(self) -> Self:
         return self
@@ -518,7 +511,7 @@ def _import_engine() -> None:
 
 class AsyncAppClient(_AppBase):
     """Base of generated async clients (wraps one ``gradio_gen_runtime`` ``AsyncClient``).
-    ``on_drift`` as for ``AppClient`` (the background check is a task on the running loop).
+    ``on_drift`` as for ``AppClient``.
 
     Constructed on a running event loop before the engine was ever imported (``async with
     App() as client`` in ``main()``), the client defers building its engine to its first
@@ -544,7 +537,10 @@ class AsyncAppClient(_AppBase):
     def _build(self) -> AsyncClient:
         from .._client._clients import AsyncClient
 
-        return AsyncClient(self._src, snapshot=self.snapshot(), **self._options)
+        # trust_snapshot: the engine sends what the guard confirmed and routed
+        return AsyncClient(
+            self._src, snapshot=self.snapshot(), trust_snapshot=True, **self._options
+        )
 
     @property
     def _engine(self) -> AsyncClient:
@@ -580,11 +576,8 @@ class AsyncAppClient(_AppBase):
         return self
 
     async def check_drift(self) -> ApiDiff | None:
-        """The drift verdict (see ``AppClient.check_drift``): waits for the background check
-        of ``on_drift="warn"``, or runs the check now if no call was made."""
-        await self._drift.await_check()
-        await self._drift.acheck_client(await self._aengine())
-        return self._drift.diff
+        """The full drift check (see ``AppClient.check_drift``)."""
+        return await self._drift.acheck(await self._aengine())
 
     @classmethod
     async def duplicate(
@@ -639,7 +632,6 @@ class AsyncAppClient(_AppBase):
         self._engine.reset_session()
 
     async def aclose(self) -> None:
-        await self._drift.aclose()
         if self._built is not None:  # never built: nothing to close
             await self._built.aclose()
 

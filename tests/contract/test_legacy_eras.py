@@ -107,21 +107,36 @@ def test_a_real_change_across_an_upgrade_is_still_reported() -> None:
 
 @pytest.mark.parametrize(("old", "new"), [("4.16.0", "4.44.1"), ("3.50.2", "5.9.1")])
 def test_drift_check_of_an_embedded_snapshot_sees_a_compatible_upgrade(old: str, new: str) -> None:
+    from gradio_gen_runtime._contracts._drift import _Verdict
+    from gradio_gen_runtime._spec import AppSpec
+
     guard = DriftGuard(minimal_snapshot(fixture(old)), on_drift="error", client="LegacyTestApp")
     live = fixture(new)
-    diff = guard.evaluate({"config": live["config"], "info": live["info"]})  # no DriftError
-    assert diff and not diff.breaking
-    ep = guard._live.endpoints["/greet"] if guard._live is not None else None
-    assert ep is not None
-    target, values = guard.route(AppSpecs.of(old).endpoints["/greet"], ["Ann", 2, "apple"])
-    assert target.fn_index == ep.fn_index and values == ["Ann", 2, "apple"]
+    diff = guard.classify({"config": live["config"], "info": live["info"]})
+    assert diff and not diff.breaking  # on_drift="error" would not raise
+    live_spec = AppSpec.from_snapshot(live)
+    verdict = _Verdict(diff, live_spec, full=True, client="LegacyTestApp")
+    target, values = verdict.route(AppSpecs.of(old).endpoints["/greet"], ["Ann", 2, "apple"])
+    assert target.fn_index == live_spec.endpoints["/greet"].fn_index
+    assert values == ["Ann", 2, "apple"]
 
 
 def test_drift_check_of_a_release_without_info() -> None:
     """Before 3.29 the live check fetches ``/config`` alone; the info is built from it."""
+    from gradio_gen_runtime._client._live import LiveApp
+
     snap = fixture("3.28.3")
+    fetched: list[str] = []
+
+    def fetch(path: str) -> Any:
+        fetched.append(path)
+        assert path == "config", path
+        return snap["config"]
+
+    facts = LiveApp("http://old.test/").get(fetch, need_info=True, deadline=None)
+    assert fetched == ["config"] and facts.info is not None
     guard = DriftGuard(minimal_snapshot(snap), on_drift="error")
-    assert not guard.evaluate({"config": snap["config"]})
+    assert not guard.classify({"config": facts.config, "info": facts.info})
 
 
 def test_gradio_gen_diff_reports_the_upgrade(
