@@ -34,8 +34,14 @@ Rules it keeps:
    ``(session, fn_index)``): an event not known to run is cancelled with ``fn_index``
    ``NO_TASK_FN_INDEX`` (removes it from the wait queue, closes its generator, kills
    nothing else); a running one with its real ``fn_index`` only when no other wanted event
-   of that function runs in the session; otherwise it is cancelled locally, its generator
-   closed at once, and the real ``/cancel`` deferred until its running siblings finish.
+   of that function may run in the session; otherwise it is cancelled locally, its
+   generator closed at once, and the real ``/cancel`` deferred until those siblings end.
+   "May run" counts every sibling that has not ended, whatever its status here (the
+   server starts an event before its ``process_starts`` reaches us), and every join of
+   that function still in flight (``joining``/``joined``: the server may run it before
+   its response returns). Conversely, while such a kill is on its way (from the moment
+   the core asks for it until the driver reports it sent, ``killed``), no join of that
+   function may be sent (``may_join``): it would start a task the kill reaches.
    ``cancel`` always ends the event locally at once (``CancelledError``).
 
 Per protocol (``_dialect``; the rules above are ``sse_v3``'s, the others differ only here):
@@ -154,6 +160,10 @@ class Session:
         """Registered events that have not ended."""
         self._zombies: dict[str, EventRecord] = {}
         """Locally cancelled events that may still run on the server (deferred cancel)."""
+        self._joining: dict[int, int] = {}
+        """Joins in flight per fn_index (rule 7: their events may already run)."""
+        self._killing: dict[int, int] = {}
+        """``/cancel`` requests with a real fn_index asked for and not yet sent (rule 7)."""
         self._buffer: OrderedDict[str, list[Message]] = OrderedDict()
         self._buffered = 0
         self._finished: OrderedDict[str, None] = OrderedDict()
@@ -175,6 +185,49 @@ class Session:
 
     def record(self, event_id: str) -> EventRecord | None:
         return self._records.get(event_id)
+
+    def _may_run(self, fn_index: int, besides: EventRecord | None = None) -> bool:
+        """Whether the server may be running a wanted event of ``fn_index`` (rule 7)."""
+        if self._joining.get(fn_index, 0) > 0:
+            return True
+        return any(r.fn_index == fn_index and r is not besides for r in self._records.values())
+
+    # -- joins and kills in flight (rule 7) --------------------------------------------
+    def may_join(self, fn_index: int) -> bool:
+        """False while a ``/cancel`` that kills ``fn_index``'s tasks is on its way: the
+        driver waits (for ``killed``) before it sends a join of that function."""
+        return self._killing.get(fn_index, 0) == 0
+
+    def joining(self, fn_index: int) -> None:
+        """A join of ``fn_index`` is about to be sent (``may_join`` was true); pair with
+        ``joined`` once it has returned (after ``register``) or failed."""
+        self._joining[fn_index] = self._joining.get(fn_index, 0) + 1
+
+    def killed(self, request: CancelRequest) -> None:
+        """The driver sent (or gave up on) ``request``: joins of its function may go."""
+        if request.fn_index == NO_TASK_FN_INDEX:
+            return
+        left = self._killing.get(request.fn_index, 0) - 1
+        if left > 0:
+            self._killing[request.fn_index] = left
+        else:
+            self._killing.pop(request.fn_index, None)
+
+    def _kill(self, event_id: str, fn_index: int, effects: Effects) -> None:
+        self._killing[fn_index] = self._killing.get(fn_index, 0) + 1
+        effects.cancels.append(CancelRequest(event_id, fn_index))
+
+    def joined(self, fn_index: int) -> Effects:
+        """A join of ``fn_index`` returned or failed: a deferred cancel it held back may
+        now be due."""
+        left = self._joining.get(fn_index, 0) - 1
+        if left > 0:
+            self._joining[fn_index] = left
+        else:
+            self._joining.pop(fn_index, None)
+        effects = Effects()
+        self._check_deferred(fn_index, effects)
+        return effects
 
     # -- inputs -----------------------------------------------------------------------
     def register(
@@ -248,14 +301,11 @@ class Session:
             self._cancel_without_server(record, effects)
             return True, effects
         running = record.status.code in _RUNNING
-        siblings = running and any(
-            r.fn_index == record.fn_index and r.status.code in _RUNNING and r is not record
-            for r in self._records.values()
-        )
+        siblings = running and self._may_run(record.fn_index, besides=record)
         if not running:
             effects.cancels.append(CancelRequest(event_id, NO_TASK_FN_INDEX))
         elif not siblings:
-            effects.cancels.append(CancelRequest(event_id, record.fn_index))
+            self._kill(event_id, record.fn_index, effects)
         else:
             # Close its generator now without killing siblings; kill it once they end.
             effects.cancels.append(CancelRequest(event_id, NO_TASK_FN_INDEX))
@@ -481,11 +531,8 @@ class Session:
         for zombie in list(self._zombies.values()):
             if zombie.fn_index != fn_index or not zombie.deferred_cancel:
                 continue
-            busy = any(
-                r.fn_index == fn_index and r.status.code in _RUNNING for r in self._records.values()
-            )
-            if not busy:
-                effects.cancels.append(CancelRequest(zombie.event_id, fn_index))
+            if not self._may_run(fn_index):
+                self._kill(zombie.event_id, fn_index, effects)
                 self._forget_zombie(zombie)
 
     def _zombie_message(self, zombie: EventRecord, message: Message, effects: Effects) -> None:

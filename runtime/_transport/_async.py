@@ -70,6 +70,8 @@ class AsyncSession:
         self._events: dict[str, asyncio.Event] = {}
         self._reader: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(max(1, max_connections - 1))
+        self._kills_sent = asyncio.Event()
+        """Set when a ``/cancel`` that kills a function's tasks was sent (rule 7 of the core)."""
         self._closed = False
 
     async def _request(
@@ -100,12 +102,27 @@ class AsyncSession:
             "event_data": None,
             "trigger_id": None,
         }
-        response = await self._request(
-            "POST", self.api_url + "queue/join", f"joining the queue for {ep.api_name}", "unsent",
-            json=body, headers=JOIN_HEADERS,
-        )  # fmt: skip
-        event_id = event_id_from(response)
+        while not self.core.may_join(ep.fn_index):  # a kill of its tasks is on its way
+            self._kills_sent.clear()
+            await self._kills_sent.wait()  # bounded by that request's own timeouts
+            if self._closed:
+                raise UsageError("this client is closed")
+        self.core.joining(ep.fn_index)
+        try:
+            response = await self._request(
+                "POST", self.api_url + "queue/join", f"joining the queue for {ep.api_name}",
+                "unsent", json=body, headers=JOIN_HEADERS,
+            )  # fmt: skip
+            event_id = event_id_from(response)
+        except BaseException as exc:
+            held = self.core.joined(ep.fn_index)
+            if isinstance(exc, Exception):
+                await self._carry_out(held)
+            else:  # being cancelled: the deferred kill is given up (the task ends by itself)
+                self._kills_done(held.cancels)
+            raise
         record, effects = self.core.register(event_id, ep.fn_index, ep.api_name)
+        effects.merge(self.core.joined(ep.fn_index))
         event = asyncio.Event()
         self._events[event_id] = event
         job = AsyncJob(self, ep, record, event, transform)
@@ -150,12 +167,22 @@ class AsyncSession:
 
     async def _carry_out(self, effects: Effects) -> None:
         """What the core asked for (``/cancel``, ``/reset``, ``send_hash``/``send_data``)."""
-        for send in effects.sends:
-            await self._send(send)
-        if effects.cancels:
-            await self._send_cancels(effects.cancels)
+        try:
+            for send in effects.sends:
+                await self._send(send)
+            if effects.cancels:
+                await self._send_cancels(effects.cancels)
+        finally:
+            self._kills_done(effects.cancels)
         for reset in effects.resets:
             await self._send_reset(reset)
+
+    def _kills_done(self, cancels: list[CancelRequest]) -> None:
+        """Cancels sent or given up: joins their kills held back may go (core rule 7)."""
+        for cancel in cancels:
+            self.core.killed(cancel)
+        if cancels:
+            self._kills_sent.set()
 
     async def _send(self, send: Send) -> None:
         assert self._call is not None and self._wire is not None
@@ -269,6 +296,7 @@ class AsyncSession:
 
     async def close(self) -> None:
         self._closed = True
+        self._kills_sent.set()
         self._wake(self.core.close(CancelledError("the client was closed")))
         reader = self._reader
         if reader is not None and not reader.done():

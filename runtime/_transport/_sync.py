@@ -102,6 +102,8 @@ class SyncSession:
         self._thread: threading.Thread | None = None
         """The last background reader thread started (``close`` joins it)."""
         self._bg_wake = threading.Condition(self.lock)
+        self._kills_sent = threading.Condition(self.lock)
+        """Notified when a ``/cancel`` that kills a function's tasks was sent (core rule 7)."""
         """Wakes the background reader: urgent work, or ``close``."""
         self._urgent = False
         """A waiter cannot read inline (its deadline is near): take the role at once."""
@@ -138,19 +140,35 @@ class SyncSession:
             "event_data": None,
             "trigger_id": None,
         }
-        response = request_sync(
-            self.http,
-            "POST",
-            self.api_url + "queue/join",
-            what=f"joining the queue for {ep.api_name}",
-            policy="unsent",
-            max_retries=self.max_retries,
-            json=body,
-            headers=JOIN_HEADERS,
-        )
-        event_id = event_id_from(response)
+        with self.lock:
+            while not self.core.may_join(ep.fn_index):  # a kill of its tasks is on its way
+                self._kills_sent.wait(1.0)  # bounded by that request's own timeouts
+                if self._closed:
+                    raise UsageError("this client is closed")
+            self.core.joining(ep.fn_index)
+        try:
+            response = request_sync(
+                self.http,
+                "POST",
+                self.api_url + "queue/join",
+                what=f"joining the queue for {ep.api_name}",
+                policy="unsent",
+                max_retries=self.max_retries,
+                json=body,
+                headers=JOIN_HEADERS,
+            )
+            event_id = event_id_from(response)
+        except BaseException as exc:
+            with self.lock:
+                held = self.core.joined(ep.fn_index)
+            if isinstance(exc, Exception):
+                self._carry_out(held)
+            else:  # Ctrl-C: the deferred kill is given up (the task ends by itself)
+                self._kills_done(held.cancels)
+            raise
         with self.lock:
             record, effects = self.core.register(event_id, ep.fn_index, ep.api_name)
+            effects.merge(self.core.joined(ep.fn_index))
             cond = threading.Condition(self.lock)
             self._conds[event_id] = cond
             job = Job(self, ep, record, cond, transform)
@@ -230,12 +248,25 @@ class SyncSession:
     def _carry_out(self, effects: Effects) -> None:
         """Without ``lock``: what the core asked for (``/cancel``, ``/reset``, the call's
         ``send_hash``/``send_data`` answers)."""
-        for send in effects.sends:
-            self._send(send)
-        if effects.cancels:
-            self._send_cancels(effects.cancels)
+        try:
+            for send in effects.sends:
+                self._send(send)
+            if effects.cancels:
+                self._send_cancels(effects.cancels)
+        finally:
+            self._kills_done(effects.cancels)
         for reset in effects.resets:
             self._send_reset(reset)
+
+    def _kills_done(self, cancels: list[CancelRequest]) -> None:
+        """Without ``lock``: cancels sent or given up; joins their kills held back may go
+        (core rule 7)."""
+        if not cancels:
+            return
+        with self.lock:
+            for cancel in cancels:
+                self.core.killed(cancel)
+            self._kills_sent.notify_all()
 
     def _send(self, send: Send) -> None:
         assert self._call is not None and self._wire is not None
@@ -475,6 +506,7 @@ class SyncSession:
     def close(self, timeout: float = 5.0) -> None:
         with self.lock:
             self._closed = True
+            self._kills_sent.notify_all()
             self._stopped.set()
             self._wake(self.core.close(CancelledError("the client was closed")))
             self._bg_wake.notify_all()

@@ -228,3 +228,75 @@ def test_zombies_forgotten_when_the_stream_ends(ending: str) -> None:
     else:
         s.stream_ended()
     assert not s.pending
+
+
+def test_deferred_cancel_waits_for_a_sibling_not_yet_seen_running() -> None:
+    """The server may run an event before its ``process_starts`` reaches us: a sibling that
+    has not ended holds back the kill, whatever its status here (it would die too)."""
+    s = Session()
+    s.register("keep", 2)
+    s.register("drop", 2)
+    s.register("other", 2)
+    start(s, "keep")
+    start(s, "drop")
+    s.cancel("drop")
+    s.register("new", 2)  # joined; its process_starts is still on the way
+    effects = s.receive(completed("keep", ["ok"]))
+    assert effects.cancels == []  # "new" and "other" may run: no kill
+    start(s, "new")
+    s.receive(completed("other", ["ok"]))
+    effects = s.receive(completed("new", ["ok"]))
+    assert effects.cancels == [CancelRequest("drop", 2)]
+
+
+def test_a_join_in_flight_holds_back_the_kill_until_it_returns() -> None:
+    s = Session()
+    s.register("keep", 2)
+    s.register("drop", 2)
+    start(s, "keep")
+    start(s, "drop")
+    s.cancel("drop")
+    s.joining(2)  # the server may run it before its response returns
+    s.joining(3)  # another function's join does not matter
+    assert s.receive(completed("keep", ["ok"])).cancels == []
+    assert s.joined(3).cancels == []
+    assert s.joined(2).cancels == [CancelRequest("drop", 2)]  # failed join: now safe
+
+
+def test_cancel_of_a_running_event_with_a_pending_sibling_is_deferred() -> None:
+    s = Session()
+    s.register("drop", 4)
+    start(s, "drop")
+    s.register("queued", 4)  # not seen running, but may be
+    _, effects = s.cancel("drop")
+    assert effects.cancels == [CancelRequest("drop", NO_TASK_FN_INDEX)]
+    s.joining(4)
+    effects = s.receive(completed("queued", [1]))
+    assert effects.cancels == []
+    s.register("joined", 4)
+    assert s.joined(4).cancels == []  # "joined" has not ended
+    s.receive(m("process_starts", "joined", eta=None))
+    assert s.receive(completed("joined", [2])).cancels == [CancelRequest("drop", 4)]
+
+
+def test_no_join_of_a_function_while_a_kill_of_its_tasks_is_on_its_way() -> None:
+    """A join sent between the decision to kill and the kill's arrival would start a task
+    the kill reaches: ``may_join`` holds such joins until the driver reports ``killed``."""
+    s = Session()
+    s.register("keep", 2)
+    s.register("drop", 2)
+    start(s, "keep")
+    start(s, "drop")
+    s.cancel("drop")
+    effects = s.receive(completed("keep", ["ok"]))
+    (kill,) = effects.cancels
+    assert kill == CancelRequest("drop", 2)
+    assert not s.may_join(2) and s.may_join(3)
+    s.killed(CancelRequest("drop", NO_TASK_FN_INDEX))  # a harmless cancel changes nothing
+    assert not s.may_join(2)
+    s.killed(kill)
+    assert s.may_join(2)
+    s.register("lone", 2)
+    start(s, "lone")
+    _, effects = s.cancel("lone")
+    assert effects.cancels == [CancelRequest("lone", 2)] and not s.may_join(2)
