@@ -189,6 +189,15 @@ class Client(ClientMap, _BaseClient):
             return list(values)
         return self._files.wrap_outputs(ep, values)
 
+    def _decoding(
+        self, ep: EndpointSpec, transform: Callable[[list[Any]], R]
+    ) -> Callable[[list[Any]], R]:
+        """A job's transform of its wire outputs: ``transform`` after ``_decode_outputs``,
+        or ``transform`` itself when no output holds files (a job hands it a fresh list)."""
+        if not ep.outputs_have_files:
+            return transform
+        return lambda outs: transform(self._decode_outputs(ep, outs))
+
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
@@ -210,9 +219,7 @@ class Client(ClientMap, _BaseClient):
         session = self._current_session()
         self._check_callable(ep)
         data = self._wire(ep, self._encode_inputs(ep, list(values)))
-        return session.join(
-            ep, data, lambda outs: transform(self._decode_outputs(ep, outs)), lead=lead
-        )
+        return session.join(ep, data, self._decoding(ep, transform), lead=lead)
 
     def submit(self, endpoint: str | int, *args: Any, **kwargs: Any) -> Job[Any]:
         """Start a call; returns once the app accepted it (``Job.event_id`` is known)."""
@@ -424,6 +431,15 @@ class AsyncClient(AsyncClientMap, _BaseClient):
             return list(values)
         return self._files.wrap_outputs(ep, values)
 
+    def _decoding(
+        self, ep: EndpointSpec, transform: Callable[[list[Any]], R]
+    ) -> Callable[[list[Any]], R]:
+        """A job's transform of its wire outputs: ``transform`` after ``_decode_outputs``,
+        or ``transform`` itself when no output holds files (a job hands it a fresh list)."""
+        if not ep.outputs_have_files:
+            return transform
+        return lambda outs: transform(self._decode_outputs(ep, outs))
+
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
@@ -437,7 +453,7 @@ class AsyncClient(AsyncClientMap, _BaseClient):
         session = await self._current_session()
         self._check_callable(ep)
         data = self._wire(ep, await self._encode_inputs(ep, list(values)))
-        return await session.join(ep, data, lambda outs: transform(self._decode_outputs(ep, outs)))
+        return await session.join(ep, data, self._decoding(ep, transform))
 
     async def submit(self, endpoint: str | int, *args: Any, **kwargs: Any) -> AsyncJob[Any]:
         await self.connect()

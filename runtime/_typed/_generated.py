@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -40,7 +40,7 @@ from .._files._file import File, FileInput
 from .._spec import AppSpec, EndpointSpec
 from .._types import NOT_GIVEN, ClientOptions, NotGiven
 from ._map_api import AsyncMap, SyncMap
-from ._shapes import _shapes_of
+from ._shapes import MISS, _shapes_of
 
 if TYPE_CHECKING:
     from .._client._clients import AsyncClient, Client
@@ -175,10 +175,11 @@ def _shape_output(owner: type, spec: EndpointSpec, outputs: list[Any]) -> Any:
     shapes = _shapes_of(owner)
     if shapes.none_output:
         return None
-    values = [_unwrap_update(v) for v in outputs] or [None]
     shaped: list[Any] = []
     for i in range(len(shapes._output_hints)):
-        raw = values[i] if i < len(values) else None
+        raw = outputs[i] if i < len(outputs) else None
+        if raw is not None and type(raw) is not str:  # a str (a streamed token) is no update
+            raw = _unwrap_update(raw)
         if raw is _UNCHANGED or raw is None:
             shaped.append(None)  # left as it was / empty (an app may return None for any output)
             continue
@@ -187,6 +188,28 @@ def _shape_output(owner: type, spec: EndpointSpec, outputs: list[Any]) -> Any:
         except ValidationError as exc:
             raise OutputValidationError(spec.api_name, outputs, str(exc)) from None
     return shapes.result_type(*shaped) if shapes.tuple_output else shaped[0]
+
+
+def _output_shaper(owner: type, spec: EndpointSpec) -> Callable[[list[Any]], Any]:
+    """What a job calls per output: ``_shape_output`` for this endpoint, with its most
+    frequent case first. With one declared output whose hand check decides the value (a
+    streamed ``str`` token), that check's answer is the result, as ``_shape_output`` would
+    find it (such a value is never ``None`` or a component update); any other value goes
+    through ``_shape_output`` itself."""
+    general = functools.partial(_shape_output, owner, spec)
+    shapes = _shapes_of(owner)
+    check = None if shapes.none_output or shapes.tuple_output else shapes.output_check(0)
+    if check is None:
+        return general
+
+    def shape(outputs: list[Any]) -> Any:
+        if outputs:
+            value = check(outputs[0])
+            if value is not MISS and value is not None:
+                return value
+        return general(outputs)
+
+    return shape
 
 
 # -- endpoints ----------------------------------------------------------------------------
@@ -227,8 +250,8 @@ class Endpoint(_EndpointBase, SyncMap[R], Generic[R]):
 
     def _submit(self, values: tuple[Any, ...], *, lead: bool = False) -> Job[R]:
         spec = self.spec
-        shape = functools.partial(_shape_output, type(self), spec)  # not a lookup per output
         wire = _prepare(type(self), spec, values)
+        shape = _output_shaper(type(self), spec)
         drift, engine = self._app._drift, self._app._engine
         drift.before_call(engine)  # on_drift="error": checked before the first join
         spec, wire = drift.route(spec, wire)
@@ -254,8 +277,8 @@ class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
 
     async def _submit(self, values: tuple[Any, ...]) -> AsyncJob[R]:
         spec = self.spec
-        shape = functools.partial(_shape_output, type(self), spec)  # not a lookup per output
         wire = _prepare(type(self), spec, values)
+        shape = _output_shaper(type(self), spec)
         drift, engine = self._app._drift, self._app._engine
         await drift.abefore_call(engine)  # on_drift="error": checked before the first join
         spec, wire = drift.route(spec, wire)

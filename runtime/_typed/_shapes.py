@@ -172,6 +172,10 @@ class _Shapes:
             adapter = self._outputs[i] = TypeAdapter(self._output_hints[i])
         return adapter
 
+    def output_check(self, i: int) -> Check | None:
+        """The hand check of output ``i`` (``None`` when pydantic always decides)."""
+        return self._output_checks[i]
+
     def validate_output(self, i: int, raw: Any) -> Any:
         """One output validated into its declared type (raises ``ValidationError``)."""
         check = self._output_checks[i]
