@@ -18,7 +18,7 @@ Parameter names are those of bench_app.py:
 
 Our client ("ours") is used the way a user would: the generated typed client when the runner
 could generate one for the bench app (env ``BENCH_GENERATED_MODULE``, its schema embedded, so
-connecting makes no request), else the untyped ``gradio_gen_runtime.Client`` given the saved
+constructing makes no request; the first call confirms it with one GET /config), else the untyped ``gradio_gen_runtime.Client`` given the saved
 snapshot (env ``BENCH_SNAPSHOT``), else ``Client(url)``.
 """
 
@@ -209,8 +209,8 @@ class OursAdapter(Adapter):
                   "async" (AsyncClient + asyncio.gather) for call_many.
       snapshot    path to a saved snapshot (default: $BENCH_SNAPSHOT).
       generated   module name of a generated client (default: $BENCH_GENERATED_MODULE).
-      on_drift    passed to a generated client ("warn" by default: it fetches /config and
-                  /info once before its first call to compare them with its snapshot).
+      on_drift    passed to a generated client ("warn" by default: before its first call it
+                  reads /config once per process and app, /info too only if the app changed).
     """
 
     name = "ours"
@@ -337,7 +337,7 @@ def _generated_client(
 ) -> Any:
     """Instantiate the (async) client class of a generated module: the class that subclasses
     the runtime's AppClient / AsyncAppClient."""
-    from gradio_gen_runtime._typed import _generated
+    from gradio_gen_runtime import generated as _generated
 
     mod = importlib.import_module(module)
     base = _generated.AsyncAppClient if aio else _generated.AppClient

@@ -123,6 +123,10 @@ class _Spy:
         self.proc = None
 
 
+EXTRA_CLIENTS = 4
+"""connect scenario: more clients of the app made in the same process after the first."""
+
+
 def _parse_opts(pairs: list[str]) -> dict[str, Any]:
     import ast
 
@@ -198,7 +202,31 @@ def main() -> None:  # one branch per scenario, read top to bottom
         order = through["order"]
         join = "/gradio_api/queue/join"
         before = order.index(join) if join in order else len(order)
+        # N more clients of the same app in this process, each constructed and called once:
+        # the requests each makes besides its call (a client that shares what the process
+        # already knows about the app makes none)
+        more: list[Any] = []
+        t4 = time.perf_counter()
+        for _ in range(EXTRA_CLIENTS):
+            other = make_adapter(a.adapter, **_parse_opts(a.opt))
+            more.append(other)
+            other.connect(url)
+            if other.call("/echo", text="more") != "more":
+                raise AssertionError("bad echo from another client")
+        t5 = time.perf_counter()
+        after = _bench(url, "/__bench/stats")
+        for other in more:
+            other.close()
+        extra = sum(
+            n - through["paths"].get(path, 0)
+            for path, n in after["paths"].items()
+            if path not in own
+        )
         out.update(
+            extra_clients=EXTRA_CLIENTS,
+            requests_per_extra_client=extra / EXTRA_CLIENTS,
+            extra_client_wall_s=(t5 - t4) / EXTRA_CLIENTS,
+            connect_first_call_wall_s=(t1 - t0) + (t3 - t2),
             cold_wall_s=import_s + (t1 - t0) + (t3 - t2),
             cold_cpu_s=import_cpu_s + (c1 - c0) + (c3 - c2),
             requests_before_call=before,

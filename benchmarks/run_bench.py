@@ -306,6 +306,7 @@ def plan(cfg: argparse.Namespace, have_generated: bool) -> list[Scenario]:
                 Metric("connect wall (ms)", "wall_s", 1e3, ".1f"),
                 Metric("connect client CPU (ms)", "cpu_s", 1e3, ".1f"),
                 Metric("then the first /echo call: wall (ms)", "first_call_wall_s", 1e3, ".1f"),
+                Metric("connect + first call: wall (ms)", "connect_first_call_wall_s", 1e3, ".1f"),
                 Metric(
                     "connect + first call client CPU (ms)", "connect_first_call_cpu_s", 1e3, ".1f"
                 ),
@@ -322,6 +323,18 @@ def plan(cfg: argparse.Namespace, have_generated: bool) -> list[Scenario]:
                     "other_requests_through_first_call",
                     1,
                     ".0f",
+                ),
+                Metric(
+                    "4 more clients of the app, same process: other requests per client",
+                    "requests_per_extra_client",
+                    1,
+                    ".1f",
+                ),
+                Metric(
+                    "... construct + first call per client: wall (ms)",
+                    "extra_client_wall_s",
+                    1e3,
+                    ".1f",
                 ),
                 Metric("HTTP requests during connect + 0.5 s", "requests", 1, ".0f"),
                 Metric("TCP connections (connect + 0.5 s)", "connections", 1, ".0f"),

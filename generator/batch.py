@@ -144,7 +144,7 @@ def _load_module(path: Path) -> Any:
 
 
 def _module_client_class(module: Any, path: Path) -> Any:
-    from gradio_gen_runtime._typed._generated import AsyncAppClient
+    from gradio_gen_runtime.generated import AsyncAppClient
 
     found = [
         obj

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success (``--check``: up to date), 1 ``--check`` found differences,
 2 a usage problem (bad arguments, malformed snapshot, output path is a directory),
-3 the app could not be reached or read (unknown Space, unreachable URL, access denied),
+3 the app could not be reached or read (unknown Space, unreachable URL, access denied) or
+cannot be served (gradio 2.x, an unrecognised config or protocol),
 4 the app has nothing to generate (no named public endpoint), 70 an internal error (a bug:
 please report it, with the snapshot from ``--save-schema``).
 User-facing problems are printed as one ``gradio-gen: error: ...`` message; no traceback.
@@ -57,8 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Also: 'gradio-gen diff OLD NEW' reports API changes between two versions; "
             "'gradio-gen batch SOURCE ENDPOINT INPUT.jsonl -o OUTPUT.jsonl' calls an endpoint "
             "once per input row (resumable). "
-            "SOURCE is a Hugging Face Space id (owner/name), an app URL (http://127.0.0.1:7860/), "
-            "or a snapshot file written by --save-schema (JSON with 'info' and 'config')."
+            "SOURCE is a Hugging Face Space (owner/name, https://huggingface.co/spaces/owner/name "
+            "or https://owner-name.hf.space), an app URL (http://127.0.0.1:7860/), or a snapshot "
+            "file written by --save-schema (JSON with 'info' and 'config'). Gradio 3.0 and later."
         ),
     )
     parser.add_argument("source", metavar="SOURCE", help="Space id, app URL, or snapshot file")

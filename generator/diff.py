@@ -24,6 +24,7 @@ from typing import Any, Literal, TextIO
 
 from gradio_gen_runtime._contracts._contract import APP, ApiDiff, Change, diff_snapshots
 from gradio_gen_runtime._exceptions import GradioGenError
+from gradio_gen_runtime._legacy_info import gradio_version
 from gradio_gen_runtime._spec import minimal_snapshot, snapshot_sha256
 
 FailOn = Literal["breaking", "any"]
@@ -49,7 +50,7 @@ class Loaded:
 
     def describe(self) -> dict[str, Any]:
         config = self.snapshot.get("config")
-        version = config.get("version") if isinstance(config, Mapping) else None
+        version = gradio_version(config) if isinstance(config, Mapping) else None
         return {
             "source": self.source,
             "kind": self.kind,

@@ -207,9 +207,9 @@ def sanitize(source: str) -> ModelBlock:
     if "Field(" in ast.unparse(module):
         imports.setdefault("pydantic", set()).add("Field")
     if uses_file:
-        imports.setdefault("gradio_gen_runtime", set()).update(uses_file)
+        imports.setdefault("gradio_gen_runtime.generated", set()).update(uses_file)
     if uses_model:
-        imports.setdefault("gradio_gen_runtime", set()).add("GeneratedModel")
+        imports.setdefault("gradio_gen_runtime.generated", set()).add("GeneratedModel")
     text = ast.unparse(ast.fix_missing_locations(module))
     return ModelBlock(source=text + "\n", imports=imports, names=defined)
 

@@ -26,19 +26,24 @@ _SNAPSHOT_CHUNK = 4000
 _BASE_IMPORTS: dict[str, set[str]] = {
     "typing": {"TYPE_CHECKING", "Any", "ClassVar", "Literal", "NamedTuple"},
     "typing_extensions": {"TypeAliasType", "Unpack"},
-    "gradio_gen_runtime._typed._generated": {
-        "NOT_GIVEN",
-        "AppClient",
-        "AsyncAppClient",
-        "AsyncEndpoint",
-        "ClientOptions",
-        "Endpoint",
-        "File",
-        "FileInput",
-        "GeneratedModel",
-        "NotGiven",
-        "OnDrift",
-    },
+}
+# What a module may take from the runtime: only its public module for generated code
+# (gradio_gen_runtime.generated), imported after the module's require_runtime(...) check;
+# ruff's F401 fix drops the names a module does not use.
+RUNTIME_MODULE = "gradio_gen_runtime.generated"
+_RUNTIME_IMPORTS: set[str] = {
+    "NOT_GIVEN",
+    "AppClient",
+    "AsyncAppClient",
+    "AsyncEndpoint",
+    "ClientOptions",
+    "Endpoint",
+    "EndpointAttribute",
+    "File",
+    "FileInput",
+    "GeneratedModel",
+    "NotGiven",
+    "OnDrift",
 }
 
 
@@ -135,14 +140,18 @@ def _result_doc(ep: Endpoint) -> str:
     return "\n".join(lines)
 
 
-def _imports(app: App) -> list[tuple[str, list[str]]]:
+def _imports(app: App) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """(the other modules' imports, the names taken from the runtime's public module)."""
     merged: dict[str, set[str]] = {k: set(v) for k, v in _BASE_IMPORTS.items()}
+    runtime = set(_RUNTIME_IMPORTS)
     for block in (app.models, app.param_types):
         for module, names in block.imports.items():
-            if module == "gradio_gen_runtime":
-                module = "gradio_gen_runtime._typed._generated"
-            merged.setdefault(module, set()).update(names)
-    return [(m, sorted(merged[m])) for m in sorted(merged) if merged[m]]
+            if module == RUNTIME_MODULE:
+                runtime.update(names)
+            else:
+                merged.setdefault(module, set()).update(names)
+    others = [(m, sorted(merged[m])) for m in sorted(merged) if merged[m]]
+    return others, sorted(runtime)
 
 
 def render_text(app: App) -> str:
@@ -176,6 +185,7 @@ def render_text(app: App) -> str:
         + [str(e.result_class) for e in app.endpoints if e.result_class]
         + sorted(app.models.names | app.param_types.names)
     )
+    imports, runtime_imports = _imports(app)
     snap = app.snapshot_json
     chunks = [snap[i : i + _SNAPSHOT_CHUNK] for i in range(0, len(snap), _SNAPSHOT_CHUNK)] or ["{}"]
     context: dict[str, Any] = {
@@ -183,7 +193,8 @@ def render_text(app: App) -> str:
         "module_doc": module_doc,
         "client_doc": client_doc,
         "async_client_doc": async_doc,
-        "imports": _imports(app),
+        "imports": imports,
+        "runtime_imports": runtime_imports,
         "exports": exports,
         "docs": {e.api_name: _call_doc(e) for e in app.endpoints},
         "result_docs": {e.api_name: _result_doc(e) for e in app.endpoints if e.result_class},

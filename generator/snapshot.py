@@ -1,9 +1,12 @@
-"""SOURCE -> snapshot: a Space id (via the runtime's hub), a URL (httpx), or a snapshot file.
+"""SOURCE -> snapshot: a Space (id, page URL or ``*.hf.space`` host, via the runtime's hub), a
+URL (httpx), or a snapshot file.
 
-A snapshot is one JSON object with at least ``"info"`` (``/gradio_api/info``) and ``"config"``
-(``/config``); any other keys are metadata (``source``, ``gradio_version``,
-``generator_version``). Problems a user can fix raise ``SourceError`` with a message that says
-what to do; nothing here prints.
+A snapshot is one JSON object with ``"config"`` (``/config``) and ``"info"`` (``{api_prefix}/info``;
+for releases without one, before gradio 3.29, built from the config and marked
+``"info_source": "config"``); any other keys are metadata (``source``, ``gradio_version``,
+``generator_version``). Apps gradio-gen cannot serve (gradio 2.x, unrecognised configs or
+protocols) are refused here, naming their version. Problems a user can fix raise
+``SourceError`` with a message that says what to do; nothing here prints.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from gradio_gen_runtime._exceptions import ProtocolError
+from gradio_gen_runtime._hub._names import parse_space_reference
+from gradio_gen_runtime._legacy_info import info_from_config, info_route, unsupported_reason
 from gradio_gen_runtime._spec import AppSpec
 from gradio_gen_runtime._version import __version__
 
@@ -30,11 +35,6 @@ class SourceError(Exception):
     def __init__(self, message: str, *, exit_code: int = 2) -> None:
         self.exit_code = exit_code
         super().__init__(message)
-
-
-_SPACE_PAGE = re.compile(
-    r"^https?://(?:www\.)?huggingface\.co/spaces/([\w.-]+/[\w.-]+)/?(?:[?#].*)?$", re.I
-)
 
 
 _HOST_PORT = re.compile(
@@ -57,14 +57,23 @@ def normalize_url(url: str) -> str:
 
 
 def space_of(source: str) -> str | None:
-    """The Space id of a Space page URL (``https://huggingface.co/spaces/owner/name``)."""
-    match = _SPACE_PAGE.match(source)
-    return match.group(1) if match else None
+    """The Space id a Space page URL names (``https://huggingface.co/spaces/owner/name``,
+    trailing paths, query and fragment allowed); None for anything else."""
+    if "://" not in source:
+        return None
+    ref = parse_space_reference(source)
+    return ref.space_id if ref is not None else None
+
+
+def subdomain_of(source: str) -> str | None:
+    """The subdomain of an ``https://owner-name.hf.space`` URL (any path), else None."""
+    ref = parse_space_reference(source)
+    return ref.subdomain if ref is not None else None
 
 
 def kind_of(source: str) -> str:
-    """``"url"``, ``"file"`` or ``"space"``."""
-    if space_of(source):
+    """``"url"``, ``"file"`` or ``"space"`` (a Space id, page URL or ``*.hf.space`` URL)."""
+    if space_of(source) or subdomain_of(source):
         return "space"
     if re.match(r"^https?://", source, re.I):
         return "url"
@@ -76,19 +85,32 @@ def kind_of(source: str) -> str:
 
 
 def validate(snapshot: Any, where: str) -> dict[str, Any]:
-    """Check the shape (naming the offending key) and that it describes at least one app."""
+    """Check the shape (naming the offending key), that gradio-gen can serve the app (else
+    ``SourceError`` with exit code 3 naming its gradio version) and that it describes at
+    least one app. ``info`` may be absent only for releases without one (before 3.29)."""
     if not isinstance(snapshot, Mapping):
         raise SourceError(f"{where}: a snapshot must be a JSON object with 'info' and 'config'")
-    for key in ("info", "config"):
+    for key in ("config", "info"):
         if key not in snapshot:
+            if key == "info" and info_route(snapshot["config"]) is None:
+                continue
             raise SourceError(f"{where}: the snapshot has no {key!r} key")
         if not isinstance(snapshot[key], Mapping):
             raise SourceError(f"{where}: snapshot[{key!r}] must be a JSON object")
+    refused(snapshot["config"], where)
     try:
         AppSpec.from_snapshot(snapshot)
     except ProtocolError as exc:
         raise SourceError(f"{where}: malformed snapshot: {exc}") from None
     return dict(snapshot)
+
+
+def refused(config: Any, where: str) -> None:
+    """``SourceError`` (exit 3) when gradio-gen cannot serve this app: gradio 2.x, a config it
+    does not recognise, or an unknown protocol. One line that names the gradio version."""
+    reason = unsupported_reason(config)
+    if reason is not None:
+        raise SourceError(f"{where}: cannot generate a client: {reason}", exit_code=3)
 
 
 def load_file(path: str) -> dict[str, Any]:
@@ -151,9 +173,9 @@ def fetch_url(
             if auth is not None:
                 _login(http, root, auth, url)
             config = _get_json(http, root + "config", url)
-            prefix = config.get("api_prefix") if isinstance(config, Mapping) else None
-            prefix = (prefix if isinstance(prefix, str) else "").strip("/")
-            info = _get_json(http, root + (prefix + "/" if prefix else "") + "info", url)
+            refused(config, url)
+            route = info_route(config)
+            info = _get_json(http, root + route, url) if route is not None else None
     except httpx.TransportError as exc:
         raise SourceError(
             f"{url}: cannot reach the app ({type(exc).__name__}: {exc}). Is it running, and is "
@@ -165,8 +187,10 @@ def fetch_url(
         "gradio_version": config.get("version") if isinstance(config, Mapping) else None,
         "generator_version": __version__,
         "config": config,
-        "info": info,
+        "info": info if info is not None else info_from_config(config),
     }
+    if info is None:
+        snapshot["info_source"] = "config"  # a release without /info (before 3.29)
     return validate(snapshot, url)
 
 
@@ -196,8 +220,7 @@ def _get_json(http: Any, url: str, source: str) -> Any:
         )
     if response.status_code == 404:
         raise SourceError(
-            f"{source}: {url} returned 404: this does not look like a Gradio app (or it is "
-            "older than gradio 4)",
+            f"{source}: {url} returned 404: this does not look like a Gradio app",
             exit_code=3,
         )
     if response.status_code >= 400:
@@ -266,7 +289,7 @@ def load(
 
         token = hf_token if hf_token is not None else resolve_token()
         return fetch_space(
-            space_of(source) or source,
+            space_id_of(source, token),
             hf_token=token,
             status_callback=status_callback,
             auth=auth,
@@ -274,12 +297,33 @@ def load(
     return load_file(source)
 
 
+def space_id_of(source: str, token: str | None) -> str:
+    """The Space id SOURCE names: an id, a page URL, or an ``*.hf.space`` URL (looked up on
+    the Hub, see ``gradio_gen_runtime._hub._names``)."""
+    sub = subdomain_of(source)
+    if sub is None:
+        return space_of(source) or source
+    from gradio_gen_runtime import _exceptions as errors
+    from gradio_gen_runtime._hub._names import resolve_subdomain_sync
+
+    try:
+        return resolve_subdomain_sync(sub, token=token)
+    except errors.SpaceNotFoundError as exc:
+        raise SourceError(f"{source}: {exc}", exit_code=3) from None
+    except errors.GradioGenError as exc:
+        raise SourceError(f"{source}: cannot find its Space id: {exc}", exit_code=3) from None
+
+
 def default_source(snapshot: Mapping[str, Any], given: str) -> str:
-    """What the generated client connects to by default: the Space id, or the app's URL
-    normalised (``normalize_url``). A snapshot file gives what it was fetched from, so the URL
-    (with or without its slash) and the snapshot saved from it give the same SOURCE."""
+    """What the generated client connects to by default: the Space id (a Space named by its
+    page or its ``*.hf.space`` host: the id it was mapped to), or the app's URL normalised
+    (``normalize_url``). A snapshot file gives what it was fetched from, so the URL (with or
+    without its slash) and the snapshot saved from it give the same SOURCE."""
     kind = kind_of(given)
     if kind == "space":
+        meta = snapshot.get("source")
+        if isinstance(meta, str) and _SPACE_ID.match(meta):
+            return meta
         return space_of(given) or given
     if kind == "url":
         return normalize_url(given)

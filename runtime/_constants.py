@@ -37,6 +37,12 @@ SUPPORTED_PROTOCOLS = frozenset({"ws", "sse", "sse_v1", "sse_v2", "sse_v2.1", "s
 DEFAULT_API_PREFIX = "/gradio_api"
 FILE_DATA_TYPE = "gradio.FileData"
 
+# -- drift safety ---------------------------------------------------------------------
+LIVE_RECHECK_AFTER = 10.0
+"""A check of the live app's mapping (``_client._live``) is trusted this long; the next join
+after it first asks the app whether it is still the same process (``GET {api}/app_id``, a
+few bytes) and fetches ``/config`` again only if not."""
+
 # -- files ----------------------------------------------------------------------------
 UPLOAD_CHUNK_SIZE = 1 << 20
 DOWNLOAD_CHUNK_SIZE = 1 << 20

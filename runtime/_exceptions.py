@@ -36,7 +36,8 @@ caller handles differently::
     │   ├── SpaceNotFoundError
     │   ├── SpaceStateError        the Space is paused / in an error stage (carries .stage)
     │   └── SpaceTimeoutError      the Space did not start in time
-    └── DriftError                 the live app no longer matches the generated client
+    ├── DriftError                 the live app no longer matches the generated client
+    └── RuntimeVersionError        this runtime cannot run a generated module (also an ImportError)
 
 Warnings: ``DriftWarning`` (a ``UserWarning``) when a generated client's app changed
 incompatibly and ``on_drift="warn"``.
@@ -61,19 +62,34 @@ class UsageError(GradioGenError, ValueError):
 
 
 class InputValidationError(UsageError):
-    """One or more parameters failed validation.
+    """One or more arguments failed validation.
 
-    ``errors`` maps a parameter name to its messages; ``endpoint`` is the api_name.
+    ``endpoint`` is the api_name; ``errors`` maps a parameter name to its problems, one line
+    each, every line starting with where the problem is: the parameter itself or a path inside
+    it (``"history[0].content: expected a valid list, got 'hi'"``). A message given without a
+    location (``"required, no value given"``) is about the whole parameter and gets its name
+    prefixed.
     """
 
     def __init__(self, endpoint: str, errors: Mapping[str, Sequence[str]]) -> None:
         self.endpoint = endpoint
-        self.errors: dict[str, list[str]] = {k: list(v) for k, v in errors.items()}
-        lines = [f"{len(self.errors)} invalid parameter(s) for {endpoint}:"]
-        for name, messages in self.errors.items():
-            for message in messages:
-                lines.append(f"  - {name}: {message}")
-        super().__init__("\n".join(lines))
+        self.errors: dict[str, list[str]] = {
+            name: [_located(name, m) for m in messages] for name, messages in errors.items()
+        }
+        lines = [line for messages in self.errors.values() for line in messages]
+        if len(lines) == 1:
+            text = f"invalid argument for {endpoint}: {lines[0]}"
+        else:
+            text = f"invalid arguments for {endpoint} ({len(lines)} problems):" + "".join(
+                f"\n  - {line}" for line in lines
+            )
+        super().__init__(text)
+
+
+def _located(name: str, message: str) -> str:
+    if message.startswith(name) and message[len(name) : len(name) + 1] in (":", "[", "."):
+        return message
+    return f"{name}: {message}"
 
 
 class UnknownEndpointError(UsageError):
@@ -361,6 +377,13 @@ class DriftError(GradioGenError):
     def __init__(self, message: str, changes: Sequence[Any] = ()) -> None:
         self.changes = list(changes)
         super().__init__(message)
+
+
+class RuntimeVersionError(GradioGenError, ImportError):
+    """The installed runtime cannot run a generated module: the module was written by a newer
+    gradio-gen than this gradio-gen-runtime (upgrade the runtime), or by one older than this
+    runtime still runs (regenerate the module). Raised while the module is imported, by its
+    ``require_runtime(...)`` line; an ``ImportError`` too, so ``except ImportError`` sees it."""
 
 
 class DriftWarning(UserWarning):

@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 from ._constants import DEFAULT_API_PREFIX, FILE_DATA_TYPE
 from ._exceptions import ProtocolError
+from ._legacy_info import config_protocol, gradio_version, is_v3, snapshot_info, version_tuple
+from ._legacy_v3 import SKIP_COMPONENTS
 
 # Dependency keys a client needs at run time (the rest is UI behaviour).
 _DEPENDENCY_KEYS = (
@@ -159,7 +161,7 @@ class AppSpec:
         """Build from ``{"info": ..., "config": ...}``. Raises ``ProtocolError`` naming the
         offending key when the snapshot is malformed."""
         config = _require_mapping(snapshot, "config", "snapshot")
-        info = _require_mapping(snapshot, "info", "snapshot")
+        info = snapshot_info(config, snapshot.get("info"))
         named = info.get("named_endpoints", {})
         if not isinstance(named, Mapping):
             raise ProtocolError("snapshot['info']['named_endpoints'] must be an object")
@@ -167,10 +169,9 @@ class AppSpec:
         deps = config.get("dependencies", [])
         if not isinstance(components, list) or not isinstance(deps, list):
             raise ProtocolError("snapshot['config'] needs lists 'components' and 'dependencies'")
+        hidden = _STATE_TYPES | (SKIP_COMPONENTS if is_v3(config) else frozenset())
         state_ids = {
-            c.get("id")
-            for c in components
-            if isinstance(c, Mapping) and (c.get("type") in _STATE_TYPES)
+            c.get("id") for c in components if isinstance(c, Mapping) and c.get("type") in hidden
         }
         by_name: dict[str, list[Mapping[str, Any]]] = {}
         for i, dep in enumerate(deps):
@@ -192,13 +193,10 @@ class AppSpec:
                     f"endpoint {api_name!r} is in info but has no dependency in config"
                 )
             endpoints[api_name] = _match(api_name, ep_info, candidates, state_ids)
-        prefix = config.get("api_prefix")
         return cls(
-            version=_opt_str(config.get("version")),
-            protocol=_opt_str(config.get("protocol")),
-            api_prefix=prefix
-            if isinstance(prefix, str)
-            else ("" if _is_gradio4(config) else DEFAULT_API_PREFIX),
+            version=gradio_version(config),
+            protocol=config_protocol(config),
+            api_prefix=config_api_prefix(config),
             max_file_size=config.get("max_file_size")
             if isinstance(config.get("max_file_size"), int)
             else None,
@@ -224,9 +222,18 @@ def _match(
     raise error
 
 
+def config_api_prefix(config: Mapping[str, Any]) -> str:
+    """The app's API prefix (``"/gradio_api"``; ``""`` for gradio 3-4, which had none)."""
+    prefix = config.get("api_prefix")
+    return (
+        prefix if isinstance(prefix, str) else ("" if _is_gradio4(config) else DEFAULT_API_PREFIX)
+    )
+
+
 def _is_gradio4(config: Mapping[str, Any]) -> bool:
-    version = config.get("version")
-    return isinstance(version, str) and version.split(".")[0] in {"3", "4"}
+    """3.x and 4.x have no ``api_prefix`` (routes at the root)."""
+    version = version_tuple(gradio_version(config))
+    return version is not None and version[0] in (3, 4)
 
 
 def _opt_str(value: Any) -> str | None:
@@ -318,23 +325,27 @@ _GRADIO3_DICT = frozenset({"name", "data", "is_file"})
 
 
 def is_file_schema(schema: Any) -> bool:
-    """True for a JSON schema node describing a Gradio file, in every era's form:
+    """True for a JSON schema node describing a Gradio file, as any era writes it:
 
-    * FileData with its ``meta`` marker (gradio 4.21+; gradio_client's test);
-    * FileData without ``meta`` (gradio 4.0-4.20): titled ``FileData``, or with all of
-      ``path``, ``url``, ``size``, ``orig_name``, ``mime_type``;
-    * gradio 3.x: the ``{"name", "data", "is_file", ...}`` object, the file-path string and
-      the base64 image string of ``FileSerializable``/``ImgSerializable`` (exact texts of
-      gradio_client 0.x's ``types.json``; ``is_inline_file_schema`` tells the image apart).
+    * gradio 5+/6: ``FileData`` with ``meta._type`` ``const "gradio.FileData"`` (gradio_client's
+      test), directly or through ``$ref .../FileDataMeta``;
+    * gradio 4.21-4.44 (and ``ImageData``): ``meta`` with ``default {"_type": "gradio.FileData"}``;
+    * gradio 4.0-4.20: FileData without ``meta``: titled ``FileData``, or with all of ``path``,
+      ``url``, ``size``, ``orig_name``, ``mime_type``;
+    * gradio 3.x: the single-file union as a whole (``oneOf``/``anyOf`` of a file-path string,
+      whose wording differs between gradio_client releases, and an ``{name, data, is_file}``
+      object), such an object alone (a gallery item), the file-path string of gradio_client
+      0.x's ``types.json`` (so a union that also takes a list, as ``gr.Video``'s does, is a
+      file or a list of files), and ``gr.Image``'s base64 string (a file for the user: the
+      runtime encodes the path/bytes/URL given; ``is_inline_file_schema`` tells it apart).
     """
     if not isinstance(schema, Mapping):
         return False
     props = schema.get("properties")
     if not isinstance(props, Mapping):
-        return schema.get("type") == "string" and schema.get("description") in (
-            GRADIO3_FILE_PATH,
-            GRADIO3_IMAGE,
-        )
+        if schema.get("type") == "string":
+            return schema.get("description") in (GRADIO3_FILE_PATH, GRADIO3_IMAGE)
+        return _is_gradio3_file_union(schema)
     if "path" not in props:
         return props.keys() >= _GRADIO3_DICT
     if "meta" not in props:
@@ -353,6 +364,27 @@ def is_file_schema(schema: Any) -> bool:
         and isinstance(inner.get("_type"), Mapping)
         and (inner["_type"].get("const") == FILE_DATA_TYPE)
     )
+
+
+def _is_gradio3_file_union(schema: Mapping[str, Any]) -> bool:
+    """gradio 3.x single-file union: ``{name, data, is_file}`` objects and strings (the
+    local path form, whatever the wording) only, at least one object. A union that also
+    takes a list (``gr.Video``'s ``FileSerializable``) is not one file: its branches are."""
+    for key in ("oneOf", "anyOf"):
+        variants = schema.get(key)
+        if not isinstance(variants, list) or not variants:
+            continue
+        has_object = False
+        for v in variants:
+            if not isinstance(v, Mapping):
+                return False
+            props = v.get("properties")
+            if isinstance(props, Mapping) and props.keys() >= _GRADIO3_DICT:
+                has_object = True
+            elif not (v.get("type") == "string" and "enum" not in v and "const" not in v):
+                return False
+        return has_object
+    return False
 
 
 def is_inline_file_schema(schema: Any) -> bool:
@@ -379,12 +411,14 @@ def contains_file_schema(schema: Any, depth: int = 0) -> bool:
 
 
 def minimal_snapshot(snapshot: Mapping[str, Any]) -> dict[str, Any]:
-    """What a client needs at run time: info without code snippets; config without UI.
+    """What a client needs at run time: info without code snippets, completed as its era needs
+    (``_legacy_info.snapshot_info``); config without UI, with the gradio ``version`` and the
+    ``protocol`` always stated.
 
     Components are kept only as ``{"id", "type"}`` of those the kept dependencies use.
     """
     config = _require_mapping(snapshot, "config", "snapshot")
-    info = _require_mapping(snapshot, "info", "snapshot")
+    info = snapshot_info(config, snapshot.get("info"))
     named = info.get("named_endpoints") or {}
     wanted = {name.lstrip("/") for name in named}
     deps = []
@@ -406,6 +440,12 @@ def minimal_snapshot(snapshot: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(c, Mapping) and c.get("id") in used
     ]
     new_config = {k: config[k] for k in _CONFIG_KEYS if k in config}
+    # the release and its protocol, explicit (a 3.x config has no protocol: "ws")
+    version, protocol = gradio_version(config), config_protocol(config)
+    if version is not None:
+        new_config["version"] = version
+    if protocol is not None:
+        new_config["protocol"] = protocol
     new_config["dependencies"] = deps
     new_config["components"] = comps
     new_info = {

@@ -129,7 +129,9 @@ class Status:
     progress: tuple[ProgressUnit, ...] = ()
     success: bool | None = None
     time: float = 0.0
-    """``time.monotonic()`` when this status was reached."""
+    """When this status was reached: wall-clock seconds since the epoch (``time.time()``);
+    ``datetime.fromtimestamp(status.time)`` for display (it used to be a
+    ``time.monotonic()`` reading). For durations, subtract two statuses' times."""
 
 
 UpdateKind = Literal["status", "progress", "log", "output"]

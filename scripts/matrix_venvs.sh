@@ -12,7 +12,8 @@ make_venv=../shared/old-gradio/make-venv.sh
 [ -f "$make_venv" ] || { echo "matrix venvs: $make_venv is absent" >&2; exit 1; }
 log=${1:-build/matrix-venvs}
 mkdir -p "$log"
-printf '%s\n' 3.50.2 4.8.0 4.16.0 4.20.1 4.21.0 4.44.1 5.9.1 |
+# the matrix's releases first, then the pre-3.37 ones the generator's live test captures
+printf '%s\n' 3.50.2 4.8.0 4.16.0 4.20.1 4.21.0 4.44.1 5.9.1 3.36.1 3.28.3 3.20.1 |
   xargs -P "${MATRIX_VENV_JOBS:-1}" -I{} bash -c '
     start=$(date +%s%N)
     if bash "$0" {} >"$1/{}.out" 2>&1; then rc=ok; else rc=FAILED; fi

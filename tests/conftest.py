@@ -23,3 +23,13 @@ def basic_apps() -> Iterator[RunningApps]:
     """The shared test apps of tests/apps/ that need no special launch, in one process."""
     with launch(["basic"]) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _fresh_live_facts() -> Iterator[None]:
+    """Each test starts from a process that knows no live app (``_client._live`` shares
+    what one client learned with every client of the app, across tests otherwise)."""
+    from gradio_gen_runtime._client._live import forget_live_apps
+
+    forget_live_apps()
+    yield

@@ -108,6 +108,9 @@ class FakeSpace:
     secrets: dict[str, str] = field(default_factory=dict)
     redirect_to: str | None = None
     """When set, the Space host answers every request with a 302 to ``redirect_to + path``."""
+    subdomain: str | None = None
+    """The Hub derives it from the id (lower case, ``/ _ .`` -> ``-``); when two ids would
+    share one, the Hub gives the later Space another: set it to model that."""
     host: str = ""
     polls: int = 0
 
@@ -150,7 +153,8 @@ class FakeSpace:
             "author": self.owner,
             "private": self.private,
             "sdk": "gradio",
-            "subdomain": self.id.replace("/", "-").replace("_", "-").replace(".", "-").lower(),
+            "subdomain": self.subdomain
+            or self.id.replace("/", "-").replace("_", "-").replace(".", "-").lower(),
             "host": self.host,
             "runtime": self.runtime(),
         }
@@ -433,6 +437,8 @@ class _SpaceHost:
             h.end_headers()
             return None
         if space.upstream is None:
+            if urlsplit(h.path).path == "/config":  # what a gradio app on a Space says
+                return h._send_json(200, {"space_id": space.id, "version": "6.31.0"})
             return h._send_json(200, {"space": space.id})
         _forward(h, hub._upstream, space.upstream, body)
 

@@ -1,4 +1,5 @@
-"""Every code block in README.md and docs/*.md runs (or is explicitly excused), so docs cannot rot.
+"""Every code block in README.md, runtime/README.md (the runtime's PyPI page) and docs/*.md runs
+(or is explicitly excused), so docs cannot rot.
 
 The rules, for fenced blocks (```lang ... ```):
 
@@ -37,7 +38,7 @@ import yaml
 from tests.servers import RunningApps, launch
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", ROOT / "runtime" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DEMO_APP = ROOT / "generated_examples" / "demo_app" / "app.py"
 FILES_APP = ROOT / "docs" / "examples" / "files_app.py"
 ADDRESSES = {"app": "127.0.0.1:7860", "files_app": "127.0.0.1:7861"}  # by app file stem

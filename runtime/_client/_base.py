@@ -6,25 +6,36 @@ does I/O. Everything here runs before any request, so bad input fails fast and t
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import ssl
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from .._constants import MAX_RETRIES, SPACE_WAKE_TIMEOUT
+from .._constants import LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT
 from .._exceptions import (
+    AuthenticationError,
+    DriftError,
+    HTTPStatusError,
     InputValidationError,
     ProtocolError,
     UnsupportedFeatureError,
     UsageError,
 )
 from .._hub._auth import TokenPolicy, resolve_token
+from .._hub._names import parse_space_reference
+from .._legacy_info import snapshot_info
 from .._protocol._dialect import Dialect, dialect_for
-from .._spec import AppSpec, EndpointSpec
+from .._spec import AppSpec, EndpointSpec, config_api_prefix
 from .._types import NOT_GIVEN, NotGiven, Timeout
+from .._wireview import wire_mismatches
+from ._live import LiveApp, LiveFacts, live_app, restart_sign
+
+logger = logging.getLogger(LOGGER_NAME)
 
 R = TypeVar("R")
 _SPACE_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
@@ -38,10 +49,18 @@ def default_transform(values: list[Any]) -> Any:
 
 
 def parse_source(src: str) -> tuple[str, str]:
-    """``("url", root_with_slash)`` or ``("space", "owner/name")``; ``UsageError`` otherwise."""
+    """``("url", root_with_slash)``, ``("space", "owner/name")`` or ``("subdomain", sub)``
+    (an ``https://sub.hf.space`` URL: the Space id is looked up on the Hub when connecting);
+    ``UsageError`` otherwise. A Space page URL (``https://huggingface.co/spaces/owner/name``,
+    trailing paths allowed) is the Space id (``_hub._names``)."""
     if not isinstance(src, str) or not src.strip():
         raise UsageError(f"src must be a URL or a Space id 'owner/name', not {src!r}")
     src = src.strip()
+    ref = parse_space_reference(src)
+    if ref is not None and ref.space_id is not None:
+        return "space", ref.space_id
+    if ref is not None and ref.subdomain is not None:
+        return "subdomain", ref.subdomain
     parts = urlsplit(src)
     if parts.scheme in ("http", "https"):
         if not parts.hostname:
@@ -53,6 +72,28 @@ def parse_source(src: str) -> tuple[str, str]:
         return "space", src
     raise UsageError(
         f"{src!r} is neither an http(s):// URL nor a Hugging Face Space id like 'owner/name'"
+    )
+
+
+def _dialect_of(config: Mapping[str, Any]) -> Dialect:
+    protocol, version = config.get("protocol"), config.get("version")
+    queue = config.get("enable_queue")
+    return dialect_for(
+        protocol if isinstance(protocol, str) else None,
+        version if isinstance(version, str) else None,
+        queue if isinstance(queue, bool) else None,
+    )
+
+
+def login_error(root: str, exc: HTTPStatusError) -> HTTPStatusError:
+    """The error a failed ``POST /login`` raises: 400/401/403 mean wrong credentials."""
+    if exc.status_code not in (400, 401, 403):
+        return exc
+    return AuthenticationError(
+        f"login to {root} failed: incorrect username or password",
+        status_code=exc.status_code,
+        url=exc.url,
+        body=exc.body,
     )
 
 
@@ -109,10 +150,13 @@ class _BaseClient:
         status_callback: Callable[[Any], Any] | None = None,
         space_timeout: float = SPACE_WAKE_TIMEOUT,
         session_hash: str | None = None,
+        trust_snapshot: bool = False,
     ) -> None:
         self.src = src
         self._kind, target = parse_source(src)
         self.space_id: str | None = target if self._kind == "space" else None
+        self._subdomain: str | None = target if self._kind == "subdomain" else None
+        """An ``*.hf.space`` host's subdomain, mapped to ``space_id`` when connecting."""
         self.root: str | None = target if self._kind == "url" else None
         if auth is not None and (
             not isinstance(auth, tuple)
@@ -149,6 +193,12 @@ class _BaseClient:
         self._info: dict[str, Any] | None = None
         self._spec: AppSpec | None = None
         self._dialect: Dialect = dialect_for("sse_v3", None)
+        self._wire_prefix: str | None = None
+        """The live app's API prefix when it differs from the spec's (``_follow``)."""
+        self._trust = bool(trust_snapshot)
+        self._live_app: LiveApp | None = None
+        self._confirmed: LiveFacts | None = None
+        """The live facts ``self._spec`` was last confirmed against (``_confirm``)."""
         if snapshot is not None:
             self._load(snapshot.get("config"), snapshot.get("info"))
 
@@ -156,19 +206,30 @@ class _BaseClient:
     def _load(self, config: Any, info: Any) -> None:
         if not isinstance(config, Mapping):
             raise ProtocolError("the app's /config is not a JSON object")
-        protocol = config.get("protocol")
-        version = config.get("version")
-        queue = config.get("enable_queue")
-        dialect = dialect_for(  # UnsupportedProtocolError for gradio 2.x / unknown protocols
-            protocol if isinstance(protocol, str) else None,
-            version if isinstance(version, str) else None,
-            queue if isinstance(queue, bool) else None,
-        )
-        if not isinstance(info, Mapping):
+        dialect = _dialect_of(config)  # UnsupportedProtocolError: gradio 2.x, unknown protocols
+        if info is not None and not isinstance(info, Mapping):
             raise ProtocolError("the app's /info is not a JSON object")
+        # info None: a release without /info (before 3.29), built from the config
+        info = snapshot_info(config, info)
         spec = AppSpec.from_snapshot({"config": config, "info": info})
-        self._config, self._info, self._spec = dict(config), dict(info), spec
+        self._config, self._info, self._spec = dict(config), info, spec
         self._dialect = dialect
+        self._wire_prefix = None
+
+    def _follow(self, config: Mapping[str, Any]) -> None:
+        """Speak the live app's protocol and use its routes (``config``: its live /config),
+        keeping this client's spec: a generated client's guard calls it after a compatible
+        upgrade of the app (``protocol_changed`` / ``api_prefix_changed``), and again when the
+        app is back as generated. The session (and the files handler) built for the old
+        protocol or routes are replaced."""
+        dialect = _dialect_of(config)
+        prefix = config_api_prefix(config)
+        wire_prefix = None if prefix == self.spec.api_prefix else prefix
+        if (dialect, wire_prefix) == (self._dialect, self._wire_prefix):
+            return
+        self._dialect, self._wire_prefix = dialect, wire_prefix
+        self.__dict__.pop("_files", None)
+        self.reset_session()
 
     @property
     def dialect(self) -> Dialect:
@@ -186,6 +247,93 @@ class _BaseClient:
                 hint="gradio 3.x streams only through its queue; the app must call "
                 "demo.queue() (Hugging Face Spaces enable it by default)",
             )
+
+    # -- the live app (``_live``): what confirms the mapping before a join ----------------
+    def _live(self) -> LiveApp:
+        """This process's facts about the app, shared with every client that reaches the
+        same root with the same credentials (only their hash is kept)."""
+        app = self._live_app
+        if app is None:
+            assert self.root is not None
+            credentials = (self._auth, self._token_policy.token, sorted(self._headers.items()))
+            app = self._live_app = live_app(self.root, credentials)
+        return app
+
+    def _check_deadline(self, timeout: float | NotGiven | None = NOT_GIVEN) -> float | None:
+        """How long a call may wait for a check another call runs: the call's own bound."""
+        bound = self.timeout.job if timeout is NOT_GIVEN else timeout
+        return None if bound is None else time.monotonic() + bound
+
+    def _needs_check(self) -> bool:
+        """Whether this client's mapping must be confirmed (again) before a join: the
+        confirmation may need a request (``_live``)."""
+        if self._trust:
+            return False
+        return self._live_app is None or self._live_app.current() is not self._confirmed
+
+    def _adopt(self, facts: LiveFacts) -> list[str]:
+        """``[]`` when ``facts`` confirm the mapping this client has (then remembered);
+        otherwise why not: the caller loads the live ``/info`` and calls ``_replace``."""
+        if facts is self._confirmed:
+            return []
+        reasons = wire_mismatches(self.spec, facts.config, limit=3)
+        if not reasons:
+            self._confirmed = facts
+        return reasons
+
+    def _replace(self, facts: LiveFacts, reasons: list[str]) -> None:
+        """Take the live API (``facts`` with their ``/info``) as this client's mapping."""
+        assert facts.info is not None
+        if self._spec is not None:
+            logger.info(
+                "%s: the live app's API differs from the one this client had (%s); "
+                "using the live API",
+                self.src,
+                "; ".join(reasons),
+            )
+        before = (self._spec.api_prefix if self._spec else None, self._dialect)
+        self._load(facts.config, facts.info)
+        self._confirmed = facts
+        if before[0] is not None and before != (self.spec.api_prefix, self._dialect):
+            self.__dict__.pop("_files", None)  # built for the old routes or protocol
+            self.reset_session()  # the session (and its stream) too
+
+    def _same_call(self, ep: EndpointSpec) -> EndpointSpec:
+        """After a confirmation: the live endpoint that takes a call bound against ``ep``
+        unchanged (same parameters by name and order, same State and output slots: a moved
+        ``fn_index`` is followed); ``DriftError`` when the live app changed it otherwise."""
+        live = self.spec.endpoints.get(ep.api_name)
+        if live is ep:
+            return ep
+        if live is not None and (
+            [p.name for p in live.parameters],
+            live.input_slots,
+            live.state_inputs,
+            live.output_slots,
+            live.state_outputs,
+            live.connection,
+        ) == (
+            [p.name for p in ep.parameters],
+            ep.input_slots,
+            ep.state_inputs,
+            ep.output_slots,
+            ep.state_outputs,
+            ep.connection,
+        ):
+            return live
+        raise DriftError(
+            f"{ep.api_name} changed on the live app after this call's arguments were bound "
+            "(checked before sending it); call it again"
+        )
+
+    def reset_session(self) -> None:
+        raise NotImplementedError
+
+    def _suspect(self, exc: BaseException) -> None:
+        """A call failed: if the way it failed hints at a restart, re-check before the next
+        join (of any client of this app in this process)."""
+        if self._live_app is not None and restart_sign(exc):
+            self._live_app.suspect()
 
     @property
     def spec(self) -> AppSpec:
@@ -214,11 +362,10 @@ class _BaseClient:
     def api_url(self) -> str:
         """``{root}{api_prefix}/`` of the app."""
         assert self.root is not None
-        return (
-            self.root + self.spec.api_prefix.strip("/") + "/"
-            if self.spec.api_prefix.strip("/")
-            else self.root
+        prefix = (self.spec.api_prefix if self._wire_prefix is None else self._wire_prefix).strip(
+            "/"
         )
+        return self.root + prefix + "/" if prefix else self.root
 
     def _endpoint(self, endpoint: str | int | EndpointSpec) -> EndpointSpec:
         if isinstance(endpoint, EndpointSpec):

@@ -7,8 +7,16 @@ I/O, through the drivers in ``_sync`` / ``_async``.
 Decisions: one session hash per client (``gr.State`` lives in it; ``reset_session()`` starts
 a new one); ``queue: false`` endpoints go through ``queue/join`` like the others (the server
 queues anything joined; one code path, progress and State work); connect fetches
-``/config`` then ``/info`` unless a snapshot is given, in which case nothing is requested
-before the first call (except ``/login`` for ``auth=``).
+``/config`` then ``/info`` unless a snapshot is given (or another client of the app in this
+process just read them: ``_live``); constructing with a snapshot requests nothing (except
+``/login`` for ``auth=``).
+
+No join is sent with a mapping (fn_index, State slots, input count) this process has not
+confirmed against the live app: ``predict``/``submit`` first make sure the live ``/config``
+still shows this client's mapping (one ``GET /config`` per app and process, re-checked as
+``_live`` says); when it does not, the live ``/info`` is read and the live API replaces the
+snapshot's (logged at INFO), and the call is bound against it. ``trust_snapshot=True``
+skips this (generated clients pass it: their ``on_drift`` check does the same job, typed).
 
 More decisions:
 
@@ -39,22 +47,26 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .._constants import LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT
-from .._exceptions import (
-    AuthenticationError,
-    HTTPStatusError,
-    ProtocolError,
-    UsageError,
-)
+from .._constants import HF_ENDPOINT, LOGGER_NAME, MAX_RETRIES, SPACE_WAKE_TIMEOUT
+from .._exceptions import GradioGenError, HTTPStatusError, ProtocolError, UsageError
 from .._files._handler import FileHandler, for_client
 from .._spec import EndpointSpec
+from .._threads import off_loop
 from .._transport._async import AsyncJob, AsyncSession
 from .._transport._calls import AsyncCalls, SyncCalls
-from .._transport._http import build_async_client, build_sync_client, request_async, request_sync
+from .._transport._http import (
+    build_async_client,
+    build_sync_client,
+    request_async,
+    request_sync,
+    shutdown_pool,
+    warm_async_client,
+)
 from .._transport._sync import SyncSession
 from .._transport._sync_job import Job
 from .._types import NOT_GIVEN, NotGiven, Timeout
-from ._base import _BaseClient, bind_arguments, default_transform, parse_source
+from ._base import bind_arguments, default_transform, login_error, parse_source
+from ._checks import AsyncChecks, SyncChecks
 from ._map_api import AsyncClientMap, ClientMap
 from ._portable import client_settings, restore_client, restoring
 
@@ -65,9 +77,13 @@ __all__ = ["AsyncClient", "Client", "bind_arguments", "default_transform", "pars
 R = TypeVar("R")
 
 
-class Client(ClientMap, _BaseClient):
+class Client(ClientMap, SyncChecks):
     """Sync client of one Gradio app. Connects in the constructor (``/config`` + ``/info``)
-    unless ``snapshot`` is given. Thread-safe; one pooled HTTP client, one session."""
+    unless ``snapshot`` is given. Thread-safe; one pooled HTTP client, one session.
+
+    ``trust_snapshot=True`` uses the mapping it has (the snapshot, or what connecting read)
+    without ever checking it again against the live app: a call to an app that changed
+    since may then run another function, or fail. Default: checked (module docstring)."""
 
     def __init__(
         self,
@@ -86,18 +102,23 @@ class Client(ClientMap, _BaseClient):
         status_callback: Callable[[Any], Any] | None = None,
         space_timeout: float = SPACE_WAKE_TIMEOUT,
         session_hash: str | None = None,
+        trust_snapshot: bool = False,
     ) -> None:
         super().__init__(
             src, hf_token=hf_token, auth=auth, headers=headers, timeout=timeout,
             max_retries=max_retries, verify=verify, proxy=proxy, snapshot=snapshot,
             download_dir=download_dir, status_callback=status_callback,
             space_timeout=space_timeout, session_hash=session_hash,
+            trust_snapshot=trust_snapshot,
         )  # fmt: skip
         self._http = build_sync_client(
             timeout=self.timeout, headers=self._headers, verify=verify, proxy=proxy,
             transport=transport, request_hook=self._token_policy.sync_hook,
         )  # fmt: skip
         self._lock = threading.Lock()
+        self._connect_lock = threading.Lock()
+        self._stop = threading.Event()
+        """Set by ``close``: a check's request in progress is not retried."""
         self._ready = False
         self._session: SyncSession | SyncCalls | None = None
         self._old_sessions: list[SyncSession | SyncCalls] = []
@@ -111,22 +132,29 @@ class Client(ClientMap, _BaseClient):
 
     # -- connect -------------------------------------------------------------------------
     def _connect(self) -> None:
-        with self._lock:
+        if self._ready:
+            return
+        with self._connect_lock:  # not the session lock: close() must not wait for this
             if self._ready:
                 return
+            if self._closed:
+                raise UsageError("this client is closed")
             if self.root is None:
                 self.root = self._resolve_space()
             if self._auth is not None:
                 self._login()
             if self._spec is None:
-                config = self._get_json(self.root + "config", "fetching /config")
-                self._load(config, {})  # protocol check before anything else
-                info = self._get_json(self.api_url + "info", "fetching /info")
-                self._load(config, info)
+                self._load_live()
             self._ready = True
 
     def _resolve_space(self) -> str:
-        assert self.space_id is not None
+        if self.space_id is None:
+            from .._hub._names import resolve_subdomain_sync
+
+            assert self._subdomain is not None
+            self.space_id = resolve_subdomain_sync(
+                self._subdomain, token=self._space_token(), http=self._http
+            )
         from .._hub._space import resolve_space_sync
 
         info = resolve_space_sync(
@@ -146,19 +174,13 @@ class Client(ClientMap, _BaseClient):
                 max_retries=self._max_retries, data={"username": user, "password": password},
             )  # fmt: skip
         except HTTPStatusError as exc:
-            if exc.status_code in (400, 401, 403):
-                raise AuthenticationError(
-                    f"login to {self.root} failed: incorrect username or password",
-                    status_code=exc.status_code,
-                    url=exc.url,
-                    body=exc.body,
-                ) from None
-            raise
+            raise login_error(self.root, exc) from None
 
-    def _get_json(self, url: str, what: str) -> Any:
+    def _get_json(self, url: str, what: str, stop: threading.Event | None = None) -> Any:
         response = request_sync(
-            self._http, "GET", url, what=what, policy="idempotent", max_retries=self._max_retries
-        )
+            self._http, "GET", url, what=what, policy="idempotent",
+            max_retries=self._max_retries, stop=stop,
+        )  # fmt: skip
         try:
             return response.json()
         except ValueError:
@@ -217,27 +239,29 @@ class Client(ClientMap, _BaseClient):
         """Join ``ep`` with visible ``values`` (validated, in order); the typed layer's entry.
         ``lead=True``: the caller waits on the job at once (its wait reads the stream)."""
         session = self._current_session()
+        ep = self._confirmed_endpoint(ep)  # untyped calls bound before a check (map)
         self._check_callable(ep)
         data = self._wire(ep, self._encode_inputs(ep, list(values)))
-        return session.join(ep, data, self._decoding(ep, transform), lead=lead)
+        try:
+            return session.join(ep, data, self._decoding(ep, transform), lead=lead)
+        except GradioGenError as exc:
+            self._suspect(exc)
+            raise
 
     def submit(self, endpoint: str | int, *args: Any, **kwargs: Any) -> Job[Any]:
         """Start a call; returns once the app accepted it (``Job.event_id`` is known)."""
-        self._connect()
-        ep = self._endpoint(endpoint)
-        return self._submit(ep, bind_arguments(ep, args, kwargs), transform=default_transform)
+        ep, values = self._prepare_call(endpoint, args, kwargs)
+        return self._submit(ep, values, transform=default_transform)
 
     def predict(self, endpoint: str | int, *args: Any, **kwargs: Any) -> Any:
         """Call and wait for the final output (bounded by ``Timeout.job``); on timeout the job
         is cancelled and ``JobTimeout`` raised."""
-        self._connect()
-        ep = self._endpoint(endpoint)
-        job = self._submit(
-            ep, bind_arguments(ep, args, kwargs), transform=default_transform, lead=True
-        )
+        ep, values = self._prepare_call(endpoint, args, kwargs)
+        job = self._submit(ep, values, transform=default_transform, lead=True)
         try:
             return self._files.download_all(job.result())  # into download_dir, if set
-        except BaseException:
+        except BaseException as exc:
+            self._suspect(exc)
             job.cancel()
             raise
 
@@ -277,14 +301,17 @@ class Client(ClientMap, _BaseClient):
 
     # -- lifecycle -----------------------------------------------------------------------
     def close(self) -> None:
-        """Fail pending jobs with ``CancelledError``, stop reader threads, close sockets."""
+        """Fail pending jobs with ``CancelledError``, stop reader threads, close sockets. A
+        call waiting for its check ends at once with ``CancelledError`` (nothing logged)."""
+        self._closed = True
+        self._stop.set()
         with self._lock:
-            self._closed = True
             sessions = [*self._old_sessions, *([self._session] if self._session else [])]
             self._session = None
             self._old_sessions = []
         for session in sessions:
             session.close()
+        shutdown_pool(self._http)  # wakes a thread blocked reading a check's answer
         self._http.close()
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -303,9 +330,10 @@ class Client(ClientMap, _BaseClient):
         self.close()
 
 
-class AsyncClient(AsyncClientMap, _BaseClient):
+class AsyncClient(AsyncClientMap, AsyncChecks):
     """Async twin of ``Client``. The constructor does no I/O; ``await connect()`` (or the
-    first call) fetches ``/config`` + ``/info`` unless a snapshot was given."""
+    first call) fetches ``/config`` + ``/info`` unless a snapshot was given.
+    ``trust_snapshot`` as for ``Client``."""
 
     def __init__(
         self,
@@ -324,18 +352,21 @@ class AsyncClient(AsyncClientMap, _BaseClient):
         status_callback: Callable[[Any], Any] | None = None,
         space_timeout: float = SPACE_WAKE_TIMEOUT,
         session_hash: str | None = None,
+        trust_snapshot: bool = False,
     ) -> None:
         super().__init__(
             src, hf_token=hf_token, auth=auth, headers=headers, timeout=timeout,
             max_retries=max_retries, verify=verify, proxy=proxy, snapshot=snapshot,
             download_dir=download_dir, status_callback=status_callback,
             space_timeout=space_timeout, session_hash=session_hash,
+            trust_snapshot=trust_snapshot,
         )  # fmt: skip
         self._http = build_async_client(
             timeout=self.timeout, headers=self._headers, verify=verify, proxy=proxy,
             transport=transport, request_hook=self._token_policy.async_hook,
         )  # fmt: skip
         self._ready = False
+        self._warm = False
         self._connecting: Any = None  # asyncio.Lock, created on the loop
         self._session: AsyncSession | AsyncCalls | None = None
         self._old_sessions: list[AsyncSession | AsyncCalls] = []
@@ -352,20 +383,29 @@ class AsyncClient(AsyncClientMap, _BaseClient):
         async with self._connecting:
             if self._ready:
                 return self
+            if self._closed:
+                raise UsageError("this client is closed")
+            if not self._warm:  # first-request imports and TLS setup, off the event loop
+                target = self.root or HF_ENDPOINT  # a Space: the Hub first
+                await off_loop(functools.partial(warm_async_client, self._http, target))
+                self._warm = True
             if self.root is None:
                 self.root = await self._resolve_space()
             if self._auth is not None:
                 await self._login()
             if self._spec is None:
-                config = await self._get_json(self.root + "config", "fetching /config")
-                self._load(config, {})
-                info = await self._get_json(self.api_url + "info", "fetching /info")
-                self._load(config, info)
+                await self._load_live()
             self._ready = True
         return self
 
     async def _resolve_space(self) -> str:
-        assert self.space_id is not None
+        if self.space_id is None:
+            from .._hub._names import resolve_subdomain
+
+            assert self._subdomain is not None
+            self.space_id = await resolve_subdomain(
+                self._subdomain, token=self._space_token(), http=self._http
+            )
         from .._hub._space import resolve_space
 
         info = await resolve_space(
@@ -385,19 +425,13 @@ class AsyncClient(AsyncClientMap, _BaseClient):
                 max_retries=self._max_retries, data={"username": user, "password": password},
             )  # fmt: skip
         except HTTPStatusError as exc:
-            if exc.status_code in (400, 401, 403):
-                raise AuthenticationError(
-                    f"login to {self.root} failed: incorrect username or password",
-                    status_code=exc.status_code,
-                    url=exc.url,
-                    body=exc.body,
-                ) from None
-            raise
+            raise login_error(self.root, exc) from None
 
-    async def _get_json(self, url: str, what: str) -> Any:
+    async def _get_json(self, url: str, what: str, check: bool = False) -> Any:
         response = await request_async(
-            self._http, "GET", url, what=what, policy="idempotent", max_retries=self._max_retries
-        )
+            self._http, "GET", url, what=what, policy="idempotent",
+            max_retries=self._max_retries, stopped=(lambda: self._closed) if check else None,
+        )  # fmt: skip
         try:
             return response.json()
         except ValueError:
@@ -451,20 +485,25 @@ class AsyncClient(AsyncClientMap, _BaseClient):
         self, ep: EndpointSpec, values: list[Any], *, transform: Callable[[list[Any]], R]
     ) -> AsyncJob[R]:
         session = await self._current_session()
+        ep = await self._confirmed_endpoint(ep)
         self._check_callable(ep)
         data = self._wire(ep, await self._encode_inputs(ep, list(values)))
-        return await session.join(ep, data, self._decoding(ep, transform))
+        try:
+            return await session.join(ep, data, self._decoding(ep, transform))
+        except GradioGenError as exc:
+            self._suspect(exc)
+            raise
 
     async def submit(self, endpoint: str | int, *args: Any, **kwargs: Any) -> AsyncJob[Any]:
-        await self.connect()
-        ep = self._endpoint(endpoint)
-        return await self._submit(ep, bind_arguments(ep, args, kwargs), transform=default_transform)
+        ep, values = await self._prepare_call(endpoint, args, kwargs)
+        return await self._submit(ep, values, transform=default_transform)
 
     async def predict(self, endpoint: str | int, *args: Any, **kwargs: Any) -> Any:
         job = await self.submit(endpoint, *args, **kwargs)
         try:
             return await self._files.adownload_all(await job.result())  # into download_dir
-        except BaseException:
+        except BaseException as exc:
+            self._suspect(exc)
             await job.cancel()
             raise
 

@@ -127,7 +127,7 @@ def _tqdm() -> Any:
         from tqdm import tqdm
     except ImportError:
         raise UsageError(
-            "progress_bar=True needs tqdm: pip install 'gradio-gen[progress]' (or pass "
+            "progress_bar=True needs tqdm: pip install 'gradio-gen-runtime[progress]' (or pass "
             "on_progress=callback)"
         ) from None
     return tqdm

@@ -96,6 +96,8 @@ def client_settings(client: Any, *, with_snapshot: bool = True) -> dict[str, Any
             dropped.append("headers")
     if with_snapshot and client._spec is not None:
         settings["snapshot"] = {"config": client._config, "info": client._info}
+        if client._trust:  # the opt-out travels with the snapshot it trusts
+            settings["trust_snapshot"] = True
     if dropped and not getattr(client, "_warned_pickle", False):
         client._warned_pickle = True
         logger.warning(

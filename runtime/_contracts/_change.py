@@ -19,6 +19,7 @@ APP = ""
 KINDS = (
     "protocol_changed",
     "api_prefix_changed",
+    "gradio_version_changed",
     "max_file_size_changed",
     "endpoint_added",
     "endpoint_removed",

@@ -26,9 +26,17 @@ Rules (kinds are stable strings, listed in docs/contracts.md):
 - how the endpoint runs: generator flag or ``connection`` (streaming inputs) changed ->
   breaking; queue flag changed -> compatible; OAuth requirement gained -> breaking.
 - wire layout (a generated client embeds it): fn_index or State slots changed -> compatible,
-  because a generated client re-routes calls to the live layout after its drift check
-  (``_drift.DriftGuard.route``; not with ``on_drift="ignore"``); api_prefix / protocol
-  changed -> breaking; max_file_size lowered -> breaking, raised -> compatible.
+  because a generated client checks the live layout before its first join and routes its
+  calls to it (``_drift``; not with ``on_drift="ignore"``); max_file_size lowered ->
+  breaking, raised -> compatible.
+- the app's Gradio release: an upgrade (or downgrade) that keeps the API is compatible and
+  named, e.g. ``gradio 4.16.0 -> 4.44.1 (protocol sse_v1 -> sse_v3): the client follows the
+  new protocol`` (``protocol_changed``), ``api_prefix_changed`` (4.x -> 5.x), or
+  ``gradio_version_changed`` when the wire is the same; a protocol gradio-gen does not know
+  -> breaking. The same API written by different eras (3.x file unions, 4.x ``FileData``
+  without ``meta``, ``python_type`` strings, examples, ``serializer`` keys) is the same API:
+  every era's info is completed the same way (``_legacy_info``) and file schemas compare
+  equal (``_schemacmp``).
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from .._legacy_info import GRADIO_PROTOCOLS
 from .._spec import AppSpec, EndpointSpec, OutputSpec, ParameterSpec
 from ._change import APP, BREAKING, COMPATIBLE, KINDS, ApiDiff, Change, Severity
 from ._schemacmp import Relation, canonical, relation, strip_annotations
@@ -73,13 +82,29 @@ def diff_specs(old: AppSpec, new: AppSpec) -> ApiDiff:
 # -- app level ----------------------------------------------------------------------------
 
 
+def _gradio(old: AppSpec, new: AppSpec) -> str:
+    """``gradio 4.16.0 -> 4.44.1`` (or ``gradio 4.44.1`` when the release did not change)."""
+    if old.version == new.version:
+        return f"gradio {new.version or 'version unknown'}"
+    return f"gradio {old.version or 'unknown'} -> {new.version or 'unknown'}"
+
+
 def _app_changes(old: AppSpec, new: AppSpec) -> Iterator[Change]:
+    """The app's Gradio release and wire layout. An upgrade (or downgrade) that keeps the API
+    is compatible: the runtime speaks every protocol gradio has shipped and reads the live
+    ``api_prefix``. Only a protocol gradio-gen does not know is breaking."""
     if old.protocol != new.protocol:
+        known = new.protocol in GRADIO_PROTOCOLS
         yield Change(
             APP,
             "protocol_changed",
-            BREAKING,
-            f"wire protocol changed from {old.protocol!r} to {new.protocol!r}",
+            COMPATIBLE if known else BREAKING,
+            f"{_gradio(old, new)} (protocol {old.protocol} -> {new.protocol}): "
+            + (
+                "the client follows the new protocol"
+                if known
+                else "gradio-gen does not speak this protocol; upgrade gradio-gen"
+            ),
             old=old.protocol,
             new=new.protocol,
         )
@@ -87,10 +112,24 @@ def _app_changes(old: AppSpec, new: AppSpec) -> Iterator[Change]:
         yield Change(
             APP,
             "api_prefix_changed",
-            BREAKING,
-            f"api_prefix changed from {old.api_prefix!r} to {new.api_prefix!r}",
+            COMPATIBLE,
+            f"{_gradio(old, new)} (api_prefix {old.api_prefix!r} -> {new.api_prefix!r}): "
+            "the client follows the new routes",
             old=old.api_prefix,
             new=new.api_prefix,
+        )
+    if (
+        old.version != new.version
+        and old.protocol == new.protocol
+        and old.api_prefix == new.api_prefix
+    ):
+        yield Change(
+            APP,
+            "gradio_version_changed",
+            COMPATIBLE,
+            f"{_gradio(old, new)} (protocol {new.protocol} unchanged)",
+            old=old.version,
+            new=new.version,
         )
     if old.max_file_size != new.max_file_size:
         lowered = new.max_file_size is not None and (

@@ -1,59 +1,90 @@
-"""Run-time drift check: does the live app still match the schema a client was generated from?
+"""Run-time drift check: a generated client never sends a join the live app has not confirmed.
 
-A generated client embeds the minimal snapshot it was generated from. It fetches the live
-``/config`` and ``/info`` once (the verdict is cached per client; later calls cost nothing)
-and compares. *When* depends on ``on_drift``:
+A generated client embeds the minimal snapshot it was generated from, including each
+endpoint's ``fn_index`` and State slots. gradio's ``queue/join`` resolves the function by
+``fn_index`` alone (``route_utils.get_fn``; ``api_name`` is not even read), so a join sent
+with an embedded index that the app has since shifted (an event listener inserted before
+the others) runs *another function*, and one sent with an outdated input count fails on
+the server. Hence the rule, under every ``on_drift`` except ``"ignore"``: **the check runs
+before the first join, in the caller's thread or task, and no join is sent with a mapping
+this process has not confirmed.**
 
-- ``"warn"`` (default): the first call does not wait for the check. Its join is sent at once
-  with the embedded mapping; the check starts right after, in the background (a short-lived
-  thread for the sync client, a task for the async one), so a client with default options
-  sends no request before its first call's join. Calls sent before the verdict is in use the
-  embedded mapping too; later calls are routed (below). ``client.check_drift()`` waits for
-  the verdict (or runs the check) and returns it.
-- ``"error"``: the check runs before the first call (after its arguments are validated), so
-  no call reaches a changed app: strictness is opt-in and costs one round trip up front.
+How (decided against gradio 6.31's ``routes.py``, ``queueing.py``, ``blocks.py``):
 
-The verdict:
+- *One request.* ``GET /config`` lists every dependency's ``fn_index``, ``api_name``, input
+  and output components (type, props with ``label`` and ``value``, ``api_info``), queue,
+  generator and connection kind; gradio builds ``/info`` from these same facts plus the
+  Python signature (``Blocks.get_api_info``). ``_wireview.wire_mismatches`` compares them
+  with the embedded snapshot; when they agree, every call is the call the client was
+  generated for, and it is sent as embedded. Only when they differ is ``/info`` fetched
+  too (a second request, in the drift case only) for the full classification below.
+  gradio_client makes 3 requests before its first call; the floor client needs 1 (it must
+  read ``/config`` to learn the mapping); so do we.
+- *Once per process and app.* The facts are kept by ``_client._live`` (key: the resolved
+  root URL and a hash of the credentials), shared by every client of the app in the
+  process, generated or untyped, sync or async; concurrent first calls wait for one check.
+  The verdict is computed per generated class and memoized with the facts, so N clients
+  of one app pay one request and one comparison.
+- *Re-checked* when a call fails the way a restart makes it fail, and before the first
+  join more than ``LIVE_RECHECK_AFTER`` seconds after the last check (``GET {api}/app_id``,
+  a few bytes; ``/config`` again only if the app's ``app_id`` changed). The residual risk
+  (an app replaced between two calls closer together than that) is in ``_client._live``.
+- *What /config cannot show* (what ``/info`` takes from the Python function): parameter
+  names, ``None`` signature defaults, descriptions, ``gr.OAuthToken`` parameters. A change
+  confined to those leaves the positional call identical (the same components in the same
+  order, as the app's own UI sends them), so it is sent; a required OAuth login then fails
+  on the server (``AppError``), never in another function. ``client.check_drift()`` and
+  ``gradio-gen diff`` fetch ``/info`` and compare everything.
+- *A check that cannot run* (unreachable, 401, an answer that is not an app's config)
+  fails the call with that typed error (``ConnectError``, ``AuthenticationError``,
+  ``ProtocolError``...): the call is never sent unconfirmed. A ``close()`` meanwhile ends
+  the check at once and quietly (``CancelledError``).
 
-- the canonical hash of the live minimal snapshot equals the embedded one -> nothing to do;
-- otherwise the two are classified with ``_contract.diff_snapshots``; compatible changes are
-  logged (INFO) and never raise; breaking ones, by ``on_drift``:
-  ``"warn"`` (default) -> ``warnings.warn(DriftWarning)`` + a WARNING log line, the call goes
-  on; ``"error"`` -> ``DriftError`` listing them (raised by this and every later call of the
-  client); ``"ignore"`` -> no request at all.
+The verdict, when the wire view differs: the snapshots are classified
+(``_contract.diff_snapshots``). Compatible changes are logged at INFO and never raise.
+Breaking ones, by ``on_drift``: ``"warn"`` (default) -> one ``DriftWarning`` per verdict
+(``warnings.warn``, pointing at the user's call; the log line is INFO: one channel for the
+user), calls go on; ``"error"`` -> ``DriftError`` listing them, raised by every call.
 
-After a drift that did not raise, calls are *routed* to the live app (``DriftGuard.route``):
-the live fn_index, State slots and queue/streaming kind are used, and the validated values
-are re-mapped by parameter name (renamed parameters followed, parameters the client does not
-know sent with the app's default). So compatible changes (a new optional parameter, an
-endpoint added before this one) really are compatible for a client that was not regenerated.
-With ``on_drift="ignore"`` nothing is checked, so nothing is routed.
+Then calls are *routed* (``_Verdict.route``): the live fn_index, State slots and
+queue/streaming kind are used, and the validated values re-mapped by parameter name
+(renamed parameters followed, a parameter the client does not know sent with the app's
+default). So compatible changes (an optional parameter added, an endpoint added or
+reordered) work from the first call on, and after a gradio upgrade with the same API the
+engine speaks the live protocol and uses the live routes (``Client._follow``). A call that
+cannot work any more raises ``DriftError`` for that call, before anything is sent: its
+endpoint is gone, it requires a parameter the client does not know, an input or output
+changed type (or an output is gone), it now takes streaming input, a value is no longer one
+of the app's choices, or the app speaks a protocol gradio-gen does not know. Other
+endpoints work on.
 
-A check that cannot run (the app is unreachable, answers garbage) is logged at WARNING and
-not retried: the call itself reports the real problem.
+``on_drift="ignore"`` checks nothing and routes nothing: every join carries the embedded
+fn_index, State slots and input count. That is safe only while the app is exactly the one
+the client was generated from: after an app change a call may run *another function* of
+the app (with this call's values) or fail on the server.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import threading
-import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._constants import LOGGER_NAME
-from .._exceptions import DriftError, DriftWarning, GradioGenError, UsageError
-from .._spec import AppSpec, EndpointSpec, snapshot_sha256
+from .._exceptions import DriftError, DriftWarning, GradioGenError, ProtocolError, UsageError
+from .._spec import AppSpec, EndpointSpec, canonical_json, snapshot_sha256
+from .._types import NOT_GIVEN
+from .._warn import warn_user
+from .._wireview import wire_mismatches
 
 if TYPE_CHECKING:
-    import asyncio
-
     from .._client._clients import AsyncClient, Client
+    from .._client._live import LiveApp, LiveFacts
+    from ._change import Change
     from ._contract import ApiDiff
 
-# the comparison machinery (_contract, _schemacmp, _change) is imported on the first check,
-# not when a generated module is imported
+# the comparison machinery (_contract, _schemacmp, _change) is imported when a verdict
+# needs it, not when a generated module is imported
 
 
 class _LazyLogger:
@@ -71,6 +102,16 @@ OnDrift = Literal["warn", "error", "ignore"]
 ON_DRIFT_VALUES: tuple[OnDrift, ...] = ("warn", "error", "ignore")
 __all__ = ["ON_DRIFT_VALUES", "DriftGuard", "DriftWarning", "OnDrift", "check_on_drift"]
 _MAX_LISTED = 20
+_APP_BREAKS = frozenset({"protocol_changed"})
+"""App-level changes that, when breaking (a protocol gradio-gen does not speak), no call can
+survive. A known protocol or another API prefix is compatible: the client follows it."""
+_REFUSED = frozenset(
+    {"connection_changed", "parameter_type_changed", "output_type_changed", "output_removed"}
+)
+"""Endpoint changes after which a call would fail on the server (an input of another type,
+streaming input) or could not return what the method's signature promises (an output of
+another type, or missing). Widened, narrowed or unanalysable types are sent: many values
+still fit, and the server or the output check judges each one."""
 
 
 def check_on_drift(value: Any) -> OnDrift:
@@ -93,8 +134,161 @@ def describe(diff: ApiDiff, client: str) -> str:
     return "\n".join(lines)
 
 
+class _Refusal:
+    """Why calls to one endpoint are refused (a fresh ``DriftError`` per call)."""
+
+    __slots__ = ("changes", "message")
+
+    def __init__(self, message: str, changes: list[Change]) -> None:
+        self.message, self.changes = message, changes
+
+    def error(self) -> DriftError:
+        return DriftError(self.message, self.changes)
+
+
+class _Default:
+    """A live parameter the generated client does not know: send the app's default."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+_Choices = tuple[int, str, bool, frozenset[str], list[Any]]
+"""(value position, parameter, list-valued, canonical allowed values, allowed values)."""
+_Plan = tuple[EndpointSpec, list["int | _Default"], list[_Choices]]
+
+
+class _Verdict:
+    """One generated class's verdict against one generation of live facts, shared by
+    every client of that class and app in the process (memoized with the facts)."""
+
+    def __init__(
+        self, diff: ApiDiff | None, live: AppSpec | None, *, full: bool, client: str
+    ) -> None:
+        self._diff = diff
+        """None: the wire view of /config confirmed the embedded snapshot (no change seen;
+        the classification machinery, ``_change`` included, is then not even imported)."""
+        self.live = live
+        """The live app's spec when calls must be routed to it, else None."""
+        self.full = full
+        """``/info`` was compared too (not only the wire view of ``/config``)."""
+        self.client = client
+        self._plans: dict[str, _Plan | _Refusal] = {}
+        self._told: set[str] = set()
+        self._lock = threading.Lock()
+        self.breaking = diff.breaking if diff is not None else []
+        app = [c for c in self.breaking if c.kind in _APP_BREAKS]
+        self._app_refusal = (
+            _Refusal(
+                f"{client}: the live app's {', '.join(c.message for c in app)}; no call can "
+                "reach it the way this client sends it: regenerate the client",
+                app,
+            )
+            if app
+            else None
+        )
+
+    @property
+    def diff(self) -> ApiDiff:
+        if self._diff is None:
+            from ._change import ApiDiff
+
+            self._diff = ApiDiff()
+        return self._diff
+
+    def once(self, what: str) -> bool:
+        """True the first time ``what`` is asked (a warning or log line is shown once)."""
+        with self._lock:
+            if what in self._told:
+                return False
+            self._told.add(what)
+            return True
+
+    def route(self, ep: EndpointSpec, values: list[Any]) -> tuple[EndpointSpec, list[Any]]:
+        """What to send: the live endpoint and the values re-mapped by parameter name
+        (``ep``, ``values`` unchanged when the wire did not change); ``DriftError`` for a
+        call that cannot work any more."""
+        if self.live is None:
+            return ep, values
+        if self._app_refusal is not None:
+            raise self._app_refusal.error()
+        plan = self._plans.get(ep.api_name)
+        if plan is None:
+            plan = self._plans[ep.api_name] = self._plan(ep)
+        if isinstance(plan, _Refusal):
+            raise plan.error()
+        target, sources, choices = plan
+        out = [s.value if isinstance(s, _Default) else values[s] for s in sources]
+        for position, name, many, allowed, shown in choices:
+            value = out[position]
+            for item in value if many and isinstance(value, list) else [value]:
+                if item is not None and canonical_json(item) not in allowed:
+                    raise DriftError(
+                        f"{self.client}: {ep.api_name}: {item!r} is no longer one of the "
+                        f"live app's choices for {name!r} ({shown}); regenerate the client",
+                        [c for c in self.diff if c.endpoint == ep.api_name and c.target == name],
+                    )
+        return target, out
+
+    def _plan(self, ep: EndpointSpec) -> _Plan | _Refusal:
+        assert self.live is not None
+        name = ep.api_name
+        changes = [c for c in self.diff if c.endpoint == name]
+        target = self.live.endpoints.get(name)
+        if target is None:
+            return _Refusal(
+                f"{self.client}: {name} no longer exists on the live app; regenerate the client",
+                changes,
+            )
+        fatal = [c for c in changes if c.kind in _REFUSED]
+        if fatal:
+            return _Refusal(
+                f"{self.client}: {name} cannot be called the way this client was generated "
+                f"any more ({'; '.join(c.message for c in fatal)}); regenerate the client",
+                fatal,
+            )
+        index = {p.name: i for i, p in enumerate(ep.parameters)}
+        for change in changes:
+            if change.kind == "parameter_renamed":
+                index[str(change.new)] = index.pop(str(change.old))
+        sources: list[int | _Default] = []
+        for p in target.parameters:
+            if p.name in index:
+                sources.append(index[p.name])
+            elif p.has_default:
+                sources.append(_Default(p.default))
+            else:
+                return _Refusal(
+                    f"{self.client}: {name} now requires parameter {p.name!r}, which this "
+                    "client does not know; regenerate the client",
+                    changes,
+                )
+        removed = {c.target for c in changes if c.kind == "parameter_choices_removed"}
+        choices: list[_Choices] = []
+        for position, p in enumerate(target.parameters):
+            found = _enum(p.schema) if p.name in removed else None
+            if found is not None:
+                many, values = found
+                allowed = frozenset(canonical_json(v) for v in values)
+                choices.append((position, p.name, many, allowed, values))
+        return target, sources, choices
+
+
+def _enum(schema: Mapping[str, Any]) -> tuple[bool, list[Any]] | None:
+    """(list-valued, the choices) of a parameter schema with choices at its top level or in
+    its array items; None otherwise (the server then judges the value)."""
+    if isinstance(schema.get("enum"), list):
+        return False, list(schema["enum"])
+    items = schema.get("items")
+    if isinstance(items, Mapping) and isinstance(items.get("enum"), list):
+        return True, list(items["enum"])
+    return None
+
+
 class DriftGuard:
-    """One client's drift check: runs once, remembers its verdict."""
+    """One generated client's drift policy; the verdicts live with the shared live facts."""
 
     def __init__(
         self,
@@ -108,22 +302,18 @@ class DriftGuard:
         self.client = client
         self._embedded = embedded
         self._sha = embedded_sha256 or snapshot_sha256(embedded)
-        self._lock = threading.Lock()
-        self._alock: Any = None  # asyncio.Lock, created on the running loop
-        self.done = on_drift == "ignore"
-        self.diff: ApiDiff | None = None
-        """The classified changes once checked (empty when nothing changed)."""
-        self._error: DriftError | None = None
-        self._live: AppSpec | None = None
-        """The live app's spec, kept only when it differs from the embedded one."""
-        self._plans: dict[str, _Plan | DriftError] = {}
-        self._thread: threading.Thread | None = None
-        """The background check of ``on_drift="warn"`` (sync client), once started."""
-        self._task: asyncio.Task[None] | None = None
-        """The background check of ``on_drift="warn"`` (async client), once started."""
-        self._closing = False
+        self._key = ("drift", self._sha, client)
+        self._told: _Verdict | None = None
+        self._last: tuple[LiveApp, LiveFacts, _Verdict] | None = None
+        """The last verdict and the facts it was reached from: while those facts are
+        current, a call needs nothing else (the fast path of ``route``)."""
 
-    # -- verdict (pure) --------------------------------------------------------------
+    @property
+    def diff(self) -> ApiDiff | None:
+        """The changes of the last verdict (empty: none seen; None: never checked)."""
+        return None if self._told is None else self._told.diff
+
+    # -- verdicts (pure) ---------------------------------------------------------------
     def classify(self, live: Mapping[str, Any]) -> ApiDiff:
         """The changes from the embedded snapshot to ``live`` (a hash match short-circuits).
         Raises ``ProtocolError`` if ``live`` is malformed."""
@@ -133,309 +323,121 @@ class DriftGuard:
             return ApiDiff()
         return diff_snapshots(self._embedded, live)
 
-    def evaluate(self, live: Mapping[str, Any], site: _Site | None = None) -> ApiDiff:
-        """Compare a live snapshot; warn / raise per ``on_drift``. Records the verdict.
-        ``site``: where the warning points (the user's first call, for a background check);
-        default: the first caller frame outside gradio-gen."""
-        from ._contract import ApiDiff
-
-        try:
-            diff = self.classify(live)
-            live_spec = AppSpec.from_snapshot(live) if diff else None
-        except GradioGenError as exc:
-            self._failed(exc)
-            return ApiDiff()
-        self.diff = diff
-        self._live = live_spec
-        self.done = True
-        if not diff:
-            logger.debug("%s: live app matches the generated schema", self.client)
-            return diff
-        if not diff.breaking:
-            logger.info(
-                "%s: the live app has compatible API changes: %s",
-                self.client,
-                "; ".join(str(c) for c in diff),
+    def _decide(self, spec: AppSpec, full: bool) -> Generator[bool, LiveFacts, _Verdict]:
+        """The verdict for the live facts (sans I/O): yields whether it needs ``/info``,
+        receives the facts."""
+        facts = yield full
+        verdict = facts.memo.get(self._key)
+        if verdict is not None and (verdict.full or not full):
+            return verdict  # type: ignore[no-any-return]
+        if not full and not wire_mismatches(spec, facts.config, limit=1):
+            return facts.memo.setdefault(  # type: ignore[no-any-return]
+                self._key, _Verdict(None, None, full=False, client=self.client)
             )
-            return diff
+        if facts.info is None:
+            facts = yield True
+        verdict = facts.memo.get(self._key)
+        if verdict is None or not verdict.full:
+            live = {"config": facts.config, "info": facts.info}
+            try:
+                diff = self.classify(live)
+                live_spec = AppSpec.from_snapshot(live) if diff else None
+            except GradioGenError as exc:
+                raise ProtocolError(
+                    f"{self.client}: the live app's API could not be read: {exc}"
+                ) from exc
+            verdict = _Verdict(diff, live_spec, full=True, client=self.client)
+            facts.memo[self._key] = verdict
+        return verdict  # type: ignore[no-any-return]
+
+    def _announce(self, verdict: _Verdict) -> None:
+        """Tell the user, per ``on_drift``: compatible changes at INFO (once), breaking ones
+        as one ``DriftWarning`` (``"warn"``) or a ``DriftError`` per call (``"error"``)."""
+        self._told = verdict
+        if verdict._diff is None:
+            return  # nothing changed
+        diff = verdict.diff
+        if not diff.breaking:
+            if diff and verdict.once("compatible"):
+                logger.info(
+                    "%s: the live app has compatible API changes (calls are routed to it): %s",
+                    self.client,
+                    "; ".join(str(c) for c in diff),
+                )
+            return
         message = describe(diff, self.client)
         if self.on_drift == "error":
-            self._error = DriftError(message, diff.breaking)
-            raise self._error
-        logger.warning("%s", message)
-        if site is None:
-            warnings.warn(message, DriftWarning, stacklevel=_caller_stacklevel())
-        else:
-            filename, lineno, module, module_globals = site
-            warnings.warn_explicit(
-                message, DriftWarning, filename, lineno, module=module,
-                registry=module_globals.setdefault("__warningregistry__", {}),
-                module_globals=module_globals,
-            )  # fmt: skip
-        return diff
+            raise DriftError(message, diff.breaking)
+        if verdict.once("warning"):
+            logger.info("%s", message)
+            warn_user(message, DriftWarning)  # points at the user's call
 
-    # -- routing ---------------------------------------------------------------------
-    def route(self, ep: EndpointSpec, values: list[Any]) -> tuple[EndpointSpec, list[Any]]:
-        """What to send after a drift: the live endpoint (fn_index, State slots, queue and
-        streaming kind) and the values re-mapped by parameter name (renamed ones followed,
-        new parameters with a default given their default). Before any drift check, or
-        without drift, -> ``ep`` and ``values`` unchanged. A call that cannot work any more
-        (the endpoint is gone, or it now requires a parameter this client does not know)
-        raises ``DriftError`` for that call, instead of reaching another function or
-        failing on the server."""
-        if self._live is None:
+    # -- sync ----------------------------------------------------------------------------
+    def _verdict(self, engine: Client, full: bool, timeout: Any = NOT_GIVEN) -> _Verdict:
+        steps = self._decide(engine.spec, full)
+        need = next(steps)
+        try:
+            while True:
+                facts = engine._live_facts(need_info=need, timeout=timeout)
+                need = steps.send(facts)
+        except StopIteration as stop:
+            verdict: _Verdict = stop.value
+        self._last = (engine._live(), facts, verdict)
+        self._announce(verdict)
+        if verdict._app_refusal is None:
+            engine._follow(facts.config)  # the live protocol and routes (an upgraded gradio)
+        return verdict
+
+    def _current(self) -> _Verdict | None:
+        """The last verdict, if the facts it came from are still current (no I/O)."""
+        last = self._last
+        if last is None or last[0].current() is not last[1]:
+            return None
+        if last[2].breaking and self.on_drift == "error":
+            self._announce(last[2])  # raises for every call
+        return last[2]
+
+    def route(
+        self, engine: Client, ep: EndpointSpec, values: list[Any]
+    ) -> tuple[EndpointSpec, list[Any]]:
+        """Before a join: confirm (checking the live app if this process has no current
+        verdict) and route. ``"ignore"``: ``ep`` and ``values`` as they are."""
+        if self.on_drift == "ignore":
             return ep, values
-        plan = self._plans.get(ep.api_name)
-        if plan is None:
-            plan = self._plans[ep.api_name] = self._plan(ep)
-        if isinstance(plan, DriftError):
-            raise plan
-        target, sources = plan
-        return target, [s.value if isinstance(s, _Default) else values[s] for s in sources]
+        verdict = self._current() or self._verdict(engine, False)
+        return verdict.route(ep, values)
 
-    def _plan(self, ep: EndpointSpec) -> _Plan | DriftError:
-        assert self._live is not None and self.diff is not None
-        name = ep.api_name
-        changes = [c for c in self.diff if c.endpoint == name]
-        target = self._live.endpoints.get(name)
-        if target is None:
-            return DriftError(
-                f"{self.client}: {name} no longer exists on the live app; regenerate the client",
-                changes,
-            )
-        index = {p.name: i for i, p in enumerate(ep.parameters)}
-        for change in changes:
-            if change.kind == "parameter_renamed":
-                index[str(change.new)] = index.pop(str(change.old))
-        sources: list[int | _Default] = []
-        for p in target.parameters:
-            if p.name in index:
-                sources.append(index[p.name])
-            elif p.has_default:
-                sources.append(_Default(p.default))
-            else:
-                return DriftError(
-                    f"{self.client}: {name} now requires parameter {p.name!r}, which this "
-                    "client does not know; regenerate the client",
-                    changes,
-                )
-        return target, sources
+    def check(self, engine: Client, timeout: float | None = None) -> ApiDiff | None:
+        """The full check (``/config`` and ``/info``); ``None`` with ``"ignore"``."""
+        if self.on_drift == "ignore":
+            return None
+        return self._verdict(engine, True, NOT_GIVEN if timeout is None else timeout).diff
 
-    def _failed(self, exc: Exception) -> None:
-        self.done = True
-        if self._closing:  # the client was closed under a background check: not a problem
-            logger.debug("%s: drift check abandoned (client closed): %s", self.client, exc)
-        else:
-            logger.warning("%s: drift check skipped: %s", self.client, exc)
-
-    @property
-    def started(self) -> bool:
-        """The check ran, runs, or will never run (``"ignore"``)."""
-        return self.done or self._thread is not None or self._task is not None
-
-    # -- sync ------------------------------------------------------------------------
-    def check(self, fetch: Callable[[], Mapping[str, Any]], site: _Site | None = None) -> None:
-        """Run the check once (thread-safe); later calls only re-raise a ``DriftError``."""
-        if self._error is not None:
-            raise self._error
-        if self.done:
-            return
-        with self._lock:
-            if self._error is not None:
-                raise self._error
-            if self.done:
-                return
-            try:
-                live = fetch()
-            except (GradioGenError, OSError, ValueError, RuntimeError) as exc:
-                self._failed(exc)
-                return
-            self.evaluate(live, site)
-
-    def check_client(self, engine: Client) -> None:
-        if self.done and self._error is None:
-            return
-        self.check(lambda: fetch_live(engine))
-
-    def before_call(self, engine: Client) -> None:
-        """Before a call's join: ``"error"`` checks now (raising ``DriftError``)."""
-        if self.on_drift == "error":
-            self.check_client(engine)
-
-    def after_join(self, engine: Client) -> None:
-        """After a call's join was sent: ``"warn"`` starts the check in the background."""
-        if self.started or self.on_drift != "warn":
-            return
-        with self._lock:
-            if self.started:
-                return
-            site = _caller_site()
-            thread = threading.Thread(
-                target=self._background, args=(engine, site), name="gradio-gen-drift",
-                daemon=True,
-            )  # fmt: skip
-            self._thread = thread
-        thread.start()
-
-    def _background(self, engine: Client, site: _Site | None) -> None:
+    # -- async ---------------------------------------------------------------------------
+    async def _averdict(self, engine: AsyncClient, full: bool) -> _Verdict:
+        steps = self._decide(engine.spec, full)
+        need = next(steps)
         try:
-            self.check(lambda: fetch_live(engine), site)
-        except Exception:  # a thread must not die with a traceback
-            logger.exception("%s: drift check failed", self.client)
+            while True:
+                facts = await engine._live_facts(need_info=need)
+                need = steps.send(facts)
+        except StopIteration as stop:
+            verdict: _Verdict = stop.value
+        self._last = (engine._live(), facts, verdict)
+        self._announce(verdict)
+        if verdict._app_refusal is None:
+            engine._follow(facts.config)
+        return verdict
 
-    def wait(self, timeout: float | None = None) -> ApiDiff | None:
-        """Wait for a background check (bounded by ``timeout``); -> the verdict so far."""
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-        return self.diff
+    async def aroute(
+        self, engine: AsyncClient, ep: EndpointSpec, values: list[Any]
+    ) -> tuple[EndpointSpec, list[Any]]:
+        if self.on_drift == "ignore":
+            return ep, values
+        verdict = self._current() or await self._averdict(engine, False)
+        return verdict.route(ep, values)
 
-    def closing(self) -> None:
-        """The client is closing: a background check still running is abandoned quietly
-        (its request fails once the engine is closed)."""
-        self._closing = True
-
-    def join(self, timeout: float = 5.0) -> None:
-        """After the engine is closed: join the background thread (bounded), so nothing
-        outlives the client."""
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    # -- async -----------------------------------------------------------------------
-    async def acheck(
-        self, fetch: Callable[[], Awaitable[Mapping[str, Any]]], site: _Site | None = None
-    ) -> None:
-        if self._error is not None:
-            raise self._error
-        if self.done:
-            return
-        import asyncio
-
-        if self._alock is None:
-            self._alock = asyncio.Lock()
-        async with self._alock:
-            if self._error is not None:
-                raise self._error
-            if self.done:
-                return
-            try:
-                live = await fetch()
-            except (GradioGenError, OSError, ValueError, RuntimeError) as exc:
-                self._failed(exc)
-                return
-            self.evaluate(live, site)
-
-    async def acheck_client(self, engine: AsyncClient) -> None:
-        if self.done and self._error is None:
-            return
-        await self.acheck(lambda: afetch_live(engine))
-
-    async def abefore_call(self, engine: AsyncClient) -> None:
-        if self.on_drift == "error":
-            await self.acheck_client(engine)
-
-    def aafter_join(self, engine: AsyncClient) -> None:
-        """After a call's join was sent: ``"warn"`` starts the check as a task."""
-        if self.started or self.on_drift != "warn":
-            return
-        import asyncio
-
-        self._task = asyncio.get_running_loop().create_task(
-            self._abackground(engine, _caller_site()), name="gradio-gen-drift"
-        )
-
-    async def _abackground(self, engine: AsyncClient, site: _Site | None) -> None:
-        try:
-            await self.acheck(lambda: afetch_live(engine), site)
-        except Exception:  # nobody awaits this task's exception
-            logger.exception("%s: drift check failed", self.client)
-
-    async def await_check(self) -> ApiDiff | None:
-        """Wait for the background check task, if any; -> the verdict so far."""
-        task = self._task
-        if task is not None and not task.done():
-            import asyncio
-
-            await asyncio.shield(task)
-        return self.diff
-
-    async def aclose(self) -> None:
-        """The client is closing: cancel a background check still running."""
-        self._closing = True
-        task = self._task
-        if task is not None and not task.done():
-            import asyncio
-
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-_Plan = tuple[EndpointSpec, list["int | _Default"]]
-
-
-class _Default:
-    """A live parameter the generated client does not know: send the app's default."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-_Site = tuple[str, int, str, dict[str, Any]]
-"""(filename, lineno, module name, module globals) of the user's call a warning points at."""
-
-
-def _caller_site() -> _Site | None:
-    """Where the user's call is (first frame outside gradio-gen and the generated module)."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        name = frame.f_globals.get("__name__", "")
-        generated = "SCHEMA_SHA256" in frame.f_globals and "GENERATOR_VERSION" in frame.f_globals
-        if not (
-            name == "gradio_gen"
-            or name.startswith(("gradio_gen.", "gradio_gen_runtime"))
-            or generated
-        ):
-            return frame.f_code.co_filename, frame.f_lineno, name, frame.f_globals
-        frame = frame.f_back  # type: ignore[assignment]
-    return None
-
-
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` of the first frame outside gradio-gen and the generated module, so
-    the warning points at the user's call."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None:
-        name = frame.f_globals.get("__name__", "")
-        generated = "SCHEMA_SHA256" in frame.f_globals and "GENERATOR_VERSION" in frame.f_globals
-        if not (
-            name == "gradio_gen"
-            or name.startswith(("gradio_gen.", "gradio_gen_runtime"))
-            or generated
-        ):
-            return level
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return 2
-
-
-def fetch_live(engine: Client) -> dict[str, Any]:
-    """The live ``{"config", "info"}`` through the engine's own HTTP client (auth, headers,
-    token rules, retries and timeouts included)."""
-    engine._connect()
-    assert engine.root is not None
-    config = engine._get_json(engine.root + "config", "drift check (/config)")
-    info = engine._get_json(engine.api_url + "info", "drift check (/info)")
-    return {"config": config, "info": info}
-
-
-async def afetch_live(engine: AsyncClient) -> dict[str, Any]:
-    await engine.connect()
-    assert engine.root is not None
-    config = await engine._get_json(engine.root + "config", "drift check (/config)")
-    info = await engine._get_json(engine.api_url + "info", "drift check (/info)")
-    return {"config": config, "info": info}
+    async def acheck(self, engine: AsyncClient) -> ApiDiff | None:
+        if self.on_drift == "ignore":
+            return None
+        return (await self._averdict(engine, True)).diff

@@ -15,7 +15,11 @@ Rules kept (a pragmatic reading of the JSON Schema subset Gradio emits):
 - ``anyOf`` / ``oneOf`` / type lists / ``nullable`` are unions; a union is included in
   another when each branch is included in some branch (sound, not complete: what it
   cannot prove it reports as ``False`` or ``None``, which the diff treats conservatively);
-- recursion through ``$ref`` is assumed to hold while it is being proved (co-induction).
+- recursion through ``$ref`` is assumed to hold while it is being proved (co-induction);
+- two file schemas (``_spec.is_file_schema``: 3.x unions and base64 images, 4.0-4.20
+  ``FileData``, 4.21+ with ``meta``, 6.x with ``$defs``) are the same type: the runtime turns
+  each into the same ``File`` / ``FileInput``, so only *where* files are matters; a file
+  and a non-file value are different types (uploaded vs sent as they are).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
+
+from .._spec import is_file_schema
 
 Tri = bool | None
 Relation = Literal["same", "widened", "narrowed", "changed", "unknown"]
@@ -180,6 +186,11 @@ class _Comparer:
         b, rb = self.b.resolve(b)
         if (a is None and ra is not None) or (b is None and rb is not None):
             return None
+        file_a, file_b = is_file_schema(a), is_file_schema(b)
+        if file_a and file_b:
+            return True  # a file is a file, however an era writes its schema
+        if file_a != file_b and not _is_union(b if file_a else a):
+            return False  # a file and a value are sent and returned differently
         key = (id(a), id(b))
         if (ra or rb) and key in self.assumed:
             return True
@@ -331,6 +342,17 @@ class _Comparer:
             if name not in props_b and add_b in ("closed", False):
                 checks.append(False)
         return _and(checks)
+
+
+def _is_union(schema: Any) -> bool:
+    """A node whose branches are compared one by one (file-ness is decided per branch)."""
+    if not isinstance(schema, Mapping):
+        return False
+    return (
+        any(isinstance(schema.get(k), list) for k in ("anyOf", "oneOf", "allOf"))
+        or isinstance(schema.get("type"), list)
+        or schema.get("nullable") is True
+    )
 
 
 def _list(value: Any) -> list[Any]:

@@ -3,7 +3,9 @@
 * ``File`` is what an output file becomes: it knows the server ``path``, its ``url``, ``size``,
   ``orig_name``, ``mime_type`` and ``is_stream``, and fetches its bytes through the client that
   produced it (same cookies and token rules): ``read_bytes()``, ``iter_bytes()``, ``open()``,
-  ``download(dir)`` and their async twins ``aread_bytes()``, ``aiter_bytes()``, ``adownload()``.
+  ``download(dir)`` and their async twins ``aread_bytes()``, ``aiter_bytes()``, ``adownload()``
+  (a blocking method on a file of an async client, called on the event loop's thread, raises
+  ``UsageError`` naming its twin instead of blocking the loop).
   With a client ``download_dir`` the file is saved there: eagerly by ``Client.predict``, else
   on first use of ``local_path`` / ``os.fspath(file)`` (never inside the engine's locks). It
   validates from a FileData dict, so pydantic models can use it as a field type.
@@ -13,8 +15,10 @@
 * ``FileInput`` is the annotated input type of generated models: its validator turns any accepted
   value into a ``FileSource``.
 
-Elsewhere: ``_files_walk`` (where the files are, by schema; pure), ``_files_upload`` (uploads),
-``_files_io`` (downloads, HLS, safe names), ``_files_handler`` (the engine's hooks).
+Elsewhere: ``_walk`` (where the files are, by schema; pure), ``_upload`` (uploads), ``_io``
+(downloads, HLS, safe names: it knows a file by its ``RemoteFile`` protocol and does not import
+this module; a ``File`` with no client imports it for a default transfer on first use),
+``_handler`` (the engine's hooks).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import os
 import posixpath
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, Protocol
 from urllib.parse import unquote, urlsplit
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -36,21 +40,19 @@ from pydantic_core import core_schema
 
 from .._constants import DOWNLOAD_CHUNK_SIZE, FILE_DATA_TYPE
 from .._exceptions import UsageError
+from .._threads import loop_running
+from ._chunks import ChunkReader, iter_local
+from ._image import ImageKind, encode_png, image_kind
+from ._url import is_url
 
 if TYPE_CHECKING:
     from ._io import FileTransfer
 
-__all__ = ["File", "FileInput", "FileSource", "handle_file", "is_url"]
+__all__ = ["File", "FileInput", "FileSource", "ImageLike", "handle_file", "is_url"]
 
 FILE_META: dict[str, str] = {"_type": FILE_DATA_TYPE}
 
 SourceKind = Literal["path", "url", "bytes", "stream", "server"]
-
-
-def is_url(value: str) -> bool:
-    """True for an ``http://`` or ``https://`` URL with a host."""
-    parts = urlsplit(value)
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def is_file_data(value: Any) -> bool:
@@ -202,24 +204,46 @@ class File:
             self._transfer = FileTransfer()
         return self._transfer
 
+    def _blocking_transfer(self, method: str, instead: str) -> FileTransfer:
+        """The transfer for a blocking fetch; ``UsageError`` if this file came from an async
+        client and an event loop runs in this thread (the fetch would block it)."""
+        transfer = self._get_transfer()
+        if (
+            self._inline is None  # content in hand: no request
+            and transfer.client is None
+            and transfer.aclient is not None
+            and loop_running()
+        ):
+            raise UsageError(
+                f"File.{method}() would block the event loop (this file came from an async "
+                f"client): use {instead}"
+            )
+        return transfer
+
     def iter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK_SIZE) -> Iterator[bytes]:
-        """The content in chunks, streamed (an HLS stream yields its media segments)."""
+        """The content in chunks, streamed (an HLS stream yields its media segments).
+        Blocking; in async code: ``async for chunk in file.aiter_bytes()``."""
         if self._inline is not None:
-            yield self._inline
-            return
+            return iter((self._inline,))
         if self._local is not None:
-            yield from _iter_local(self._local, chunk_size)
-            return
-        yield from self._get_transfer().iter_bytes(self, chunk_size)
+            return iter_local(self._local, chunk_size)
+        transfer = self._blocking_transfer("iter_bytes", "`async for chunk in file.aiter_bytes()`")
+        return transfer.iter_bytes(self, chunk_size)
 
     def read_bytes(self) -> bytes:
-        """The whole content in memory (use ``download``/``open`` for big files)."""
+        """The whole content in memory (use ``download``/``open`` for big files).
+        Blocking; in async code: ``await file.aread_bytes()``."""
+        if self._local is None:
+            self._blocking_transfer("read_bytes", "`await file.aread_bytes()`")
         return b"".join(self.iter_bytes())
 
     def open(self) -> BinaryIO:
-        """A streamed, read-only binary file object; use it as a context manager."""
+        """A streamed, read-only binary file object; use it as a context manager.
+        Blocking; in async code: ``async for chunk in file.aiter_bytes()``."""
+        if self._local is None:
+            self._blocking_transfer("open", "`async for chunk in file.aiter_bytes()`")
         chunks = self.iter_bytes()
-        return io.BufferedReader(_ChunkReader(chunks), buffer_size=DOWNLOAD_CHUNK_SIZE)  # type: ignore[return-value]
+        return io.BufferedReader(ChunkReader(chunks), buffer_size=DOWNLOAD_CHUNK_SIZE)  # type: ignore[return-value]
 
     def download(
         self, dir: str | os.PathLike[str] | None = None, *, name: str | None = None
@@ -228,28 +252,33 @@ class File:
 
         The name is ``name`` or the server's ``orig_name``, made safe (it cannot leave ``dir``)
         and unique (an existing file is never overwritten: ``report (1).pdf``).
+        Blocking; in async code: ``await file.adownload(dir)``.
         """
-        path = self._get_transfer().download(self, Path(dir or "."), name)
+        transfer = self._blocking_transfer("download", "`await file.adownload(dir)`")
+        path = transfer.download(self, Path(dir or "."), name)
         self._local = self._local or path
         return path
 
     async def aiter_bytes(self, chunk_size: int = DOWNLOAD_CHUNK_SIZE) -> AsyncIterator[bytes]:
+        """The content in chunks, streamed without blocking the event loop."""
         if self._inline is not None:
             yield self._inline
             return
         if self._local is not None:
-            for chunk in _iter_local(self._local, chunk_size):
+            for chunk in iter_local(self._local, chunk_size):
                 yield chunk
             return
         async for chunk in self._get_transfer().aiter_bytes(self, chunk_size):
             yield chunk
 
     async def aread_bytes(self) -> bytes:
+        """The whole content in memory, without blocking the event loop."""
         return b"".join([chunk async for chunk in self.aiter_bytes()])
 
     async def adownload(
         self, dir: str | os.PathLike[str] | None = None, *, name: str | None = None
     ) -> Path:
+        """``download`` without blocking the event loop (same naming rules)."""
         path = await self._get_transfer().adownload(self, Path(dir or "."), name)
         self._local = self._local or path
         return path
@@ -323,6 +352,14 @@ FILE_DATA_JSON_SCHEMA: dict[str, Any] = {
 # -- inputs -------------------------------------------------------------------------------
 
 
+class ImageLike(Protocol):
+    """What a PIL image and a numpy array have in common (the array interface): the static
+    type of in-memory images in ``FileInput``, so neither package is a dependency."""
+
+    @property
+    def __array_interface__(self) -> Mapping[str, Any]: ...
+
+
 class FileSource:
     """One file to send. Make it with ``handle_file`` (or let ``FileInput`` do it).
 
@@ -332,10 +369,16 @@ class FileSource:
     server already has: sent as a reference, nothing uploaded).
     """
 
-    __slots__ = ("inline", "kind", "mime_type", "name", "value")
+    __slots__ = ("image", "inline", "kind", "mime_type", "name", "value")
 
     def __init__(
-        self, kind: SourceKind, value: Any, name: str | None = None, mime_type: str | None = None
+        self,
+        kind: SourceKind,
+        value: Any,
+        name: str | None = None,
+        mime_type: str | None = None,
+        *,
+        image: ImageKind | None = None,
     ) -> None:
         self.kind: SourceKind = kind
         self.value: Any = value
@@ -344,6 +387,9 @@ class FileSource:
         """``str`` path / URL, ``bytes``, a binary file object, or the FileData dict."""
         self.name = name
         self.mime_type = mime_type
+        self.image: ImageKind | None = image
+        """Set when the bytes are a PNG made from a PIL image or a numpy array (``_image``):
+        an array is accepted only where the app expects an image."""
 
     @property
     def filename(self) -> str:
@@ -373,18 +419,29 @@ class FileSource:
 
 
 def handle_file(
-    value: str | os.PathLike[str] | bytes | BinaryIO | File | FileSource | Mapping[str, Any],
+    value: str
+    | os.PathLike[str]
+    | bytes
+    | BinaryIO
+    | File
+    | FileSource
+    | ImageLike
+    | Mapping[str, Any],
     *,
     name: str | None = None,
     mime_type: str | None = None,
 ) -> FileSource:
     """Mark ``value`` as a file to send: a local path, an ``http(s)`` URL, bytes, a binary file
-    object, a ``File`` from an earlier output, or a FileData dict. Raises ``UsageError`` (a
+    object, a ``File`` from an earlier output, a FileData dict, or a PIL image / numpy array
+    (encoded as PNG). Raises ``UsageError`` (a
     ``ValueError``) for a path that is not an existing file, or a value that is not a file."""
     source = to_source(value, "value")
     if name is None and mime_type is None:
         return source
-    return FileSource(source.kind, source.value, name or source.name, mime_type or source.mime_type)
+    return FileSource(
+        source.kind, source.value, name or source.name, mime_type or source.mime_type,
+        image=source.image,
+    )  # fmt: skip
 
 
 def to_source(value: Any, where: str) -> FileSource:
@@ -404,7 +461,7 @@ def to_source(value: Any, where: str) -> FileSource:
         if not isinstance(path, str):
             raise UsageError(f"{where}: a bytes path is not supported, use str: {path!r}")
         if not os.path.isfile(path):
-            raise UsageError(f"{where}: no such file: {path!r}")
+            raise UsageError(f"{where}: {_not_a_file(path)}")
         return FileSource("path", path)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return FileSource("bytes", bytes(value))
@@ -414,10 +471,25 @@ def to_source(value: Any, where: str) -> FileSource:
         return FileSource("stream", value)
     if isinstance(value, Mapping):
         return _dict_source(value, where)
+    image = image_kind(value)
+    if image is not None:
+        try:
+            data, name = encode_png(value, image)
+        except UsageError as exc:
+            raise UsageError(f"{where}: {exc}") from None
+        return FileSource("bytes", data, name, "image/png", image=image)
     raise UsageError(
-        f"{where}: expected a file (path, URL, bytes, binary file object or File), "
-        f"got {type(value).__name__}"
+        f"{where}: expected a file (path, URL, bytes, binary file object, File, or for an "
+        f"image a PIL image or numpy array), got {type(value).__name__}"
     )
+
+
+def _not_a_file(path: str) -> str:
+    if os.path.isdir(path):
+        return f"{path!r} is a directory, not a file"
+    if os.path.lexists(path):
+        return f"{path!r} is not a regular file (or cannot be read)"
+    return f"no such file: {path!r}"
 
 
 def _data_uri(value: str, where: str) -> FileSource:
@@ -491,10 +563,12 @@ class _FileInputValidator:
 
 
 FileInput = Annotated[
-    str | os.PathLike[str] | bytes | BinaryIO | File | FileSource, _FileInputValidator()
+    str | os.PathLike[str] | bytes | BinaryIO | File | FileSource | ImageLike,
+    _FileInputValidator(),
 ]
 """A file parameter: a local path, an ``http(s)`` URL, bytes, a binary file object, a ``File``
-from an earlier output, or a ``handle_file()`` marker."""
+from an earlier output, a ``handle_file()`` marker, or an in-memory image: a PIL image (sent as
+PNG wherever a file goes) or a numpy array (sent as PNG where the app expects an image)."""
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -502,40 +576,3 @@ from an earlier output, or a ``handle_file()`` marker."""
 
 def _opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _iter_local(path: Path, chunk_size: int) -> Iterator[bytes]:
-    with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_size):
-            yield chunk
-
-
-class _ChunkReader(io.RawIOBase):
-    """A raw, read-only stream over an iterator of byte chunks (closing it closes the
-    iterator, and with it the HTTP response)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        while not self._pending:
-            try:
-                self._pending = next(self._chunks)
-            except StopIteration:
-                return 0
-        n = min(len(view), len(self._pending))
-        view[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-    def close(self) -> None:
-        if not self.closed:
-            close = getattr(self._chunks, "close", None)
-            if close is not None:
-                close()
-        super().close()

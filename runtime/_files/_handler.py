@@ -25,7 +25,13 @@ from ._eras import FileFormat, data_url_async, data_url_sync, encode
 from ._file import File, FileSource
 from ._io import FileTransfer
 from ._upload import upload_async, upload_sync
-from ._walk import collect_sources, input_sources, output_files, replace_sources
+from ._walk import (
+    IMAGE_COMPONENTS,
+    collect_sources,
+    input_sources,
+    output_files,
+    replace_sources,
+)
 
 T = TypeVar("T")
 
@@ -62,10 +68,23 @@ class FileHandler:
         names = _aligned(
             [p.name for p in ep.parameters], ep.input_slots, ep.state_inputs, len(values)
         )
+        images = _aligned(
+            [p.component.lower() in IMAGE_COMPONENTS for p in ep.parameters],
+            ep.input_slots, ep.state_inputs, len(values),
+        )  # fmt: skip
         return [
-            input_sources(schema, value, f"{ep.api_name}: parameter {name or i!r}")
-            for i, (schema, name, value) in enumerate(zip(schemas, names, values, strict=True))
+            input_sources(
+                schema, value, f"{ep.api_name}: parameter {name or i!r}", images=bool(image)
+            )
+            for i, (schema, name, image, value) in enumerate(
+                zip(schemas, names, images, values, strict=True)
+            )
         ]
+
+    def check_inputs(self, ep: EndpointSpec, values: Sequence[Any]) -> None:
+        """Raise the ``UsageError`` ``prepare_inputs`` would raise for a value that cannot
+        be a file (no I/O: nothing is opened or uploaded)."""
+        self._walk_inputs(ep, values)
 
     def prepare_inputs(self, ep: EndpointSpec, values: Sequence[Any]) -> list[Any]:
         walked = self._walk_inputs(ep, values)

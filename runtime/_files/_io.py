@@ -10,6 +10,10 @@ fetched, its segments are followed (re-reading a live EVENT playlist until ``#EX
 bounded by ``HLS_TIMEOUT``) and concatenated (ADTS ``.aac`` and MPEG-TS ``.ts`` segments
 concatenate into a playable file). The server's ``playlist-file`` route is not used: it needs
 ffprobe on the server and only answers once the stream has ended.
+
+The transfers know a file by ``RemoteFile`` (what they read of it), declared here: ``_file``
+imports this module (a ``File`` with no client makes a default ``FileTransfer``), so this one
+does not import ``_file`` (the runtime has no import cycle, a test checks it).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import anyio
@@ -39,7 +43,7 @@ from .._constants import (
 )
 from .._exceptions import ProtocolError, ReadTimeout, UsageError
 from .._transport._http import backoff, map_transport_error, retry_after, status_error
-from ._file import File, is_url
+from ._url import is_url
 
 log = logging.getLogger(LOGGER_NAME)
 
@@ -51,6 +55,23 @@ MAX_NAME_BYTES = 200
 
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$", re.I)
 _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+
+class RemoteFile(Protocol):
+    """What the transfers read of a file the server has (``_file.File`` implements it)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def is_stream(self) -> bool: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def _inline(self) -> bytes | None:
+        """The content, when the app sent it inline (a gradio 3.x image), else ``None``."""
+        ...
 
 
 def _retry(response: httpx.Response, attempt: int) -> bool:
@@ -139,7 +160,7 @@ def parse_playlist(text: str, base_url: str) -> Playlist:
     return Playlist(init, tuple(segments), ended, target)
 
 
-def _stream_name(file: File, segments: tuple[str, ...]) -> str:
+def _stream_name(file: RemoteFile, segments: tuple[str, ...]) -> str:
     """``audio.wav`` streamed as AAC segments is saved as ``audio.aac``."""
     ext = posixpath.splitext(urlsplit(segments[0]).path)[1] if segments else ""
     stem = posixpath.splitext(file.name)[0]
@@ -164,7 +185,7 @@ class FileTransfer:
         self.api_url = api_url.rstrip("/") if api_url else None
         """``{root}{api_prefix}``: files with a server path are fetched from its ``/file=``."""
 
-    def file_url(self, file: File) -> str:
+    def file_url(self, file: RemoteFile) -> str:
         """Where to GET a file: a URL path as is; a stream under ``{api}/stream/{path}``; else
         ``{api}/file={path}`` on the app we talk to (the server's ``url`` may name a host we
         cannot reach, e.g. behind a proxy)."""
@@ -218,7 +239,7 @@ class FileTransfer:
     def _get_text(self, client: httpx.Client, url: str) -> str:
         return b"".join(self._get(client, url, None)).decode("utf-8", "replace")
 
-    def iter_bytes(self, file: File, chunk_size: int | None = None) -> Iterator[bytes]:
+    def iter_bytes(self, file: RemoteFile, chunk_size: int | None = None) -> Iterator[bytes]:
         if file._inline is not None:  # a gradio 3.x image: the content came inline
             yield file._inline
             return
@@ -244,14 +265,14 @@ class FileTransfer:
                     raise ReadTimeout(f"HLS stream {url} did not end within {HLS_TIMEOUT} s")
                 time.sleep(min(playlist.target_duration, HLS_MAX_POLL))
 
-    def stream_name(self, file: File) -> str:
+    def stream_name(self, file: RemoteFile) -> str:
         if not file.is_stream:
             return file.name
         with self._client() as client:
             url = self.file_url(file)
             return _stream_name(file, parse_playlist(self._get_text(client, url), url).segments)
 
-    def download(self, file: File, directory: Path, name: str | None = None) -> Path:
+    def download(self, file: RemoteFile, directory: Path, name: str | None = None) -> Path:
         chosen = safe_filename(name or self.stream_name(file))
         path, handle = create_unique(directory, chosen)
         try:
@@ -302,7 +323,9 @@ class FileTransfer:
         data = b"".join([c async for c in self._aget(client, url, None)])
         return data.decode("utf-8", "replace")
 
-    async def aiter_bytes(self, file: File, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+    async def aiter_bytes(
+        self, file: RemoteFile, chunk_size: int | None = None
+    ) -> AsyncIterator[bytes]:
         if file._inline is not None:
             yield file._inline
             return
@@ -331,7 +354,7 @@ class FileTransfer:
                     raise ReadTimeout(f"HLS stream {url} did not end within {HLS_TIMEOUT} s")
                 await anyio.sleep(min(playlist.target_duration, HLS_MAX_POLL))
 
-    async def astream_name(self, file: File) -> str:
+    async def astream_name(self, file: RemoteFile) -> str:
         if not file.is_stream:
             return file.name
         async with self._aclient() as client:
@@ -339,7 +362,7 @@ class FileTransfer:
             text = await self._aget_text(client, url)
             return _stream_name(file, parse_playlist(text, url).segments)
 
-    async def adownload(self, file: File, directory: Path, name: str | None = None) -> Path:
+    async def adownload(self, file: RemoteFile, directory: Path, name: str | None = None) -> Path:
         chosen = safe_filename(name or await self.astream_name(file))
         path, handle = create_unique(directory, chosen)
         try:

@@ -297,12 +297,12 @@ def _retry_delay(
         if failure.status_code not in RETRY_STATUS_CODES:
             return None
         delay = backoff(attempt, retry_after(failure))
-        log.warning("upload: HTTP %s; retrying in %.2f s", failure.status_code, delay)
+        log.info("upload: HTTP %s; retrying in %.2f s", failure.status_code, delay)
         return delay
     if not isinstance(failure, (httpx.ConnectError, httpx.ConnectTimeout)):
         return None
     delay = backoff(attempt)
-    log.warning("upload: %s; retrying in %.2f s", failure, delay)
+    log.info("upload: %s; retrying in %.2f s", failure, delay)
     return delay
 
 

@@ -16,37 +16,74 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._exceptions import UsageError
 from .._spec import is_file_schema, is_inline_file_schema
 from ._file import File, FileSource, to_source
+from ._image import image_kind
 
 _MAX_DEPTH = 64
 
 Visit = Callable[[Any, str, Mapping[str, Any]], Any]
 """Called at each file position with (value, location, schema node); returns the
-replacement."""
+replacement. The node is the file node, a union holding one, or ``{}`` (a marker found where
+the schema says nothing)."""
+
+IMAGE_COMPONENTS = frozenset(
+    {"image", "imageeditor", "sketchpad", "paint", "imageslider", "annotatedimage"}
+)
+"""Components whose every file is an image (``ParameterSpec.component``, lower-cased)."""
 
 
 def map_files(schema: Mapping[str, Any] | None, value: Any, visit: Visit, where: str) -> Any:
     """A copy of ``value`` with each value at a file position (per ``schema``) replaced by
     ``visit(value, location)``; values with no schema are only searched for markers."""
-    defs = schema.get("$defs", {}) if isinstance(schema, Mapping) else {}
-    return _walk(schema or {}, value, visit, where, defs if isinstance(defs, Mapping) else {}, 0)
+    return _walk(schema or {}, value, visit, where, _defs(schema), 0)
 
 
-def input_sources(schema: Mapping[str, Any] | None, value: Any, where: str) -> Any:
+def input_sources(
+    schema: Mapping[str, Any] | None, value: Any, where: str, *, images: bool = False
+) -> Any:
     """Turn every input value at a file position into a ``FileSource`` (``None`` stays); at a
-    gradio 3.x image position the source is marked ``inline`` (sent as a data URL)."""
+    gradio 3.x image position the source is marked ``inline`` (sent as a data URL).
+
+    A numpy array (sent as a PNG) is accepted only at an image position: ``images`` (the
+    parameter's component is an image one) or an ``ImageData`` node (a Gallery's images); a
+    PIL image is an image anywhere a file goes."""
+    defs = _defs(schema)
 
     def visit(v: Any, loc: str, node: Mapping[str, Any]) -> Any:
         if v is None:
             return None
         source = to_source(v, loc)
-        if is_inline_file_schema(node):
-            source = FileSource(source.kind, source.value, source.name, source.mime_type)
+        if source.image == "numpy array" and not (images or _is_image_node(node, defs)):
+            raise UsageError(
+                f"{loc}: a numpy array is sent as a PNG image only where the app expects an "
+                "image (gr.Image, gr.ImageEditor, a gr.Gallery image...); here it takes any "
+                "file: pass a path, bytes, or a PIL image"
+            )
+        if is_inline_file_schema(node):  # a gradio 3.x image: sent as a data URL
+            source = FileSource(
+                source.kind, source.value, source.name, source.mime_type, image=source.image
+            )
             source.inline = True
         return source
 
     return map_files(schema, value, visit, where)
+
+
+def _defs(schema: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    defs = schema.get("$defs", {}) if isinstance(schema, Mapping) else {}
+    return defs if isinstance(defs, Mapping) else {}
+
+
+def _is_image_node(node: Any, defs: Mapping[str, Any], depth: int = 0) -> bool:
+    """A file node titled ``ImageData`` (Gradio's image FileData), or a union holding one."""
+    node = _resolve(node, defs)
+    if depth > 8:
+        return False
+    if is_file_schema(node):
+        return bool(node.get("title") == "ImageData")
+    return any(_is_image_node(b, defs, depth + 1) for b in _branches(node))
 
 
 def output_files(
@@ -179,7 +216,11 @@ def _choose(branches: list[Any], value: Any, defs: Mapping[str, Any]) -> Mapping
     if value is None:
         return None
     file_like = [b for b in resolved if _is_file_like_branch(b, defs)]
-    if isinstance(value, (File, bytes, bytearray, memoryview)) or _is_stream(value):
+    if (
+        isinstance(value, (File, bytes, bytearray, memoryview))
+        or _is_stream(value)
+        or image_kind(value) is not None
+    ):
         return file_like[0] if file_like else None
     if isinstance(value, str) or hasattr(value, "__fspath__"):
         if isinstance(value, str) and any(_accepts(b, "string", defs) for b in resolved):

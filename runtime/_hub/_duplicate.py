@@ -18,7 +18,7 @@
 
 The sleep time is in **minutes** (``sleep_timeout``), like ``gradio_client.Client.duplicate``;
 free ``cpu-basic`` hardware always sleeps after 48 h and cannot be configured, so a sleep time is
-skipped there (logged).
+skipped there (with a ``UserWarning``).
 """
 
 from __future__ import annotations
@@ -32,13 +32,16 @@ import httpx
 
 from .._constants import (
     DUPLICATE_SLEEP_TIME,
+    LOGGER_NAME,
     SPACE_POLL_INITIAL,
     SPACE_POLL_MAX,
     SPACE_WAKE_TIMEOUT,
 )
 from .._exceptions import HTTPStatusError, ProtocolError, SpaceNotFoundError, UsageError
 from .._types import NOT_GIVEN, NotGiven
+from .._warn import warn_user
 from ._auth import resolve_token
+from ._names import parse_space_reference, resolve_subdomain, resolve_subdomain_sync
 from ._space import (
     StatusCallback,
     _async_client,
@@ -60,7 +63,7 @@ from ._status import (
     validate_timeout,
 )
 
-logger = logging.getLogger("gradio_gen.hub")
+logger = logging.getLogger(f"{LOGGER_NAME}.hub")
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,11 @@ def plan_duplicate(
     sleep_timeout: object = None,
     timeout: object = SPACE_WAKE_TIMEOUT,
 ) -> DuplicatePlan:
-    """Validate every argument of ``duplicate`` (``UsageError`` before any request)."""
-    source = validate_space_id(from_space)
+    """Validate every argument of ``duplicate`` (``UsageError`` before any request).
+    ``from_space`` is an id or a Space page URL (an ``*.hf.space`` URL is mapped to its id
+    by the drivers first, which needs the Hub)."""
+    ref = parse_space_reference(from_space)
+    source = validate_space_id(ref.space_id if ref is not None and ref.space_id else from_space)
     namespace: str | None = None
     name = source.split("/")[1]
     if to_id is not None:
@@ -176,14 +182,27 @@ def follow_up_calls(
     if seconds is not None:
         if hardware == FREE_HARDWARE:
             if plan.sleep_timeout is not None:
-                logger.warning(
-                    "sleep_timeout ignored: Spaces on free %s hardware sleep after 48 h and the "
-                    "Hub does not let you change it.",
-                    FREE_HARDWARE,
+                warn_user(
+                    f"sleep_timeout ignored: Spaces on free {FREE_HARDWARE} hardware sleep after "
+                    "48 h and the Hub does not let you change it."
                 )
         else:
             calls.append(HubCall("POST", "/sleeptime", {"seconds": seconds}, "set the sleep time"))
     return calls
+
+
+def _subdomain(from_space: object, to_id: object, *options: Any) -> str | None:
+    """The subdomain when ``from_space`` is an ``*.hf.space`` URL (after checking every other
+    argument, so a bad one fails before the Hub look-up), else None."""
+    ref = parse_space_reference(from_space)
+    if ref is None or ref.subdomain is None:
+        return None
+    private, hardware, secrets, sleep_timeout, timeout = options
+    plan_duplicate(
+        "owner/name", to_id, private=private, hardware=hardware, secrets=secrets,
+        sleep_timeout=sleep_timeout, timeout=timeout,
+    )  # fmt: skip
+    return ref.subdomain
 
 
 def _token(hf_token: str | NotGiven | None) -> str:
@@ -227,6 +246,11 @@ def duplicate_space_sync(
     poll_max: float = SPACE_POLL_MAX,
 ) -> str:
     """Create (or reuse) your copy of ``from_space``, wait until it runs, return its id."""
+    sub = _subdomain(from_space, to_id, private, hardware, secrets, sleep_timeout, timeout)
+    if sub is not None:  # an *.hf.space URL: its id from the Hub (the rest is validated)
+        from_space = resolve_subdomain_sync(
+            sub, token=resolve_token(hf_token), hf_endpoint=hf_endpoint, http=http
+        )
     plan = plan_duplicate(
         from_space,
         to_id,
@@ -307,6 +331,11 @@ async def duplicate_space(
     poll_max: float = SPACE_POLL_MAX,
 ) -> str:
     """Async twin of ``duplicate_space_sync``."""
+    sub = _subdomain(from_space, to_id, private, hardware, secrets, sleep_timeout, timeout)
+    if sub is not None:
+        from_space = await resolve_subdomain(
+            sub, token=resolve_token(hf_token), hf_endpoint=hf_endpoint, http=http
+        )
     plan = plan_duplicate(
         from_space,
         to_id,

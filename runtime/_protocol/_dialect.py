@@ -124,11 +124,13 @@ def dialect_for(
     protocol: str | None, version: str | None, enable_queue: bool | None = None
 ) -> Dialect:
     """The dialect of an app from its config's ``protocol``, ``version`` and (3.x)
-    ``enable_queue``. A missing protocol is ``ws`` (gradio 3.x), or ``WS_DIRECT`` when the
-    queue is off; gradio 2.x and unknown protocols raise ``UnsupportedProtocolError``."""
+    ``enable_queue``. A missing protocol is ``ws`` (gradio 3.x, or a config without a
+    version), or ``WS_DIRECT`` when the queue is off; gradio 2.x, a 4+ config without a
+    protocol and unknown protocols raise ``UnsupportedProtocolError`` (the generator refuses
+    the same configs: ``_legacy_info.unsupported_reason``)."""
     major = _major(version)
     if protocol is None:
-        if major is not None and major < 3:
+        if major is not None and major != 3:
             raise UnsupportedProtocolError(None, version)
         protocol = "ws"
     base = DIALECTS.get(protocol)

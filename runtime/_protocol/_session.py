@@ -144,7 +144,7 @@ _RUNNING: frozenset[StatusCode] = frozenset({"processing", "generating", "stream
 
 class Session:
     def __init__(
-        self, *, dialect: Dialect = SSE_V3, clock: Callable[[], float] = time.monotonic
+        self, *, dialect: Dialect = SSE_V3, clock: Callable[[], float] = time.time
     ) -> None:
         self.dialect = dialect
         self._clock = clock

@@ -22,6 +22,8 @@ Delays grow exponentially from ``INITIAL_RETRY_DELAY`` to ``MAX_RETRY_DELAY`` wi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import logging
 import random
 import ssl
@@ -29,6 +31,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -79,18 +82,28 @@ def stream_timeout(timeout: Timeout) -> httpx.Timeout:
 # -- transports -----------------------------------------------------------------------
 
 
+_CLOSED = "Cannot send a request, as the client has been closed."
+"""httpx's own words for a request on a closed client (a ``RuntimeError``, never retried)."""
+
+
 class _SyncSchemeTransport(httpx.BaseTransport):
-    """``http://`` -> a transport without CA loading; ``https://`` -> built on first use."""
+    """``http://`` -> a transport without CA loading; ``https://`` -> built on first use.
+
+    Once closed it stays closed: a request that raced ``close()`` (a background drift check
+    of a client being closed) must not build a new pool whose connection nobody closes."""
 
     def __init__(self, make: Callable[[Verify], httpx.HTTPTransport], verify: Verify) -> None:
         self._make = make
         self._verify = verify
         self._lock = threading.Lock()
+        self._closed = False
         self._plain: httpx.HTTPTransport | None = None
         self._tls: httpx.HTTPTransport | None = None
 
     def _get(self, scheme: str) -> httpx.HTTPTransport:
         with self._lock:
+            if self._closed:
+                raise RuntimeError(_CLOSED)
             if scheme == "https":
                 if self._tls is None:
                     self._tls = self._make(self._verify)
@@ -104,6 +117,7 @@ class _SyncSchemeTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             for t in (self._plain, self._tls):
                 if t is not None:
                     t.close()
@@ -111,29 +125,62 @@ class _SyncSchemeTransport(httpx.BaseTransport):
 
 
 class _AsyncSchemeTransport(httpx.AsyncBaseTransport):
+    """The async twin; ``_get`` may also run in a worker thread (``warm_async_client``)."""
+
     def __init__(self, make: Callable[[Verify], httpx.AsyncHTTPTransport], verify: Verify) -> None:
         self._make = make
         self._verify = verify
+        self._lock = threading.Lock()
+        self._closed = False
         self._plain: httpx.AsyncHTTPTransport | None = None
         self._tls: httpx.AsyncHTTPTransport | None = None
 
     def _get(self, scheme: str) -> httpx.AsyncHTTPTransport:
-        if scheme == "https":
-            if self._tls is None:
-                self._tls = self._make(self._verify)
-            return self._tls
-        if self._plain is None:
-            self._plain = self._make(False)
-        return self._plain
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(_CLOSED)
+            if scheme == "https":
+                if self._tls is None:
+                    self._tls = self._make(self._verify)
+                return self._tls
+            if self._plain is None:
+                self._plain = self._make(False)
+            return self._plain
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self._get(request.url.scheme).handle_async_request(request)
 
     async def aclose(self) -> None:
-        for t in (self._plain, self._tls):
-            if t is not None:
-                await t.aclose()
-        self._plain = self._tls = None
+        with self._lock:
+            self._closed = True
+            open_ = [t for t in (self._plain, self._tls) if t is not None]
+            self._plain = self._tls = None
+        for t in open_:
+            await t.aclose()
+
+
+_FIRST_REQUEST_MODULES = (
+    "httpcore",
+    "h11",
+    "certifi",
+    "anyio._backends._asyncio",
+    "anyio.streams.tls",
+)
+"""What an async client's first request imports (httpx imports httpcore lazily, httpcore
+anyio's backend on first use)."""
+
+
+def warm_async_client(http: httpx.AsyncClient, url: str) -> None:
+    """Blocking; run it off the event loop (``_threads.off_loop``) before the first request of
+    ``http`` to ``url``: the imports and the transport (its SSL context for https) that request
+    would otherwise build on the loop (about 50 ms, more under ``python -X dev``)."""
+    for name in _FIRST_REQUEST_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    transport = getattr(http, "_transport", None)  # httpx keeps the transport it was given
+    if isinstance(transport, _AsyncSchemeTransport):
+        with contextlib.suppress(RuntimeError):  # closed meanwhile: the request will say so
+            transport._get(urlsplit(url).scheme or "https")
 
 
 def _limits(max_connections: int) -> httpx.Limits:
@@ -316,25 +363,35 @@ def request_sync(
     what: str,
     policy: RetryPolicy,
     max_retries: int,
+    stop: threading.Event | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
-    """Send with retries; raises typed errors for transport failures and bad statuses."""
+    """Send with retries; raises typed errors for transport failures and bad statuses.
+    ``stop`` (set when the client closes): no retry once set, and the wait before a retry
+    ends when it is set."""
     attempt = 0
     while True:
         try:
             response = http.request(method, url, **kwargs)
         except httpx.TransportError as exc:
-            if attempt >= max_retries or not _should_retry_error(policy, exc):
+            if (
+                attempt >= max_retries
+                or not _should_retry_error(policy, exc)
+                or (stop is not None and stop.is_set())
+            ):
                 raise map_transport_error(exc, what) from exc
             delay = backoff(attempt)
-            logger.warning("%s: %s; retrying in %.2f s", what, exc, delay)
+            logger.info("%s: %s; retrying in %.2f s", what, exc, delay)
         else:
             if attempt >= max_retries or not _should_retry_status(policy, response):
                 return check(response, what)
             delay = backoff(attempt, retry_after(response))
-            logger.warning("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
+            logger.info("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
         attempt += 1
-        time.sleep(delay)
+        if stop is None:
+            time.sleep(delay)
+        elif stop.wait(delay):
+            raise TransportError(f"{what}: the client was closed")
 
 
 async def request_async(
@@ -345,21 +402,51 @@ async def request_async(
     what: str,
     policy: RetryPolicy,
     max_retries: int,
+    stopped: Callable[[], bool] | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
+    """``request_sync``'s twin; ``stopped()`` true (the client closed): no retry."""
     attempt = 0
     while True:
         try:
             response = await http.request(method, url, **kwargs)
         except httpx.TransportError as exc:
-            if attempt >= max_retries or not _should_retry_error(policy, exc):
+            if (
+                attempt >= max_retries
+                or not _should_retry_error(policy, exc)
+                or (stopped is not None and stopped())
+            ):
                 raise map_transport_error(exc, what) from exc
             delay = backoff(attempt)
-            logger.warning("%s: %s; retrying in %.2f s", what, exc, delay)
+            logger.info("%s: %s; retrying in %.2f s", what, exc, delay)
         else:
             if attempt >= max_retries or not _should_retry_status(policy, response):
                 return check(response, what)
             delay = backoff(attempt, retry_after(response))
-            logger.warning("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
+            logger.info("%s: HTTP %s; retrying in %.2f s", what, response.status_code, delay)
         attempt += 1
         await asyncio.sleep(delay)
+        if stopped is not None and stopped():
+            raise TransportError(f"{what}: the client was closed")
+
+
+def shutdown_pool(http: httpx.Client) -> None:
+    """Shut down the sockets of ``http``'s pooled connections, so that a thread blocked
+    reading one (a request another thread is waiting on) returns at once; closing a socket
+    does not wake a ``recv`` in progress on Linux, shutting it down does. Reaches into
+    httpx/httpcore internals: any mismatch (another transport, a new version) does nothing,
+    and the caller's ``close()`` then waits for that read's own timeout."""
+    import socket
+
+    transport: Any = getattr(http, "_transport", None)
+    for inner in (getattr(transport, "_plain", None), getattr(transport, "_tls", None)):
+        pool = getattr(inner, "_pool", None)
+        for conn in list(getattr(pool, "connections", ()) or ()):
+            stream = getattr(getattr(conn, "_connection", None), "_network_stream", None)
+            try:
+                sock = stream.get_extra_info("socket") if stream is not None else None
+            except Exception:  # an internal we do not control
+                sock = None
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)

@@ -1,23 +1,41 @@
 """``Job``: a submitted call of the sync client (see ``_sync.SyncSession`` for the reader
-role its waits take or leave)."""
+role its waits take or leave).
+
+A job talks to its session through ``JobSession``, the part of ``_sync.SyncSession`` it uses,
+declared here: ``_sync`` imports this module (it makes the jobs), so this one must not import
+``_sync`` (the runtime has no import cycle, a test checks it).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .._exceptions import CancelledError, JobTimeout, UsageError
 from .._protocol._session import EventRecord
 from .._spec import EndpointSpec
-from .._types import NOT_GIVEN, NotGiven, Status, Update
+from .._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
 
 if TYPE_CHECKING:
     import threading
 
-    from ._sync import SyncSession
-
 R = TypeVar("R")
+
+
+class JobSession(Protocol):
+    """What a ``Job`` uses of its session (implemented by ``_sync.SyncSession``)."""
+
+    timeout: Timeout
+    _lead_waiting: int
+    """Waiters blocked while another thread holds the reader role that could read inline."""
+    encode_inputs: Callable[[EndpointSpec, list[Any]], list[Any]]
+
+    def cancel(self, event_id: str) -> bool: ...
+    def post_stream(self, ep: EndpointSpec, event_id: str, data: list[Any] | None) -> None: ...
+    def can_lead(self, deadline: float | None) -> bool: ...
+    def try_lead(self, deadline: float | None) -> bool: ...
+    def lead(self, ready: Callable[[], bool], deadline: float | None) -> None: ...
 
 
 class Job(Generic[R]):
@@ -25,7 +43,7 @@ class Job(Generic[R]):
 
     def __init__(
         self,
-        session: SyncSession,
+        session: JobSession,
         ep: EndpointSpec,
         record: EventRecord,
         cond: threading.Condition,

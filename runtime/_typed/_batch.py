@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._client._map import (
     INPUT_KEY,
@@ -28,9 +28,28 @@ from .._exceptions import InputValidationError
 
 if TYPE_CHECKING:
     from .._client._batching import Row
-    from ._generated import AsyncEndpoint, Endpoint
+    from .._transport._async import AsyncJob
+    from .._transport._sync_job import Job
 
 __all__ = ["async_rows", "bind_item", "map_async", "map_sync", "sync_rows"]
+
+
+# What the drivers use of an endpoint (``_generated.Endpoint`` / ``AsyncEndpoint``, whose
+# ``map`` comes here through ``_map_api``): declared here so this module does not import
+# ``_generated``, which imports ``_map_api`` (the runtime has no import cycle, a test checks it).
+class _Target(Protocol):
+    @property
+    def _app(self) -> object: ...
+    @property
+    def api_name(self) -> str: ...
+
+
+class _SyncTarget(_Target, Protocol):
+    def _submit(self, values: tuple[Any, ...], *, lead: bool = False) -> Job[Any]: ...
+
+
+class _AsyncTarget(_Target, Protocol):
+    async def _submit(self, values: tuple[Any, ...]) -> AsyncJob[Any]: ...
 
 
 @functools.cache
@@ -64,14 +83,14 @@ def bind_item(owner: type, api_name: str, item: object) -> tuple[Any, ...]:
     return tuple(bound.arguments[name] for name in names)
 
 
-def _job_timeout(endpoint: Endpoint[Any] | AsyncEndpoint[Any]) -> float | None:
+def _job_timeout(endpoint: _Target) -> float | None:
     engine = getattr(endpoint._app, "_engine", None)
     timeout = getattr(engine, "timeout", None)
     return getattr(timeout, "job", None)
 
 
 def sync_rows(
-    endpoint: Endpoint[Any], inputs: Iterable[Any], options: MapOptions, *, ordered: bool = True
+    endpoint: _SyncTarget, inputs: Iterable[Any], options: MapOptions, *, ordered: bool = True
 ) -> Iterator[Row]:
     owner, api_name = type(endpoint), endpoint.api_name
     return run_rows(
@@ -84,7 +103,7 @@ def sync_rows(
     )
 
 
-def map_sync(endpoint: Endpoint[Any], inputs: Iterable[Any], options: MapOptions) -> Iterator[Any]:
+def map_sync(endpoint: _SyncTarget, inputs: Iterable[Any], options: MapOptions) -> Iterator[Any]:
     return values(sync_rows(endpoint, inputs, options), options.return_exceptions)
 
 
@@ -93,7 +112,7 @@ async def _same(value: Any) -> Any:
 
 
 def async_rows(
-    endpoint: AsyncEndpoint[Any],
+    endpoint: _AsyncTarget,
     inputs: Iterable[Any] | AsyncIterable[Any],
     options: MapOptions,
     *,
@@ -113,6 +132,6 @@ def async_rows(
 
 
 def map_async(
-    endpoint: AsyncEndpoint[Any], inputs: Iterable[Any] | AsyncIterable[Any], options: MapOptions
+    endpoint: _AsyncTarget, inputs: Iterable[Any] | AsyncIterable[Any], options: MapOptions
 ) -> AsyncIterator[Any]:
     return avalues(async_rows(endpoint, inputs, options), options.return_exceptions)

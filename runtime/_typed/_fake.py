@@ -48,6 +48,7 @@ from ._generated import (
     AsyncEndpoint,
     Endpoint,
     _AppBase,
+    _endpoint_attributes,
     _EndpointBase,
     _prepare,
     _shape_output,
@@ -299,11 +300,11 @@ class _FakeClientMixin:
         """``{"attr" or "/api_name": value | callable | exception}`` -> stubs."""
         if not responses:
             return
-        by_attr = {name: ep for name, ep in vars(self).items() if isinstance(ep, _FakeBehaviour)}
+        table = _endpoint_attributes(type(self))
+        by_attr = {attribute.name: attribute for attribute in table.values()}
         for key, answer in responses.items():
-            target = by_attr.get(key) or self._endpoints.get(
-                key if key.startswith("/") else "/" + key
-            )
+            found = by_attr.get(key) or table.get(key if key.startswith("/") else "/" + key)
+            target = None if found is None else getattr(self, found.name)
             if not isinstance(target, _FakeBehaviour):
                 raise UsageError(
                     f"{type(self).__name__} has no endpoint {key!r}; "
@@ -318,7 +319,7 @@ class _FakeClientMixin:
 
     def reset(self) -> None:
         """Forget every stub and recorded call."""
-        for ep in self._endpoints.values():
+        for ep in self._endpoints.values():  # the endpoints made so far (the others are new)
             if isinstance(ep, _FakeBehaviour):
                 ep.reset()
         self.calls.clear()
@@ -385,7 +386,7 @@ def _status(outcome: _Outcome, cancelled: bool) -> Status:
         if cancelled or isinstance(outcome.error, CancelledError)
         else ("error" if outcome.error is not None else "done")
     )
-    return Status(code, success=outcome.error is None and not cancelled)
+    return Status(code, success=outcome.error is None and not cancelled, time=time.time())
 
 
 def _updates(outcome: _Outcome) -> list[Update]:

@@ -6,7 +6,8 @@ attribute and signature, but importing the module neither imports the fakes mach
 (``_fake``) nor creates a class per endpoint twice more (a third of the import time of a
 2,000-endpoint module). The module's ``__getattr__`` calls ``define_fakes`` on the first
 access to a fake name; it creates, in the module's namespace, exactly the classes the
-declarations describe: the same names, bases, docstrings and ``__init__``.
+declarations describe: the same names, bases, docstrings, endpoint attributes (each an
+``EndpointAttribute`` of the fake endpoint class) and ``__init__``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._fake import AsyncFakeAppClient, AsyncFakeEndpoint, FakeAppClient, FakeEndpoint
+from ._generated import EndpointAttribute
 
 __all__ = ["define_fakes"]
 
@@ -30,28 +32,24 @@ def define_fakes(
     if f"Fake{client}" in namespace and f"AsyncFake{client}" in namespace:
         return
     module = namespace["__name__"]
-    sync_eps: list[tuple[str, str, type]] = []
-    async_eps: list[tuple[str, str, type]] = []
+    sync_eps: dict[str, Any] = {}
+    async_eps: dict[str, Any] = {}
     for attr, api_name, cls_name, async_cls_name in endpoints:
-        sync_eps.append((attr, api_name, _subclass(
+        sync_eps[attr] = EndpointAttribute(_subclass(
             namespace, f"{cls_name}Fake", (FakeEndpoint, namespace[cls_name]),
             f"Fake ``{api_name}``: same signature and validation; answers with its stub.",
-        )))  # fmt: skip
-        async_eps.append((attr, api_name, _subclass(
+        ), api_name)  # fmt: skip
+        async_eps[attr] = EndpointAttribute(_subclass(
             namespace, f"{async_cls_name}Fake", (AsyncFakeEndpoint, namespace[async_cls_name]),
             f"Async fake ``{api_name}``: same signature and validation; answers with its stub.",
-        )))  # fmt: skip
+        ), api_name)  # fmt: skip
 
     def sync_init(self: Any, responses: dict[str, Any] | None = None) -> None:
         FakeAppClient.__init__(self)
-        for attr, api_name, fake in sync_eps:
-            setattr(self, attr, fake(self, api_name))
         self._stub_all(responses)
 
     def async_init(self: Any, responses: dict[str, Any] | None = None) -> None:
         AsyncFakeAppClient.__init__(self)
-        for attr, api_name, fake in async_eps:
-            setattr(self, attr, fake(self, api_name))
         self._stub_all(responses)
 
     doc = (
@@ -65,12 +63,12 @@ def define_fakes(
     async_init.__qualname__ = f"AsyncFake{client}.__init__"
     _subclass(
         namespace, f"Fake{client}", (FakeAppClient, namespace[client]), doc,
-        {"__init__": sync_init},
+        {**sync_eps, "__init__": sync_init},
     )  # fmt: skip
     _subclass(
         namespace, f"AsyncFake{client}", (AsyncFakeAppClient, namespace[async_client]),
         f"Async twin of Fake{client} (responders may be ``async def``).",
-        {"__init__": async_init},
+        {**async_eps, "__init__": async_init},
     )  # fmt: skip
 
 

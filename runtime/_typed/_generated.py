@@ -11,17 +11,23 @@ raw value). An argument left at ``NOT_GIVEN`` is sent as the app's own ``paramet
 unvalidated, exactly as the official client does.
 
 The client classes subclass ``AppClient`` / ``AsyncAppClient``, carry the embedded minimal
-snapshot (so constructing one makes no request), and attach one endpoint object per method.
+snapshot (so constructing one makes no request), and declare each endpoint in the class body
+with ``EndpointAttribute`` (read-only: the endpoint object is made on first access, and the
+fakes narrow it to their fake endpoint class, which mypy and pyright both accept). Before
+each join the client's ``DriftGuard`` confirms the embedded mapping against the live app
+(``_contracts._drift``: one ``GET /config`` per app and process) and routes the call.
 Importing this module does not import httpx: the engine is imported on construction.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import json
+import sys
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from pydantic import (
     BaseModel,
@@ -38,6 +44,7 @@ from .._contracts._drift import DriftGuard, OnDrift
 from .._exceptions import InputValidationError, OutputValidationError, UsageError
 from .._files._file import File, FileInput
 from .._spec import AppSpec, EndpointSpec
+from .._threads import loop_running, off_loop
 from .._types import NOT_GIVEN, ClientOptions, NotGiven
 from ._map_api import AsyncMap, SyncMap
 from ._shapes import MISS, _shapes_of
@@ -56,6 +63,7 @@ __all__ = [
     "AsyncJob",
     "ClientOptions",
     "Endpoint",
+    "EndpointAttribute",
     "File",
     "FileInput",
     "GeneratedModel",
@@ -110,13 +118,9 @@ def _prepare(owner: type, spec: EndpointSpec, values: tuple[Any, ...]) -> list[A
     try:
         validated = shapes.inputs.validate_python(values)
     except ValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for err in exc.errors():
-            loc = err.get("loc", ())
-            index = loc[0] if loc and isinstance(loc[0], int) else None
-            name = shapes.names[index] if index is not None and index < len(shapes.names) else "?"
-            where = "".join(f"[{p!r}]" for p in loc[1:])
-            errors.setdefault(name, []).append(f"{err.get('msg', 'invalid')}{where}")
+        from ._explain import explain  # only on the error path
+
+        errors = explain(exc, shapes.names, shapes._input_hints, values)
         raise InputValidationError(spec.api_name, errors) from None
     dumped = shapes.inputs.dump_python(validated, by_alias=True, round_trip=True)
     out: list[Any] = []
@@ -244,22 +248,18 @@ class Endpoint(_EndpointBase, SyncMap[R], Generic[R]):
         job = self._submit(values, lead=True)
         try:
             return job.result()
-        except BaseException:
+        except BaseException as exc:
+            self._app._engine._suspect(exc)  # a lost stream: re-check before the next join
             job.cancel()
             raise
 
     def _submit(self, values: tuple[Any, ...], *, lead: bool = False) -> Job[R]:
         spec = self.spec
-        wire = _prepare(type(self), spec, values)
+        wire = _prepare(type(self), spec, values)  # bad input: raised before any request
         shape = _output_shaper(type(self), spec)
         drift, engine = self._app._drift, self._app._engine
-        drift.before_call(engine)  # on_drift="error": checked before the first join
-        spec, wire = drift.route(spec, wire)
-        try:
-            return engine._submit(spec, wire, transform=shape, lead=lead)
-        finally:
-            if not drift.started:  # on_drift="warn": checked after the first join
-                drift.after_join(engine)
+        spec, wire = drift.route(engine, spec, wire)  # confirmed (or refused) before the join
+        return engine._submit(spec, wire, transform=shape, lead=lead)
 
 
 class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
@@ -271,22 +271,81 @@ class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
         job = await self._submit(values)
         try:
             return await job.result()
-        except BaseException:  # failed, timed out or the caller's task was cancelled
+        except BaseException as exc:  # failed, timed out or the caller's task was cancelled
+            self._app._engine._suspect(exc)
             await job.cancel()
             raise
 
     async def _submit(self, values: tuple[Any, ...]) -> AsyncJob[R]:
+        engine = await self._app._aengine()  # built off the loop on first use
+        shapes = _shapes_of(type(self))
+        if shapes.cold:  # pydantic validators this endpoint needs: built off the loop too
+            await off_loop(shapes.warm)
         spec = self.spec
         wire = _prepare(type(self), spec, values)
         shape = _output_shaper(type(self), spec)
-        drift, engine = self._app._drift, self._app._engine
-        await drift.abefore_call(engine)  # on_drift="error": checked before the first join
-        spec, wire = drift.route(spec, wire)
-        try:
-            return await engine._submit(spec, wire, transform=shape)
-        finally:
-            if not drift.started:  # on_drift="warn": checked after the first join
-                drift.aafter_join(engine)
+        spec, wire = await self._app._drift.aroute(engine, spec, wire)
+        return await engine._submit(spec, wire, transform=shape)
+
+
+E_co = TypeVar("E_co", bound=_EndpointBase, covariant=True)
+
+
+class EndpointAttribute(Generic[E_co]):
+    """One endpoint of a generated client class, declared in its class body::
+
+        class DemoApp(AppClient):
+            greet = EndpointAttribute(_GreetEndpoint, "/greet")
+
+    ``client.greet`` is then a ``_GreetEndpoint`` bound to the client, made on first access
+    and kept (in the instance's ``__dict__``: later accesses are plain attribute reads, and
+    constructing a client makes no endpoint object). It is read-only for type checkers, so a
+    subclass may narrow it: ``Fake<App>`` declares ``greet = EndpointAttribute(
+    _GreetEndpointFake, "/greet")``, which mypy and pyright both accept (a re-declared mutable
+    attribute is invariant, and pyright rejects the narrower type).
+
+    On the class (``DemoApp.greet``) it is the declaration itself: ``endpoint_class``,
+    ``api_name`` and ``name`` (the attribute's name).
+    """
+
+    __slots__ = ("api_name", "endpoint_class", "name")
+
+    def __init__(self, endpoint_class: type[E_co], api_name: str) -> None:
+        self.endpoint_class = endpoint_class
+        self.api_name = api_name
+        self.name = ""  # the attribute name, set when the class is created
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: _AppBase, owner: type | None = None) -> E_co: ...
+    def __get__(self, obj: _AppBase | None, owner: type | None = None) -> Self | E_co:
+        if obj is None:
+            return self
+        # two threads may race to make it: both get the one that was stored first
+        made = obj.__dict__.setdefault(self.name, self.endpoint_class(obj, self.api_name))
+        obj._endpoints[self.api_name] = made
+        return made  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"EndpointAttribute({self.endpoint_class.__name__}, {self.api_name!r})"
+
+
+def _endpoint_attributes(cls: type) -> dict[str, EndpointAttribute[Any]]:
+    """``{api_name: EndpointAttribute}`` of a client class (its bases' first, in declaration
+    order; a subclass's declaration replaces its base's). Built once per class."""
+    table: dict[str, EndpointAttribute[Any]] | None = cls.__dict__.get("_endpoint_table")
+    if table is None:
+        table = {}
+        for klass in reversed(cls.__mro__):
+            for value in vars(klass).values():
+                if isinstance(value, EndpointAttribute):
+                    table[value.api_name] = value
+        setattr(cls, "_endpoint_table", table)  # noqa: B010
+    return table
 
 
 # -- clients ------------------------------------------------------------------------------
@@ -299,7 +358,7 @@ class _AppBase:
     _snapshot_cache: ClassVar[dict[str, Any] | None] = None
 
     def __init__(self) -> None:
-        self._endpoints: dict[str, _EndpointBase] = {}
+        self._endpoints: dict[str, _EndpointBase] = {}  # the endpoint objects made so far
 
     @classmethod
     def snapshot(cls) -> dict[str, Any]:
@@ -316,7 +375,20 @@ class _AppBase:
     @property
     def endpoints(self) -> list[str]:
         """The api_names this client has a method for."""
-        return list(self._endpoints)
+        return list(_endpoint_attributes(type(self)))
+
+    def _endpoint_object(self, api_name: str) -> _EndpointBase:
+        """The endpoint object of ``api_name`` (leading ``/`` optional): the same object as
+        the client's attribute for it."""
+        key = api_name if api_name.startswith("/") else "/" + api_name
+        table = _endpoint_attributes(type(self))
+        found = table.get(key)
+        if found is None:
+            from .._exceptions import UnknownEndpointError
+
+            raise UnknownEndpointError(api_name, list(table))
+        endpoint: _EndpointBase = getattr(self, found.name)
+        return endpoint
 
 
 def _duplicate_source(cls: type[_AppBase], from_space: str | None) -> str:
@@ -340,10 +412,13 @@ def _check_src(src: str) -> None:
 class AppClient(_AppBase):
     """Base of generated sync clients (wraps one ``gradio_gen_runtime`` ``Client``).
 
-    ``on_drift`` (see ``_drift``): ``"warn"`` (default) sends the first call's join at once
-    and checks the live app right after it, in the background (no request before the first
-    call; a drift warns and later calls are routed); ``"error"`` checks before the first call
-    (one round trip up front, and no call reaches a changed app); ``"ignore"`` never checks.
+    ``on_drift`` (see ``_contracts._drift``): the first call checks the live app before its
+    join (one ``GET /config`` per app and process, shared by every client of the app), so
+    no call ever carries an unconfirmed ``fn_index``; compatible changes are routed.
+    Breaking changes: ``"warn"`` (default) -> one ``DriftWarning``, calls that can still
+    work go on, the others raise ``DriftError``; ``"error"`` -> every call raises
+    ``DriftError``. ``"ignore"`` checks nothing: after an app change a call may run another
+    function of the app, or fail on the server.
     """
 
     def __init__(
@@ -357,7 +432,8 @@ class AppClient(_AppBase):
             self.snapshot(), on_drift=on_drift, client=type(self).__name__,
             embedded_sha256=self._schema_sha256 or None,
         )  # fmt: skip
-        self._engine: Client = Client(src, snapshot=self.snapshot(), **options)
+        # trust_snapshot: the engine sends what the guard confirmed and routed
+        self._engine: Client = Client(src, snapshot=self.snapshot(), trust_snapshot=True, **options)
 
     def _spec(self) -> AppSpec:
         return self._engine.spec
@@ -369,12 +445,7 @@ class AppClient(_AppBase):
     def endpoint(self, api_name: str) -> Endpoint[Any]:
         """The endpoint object of ``api_name`` (leading ``/`` optional): the same object as
         the client's method for it."""
-        key = api_name if api_name.startswith("/") else "/" + api_name
-        found = self._endpoints.get(key)
-        if found is None:
-            from .._exceptions import UnknownEndpointError
-
-            raise UnknownEndpointError(api_name, list(self._endpoints))
+        found = self._endpoint_object(api_name)
         assert isinstance(found, Endpoint)
         return found
 
@@ -410,15 +481,12 @@ class AppClient(_AppBase):
         return cls(space_id, on_drift=on_drift, **options)
 
     def check_drift(self, timeout: float | None = None) -> ApiDiff | None:
-        """The drift verdict: the changes from the schema this client was generated from to
-        the live app (empty: none). With ``on_drift="warn"`` the check runs in the background
-        after the first call's join; this waits for it (at most ``timeout`` seconds), or runs
-        it now if no call was made. ``on_drift="error"`` raises ``DriftError`` on breaking
-        changes; ``"ignore"`` -> ``None`` (never checked)."""
-        if self._drift.started:
-            self._drift.wait(timeout)
-        self._drift.check_client(self._engine)
-        return self._drift.diff
+        """The full drift check: the changes from the schema this client was generated from
+        to the live app (empty: none), comparing ``/config`` and ``/info`` (the automatic
+        check before calls reads ``/info`` only when ``/config`` differs). Waits at most
+        ``timeout`` seconds for a check another call runs. ``on_drift="error"`` raises
+        ``DriftError`` on breaking changes; ``"ignore"`` -> ``None`` (never checked)."""
+        return self._drift.check(self._engine, timeout)
 
     @property
     def pickle_secrets(self) -> bool:
@@ -442,9 +510,8 @@ class AppClient(_AppBase):
         self._engine.reset_session()
 
     def close(self) -> None:
-        self._drift.closing()
+        """Close the engine; a call waiting for its drift check ends with ``CancelledError``."""
         self._engine.close()
-        self._drift.join()
 
     def __enter__(self) -> Self:
         return self
@@ -458,22 +525,61 @@ class AppClient(_AppBase):
         self.close()
 
 
+_ENGINE_MODULE = "gradio_gen_runtime._client._clients"
+
+
+def _import_engine() -> None:
+    importlib.import_module(_ENGINE_MODULE)
+
+
 class AsyncAppClient(_AppBase):
     """Base of generated async clients (wraps one ``gradio_gen_runtime`` ``AsyncClient``).
-    ``on_drift`` as for ``AppClient`` (the background check is a task on the running loop)."""
+    ``on_drift`` as for ``AppClient``.
+
+    Constructed on a running event loop before the engine was ever imported (``async with
+    App() as client`` in ``main()``), the client defers building its engine to its first
+    ``await``, which imports it in a worker thread: the import (httpx and the rest, 0.1 s) never
+    blocks the loop. Invalid options are then raised by that first ``await`` instead of the
+    constructor (still before any request)."""
 
     def __init__(
         self, src: str, *, on_drift: OnDrift = "warn", **options: Unpack[ClientOptions]
     ) -> None:
         super().__init__()
         _check_src(src)
-        from .._client._clients import AsyncClient
-
+        self._src = src
+        self._options = options
         self._drift = DriftGuard(
             self.snapshot(), on_drift=on_drift, client=type(self).__name__,
             embedded_sha256=self._schema_sha256 or None,
         )  # fmt: skip
-        self._engine: AsyncClient = AsyncClient(src, snapshot=self.snapshot(), **options)
+        self._built: AsyncClient | None = None
+        if _ENGINE_MODULE in sys.modules or not loop_running():
+            self._built = self._build()
+
+    def _build(self) -> AsyncClient:
+        from .._client._clients import AsyncClient
+
+        # trust_snapshot: the engine sends what the guard confirmed and routed
+        return AsyncClient(
+            self._src, snapshot=self.snapshot(), trust_snapshot=True, **self._options
+        )
+
+    @property
+    def _engine(self) -> AsyncClient:
+        """The engine (built here, on the calling thread, if no ``await`` built it yet)."""
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    async def _aengine(self) -> AsyncClient:
+        """The engine, its first import done off the event loop."""
+        if self._built is None:
+            if _ENGINE_MODULE not in sys.modules:
+                await off_loop(_import_engine)
+            if self._built is None:
+                self._built = self._build()
+        return self._built
 
     def _spec(self) -> AppSpec:
         return self._engine.spec
@@ -484,25 +590,17 @@ class AsyncAppClient(_AppBase):
 
     def endpoint(self, api_name: str) -> AsyncEndpoint[Any]:
         """The endpoint object of ``api_name`` (leading ``/`` optional)."""
-        key = api_name if api_name.startswith("/") else "/" + api_name
-        found = self._endpoints.get(key)
-        if found is None:
-            from .._exceptions import UnknownEndpointError
-
-            raise UnknownEndpointError(api_name, list(self._endpoints))
+        found = self._endpoint_object(api_name)
         assert isinstance(found, AsyncEndpoint)
         return found
 
     async def connect(self) -> Self:
-        await self._engine.connect()
+        await (await self._aengine()).connect()
         return self
 
     async def check_drift(self) -> ApiDiff | None:
-        """The drift verdict (see ``AppClient.check_drift``): waits for the background check
-        of ``on_drift="warn"``, or runs the check now if no call was made."""
-        await self._drift.await_check()
-        await self._drift.acheck_client(self._engine)
-        return self._drift.diff
+        """The full drift check (see ``AppClient.check_drift``)."""
+        return await self._drift.acheck(await self._aengine())
 
     @classmethod
     async def duplicate(
@@ -557,8 +655,8 @@ class AsyncAppClient(_AppBase):
         self._engine.reset_session()
 
     async def aclose(self) -> None:
-        await self._drift.aclose()
-        await self._engine.aclose()
+        if self._built is not None:  # never built: nothing to close
+            await self._built.aclose()
 
     async def __aenter__(self) -> Self:
         return self

@@ -62,7 +62,7 @@ class SyncMap(Generic[R]):
         connection, a timeout); a refused join (429/503) is always retried with backoff.
         ``wait_on_quota``: on a ZeroGPU quota error, wait as told and retry (``True``, or the
         longest wait in seconds). ``on_progress`` gets a ``MapProgress`` as rows finish;
-        ``progress_bar`` draws one on stderr (needs ``gradio-gen[progress]``). See docs/batch.md.
+        ``progress_bar`` draws one on stderr (needs ``gradio-gen-runtime[progress]``). See docs/batch.md.
         """
         from .._client._map import map_options
         from ._batch import _job_timeout, map_sync

@@ -136,6 +136,18 @@ class _Shapes:
         )
         self._output_checks = [plain_check(h) for h in self._output_hints]
         self._outputs: list[TypeAdapter[Any] | None] = [None] * len(self._output_hints)
+        self.cold = self._input_checks is None or any(c is None for c in self._output_checks)
+        """Some validator is pydantic's and not built yet (``warm`` builds them all)."""
+
+    def warm(self) -> None:
+        """Build every pydantic adapter the non-plain parameters and outputs need (the async
+        layer runs this off the event loop before an endpoint's first call)."""
+        if self._input_checks is None:
+            self.inputs  # noqa: B018 - builds it
+        for i, check in enumerate(self._output_checks):
+            if check is None:
+                self.output_adapter(i)
+        self.cold = False
 
     @property
     def inputs(self) -> TypeAdapter[Any]:

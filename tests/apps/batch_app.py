@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -52,7 +53,9 @@ def pair(a: float, b: float) -> tuple[float, float]:
 
 
 def shout(path: str) -> str:
-    out = Path(path).with_suffix(".loud.txt")
+    # a folder per call: two calls on the same input (rows 1 and 2 of the batch test share
+    # one uploaded file) must not rewrite a file the other's download is reading
+    out = Path(tempfile.mkdtemp(dir=Path(path).parent)) / Path(path).with_suffix(".loud.txt").name
     out.write_bytes(Path(path).read_bytes().upper())
     return str(out)
 

@@ -92,9 +92,10 @@ def test_generated_module_source_and_several_outputs(
     found = by_index(tmp_path / "out.jsonl")
     assert found[0]["output"] == {"sum": 3.0, "product": 2.0}  # a NamedTuple -> an object
     assert found[1]["output"] == {"sum": 7.0, "product": 12.0}
-    assert found[2]["error"].startswith("InputValidationError: ") and "- a:" in found[2]["error"]
-    assert "- b: required, no value given" in found[3]["error"]
-    assert "- zzz: unknown parameter" in found[4]["error"]
+    assert found[2]["error"].startswith("InputValidationError: ")
+    assert " a: expected a valid number" in found[2]["error"]
+    assert " b: required, no value given" in found[3]["error"]
+    assert " zzz: unknown parameter" in found[4]["error"]
 
 
 def test_snapshot_source_needs_and_takes_src(batch_url: str, tmp_path: Path) -> None:

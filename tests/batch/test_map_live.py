@@ -207,7 +207,10 @@ def test_progress_bar_without_tqdm_is_a_clear_error(
     import sys
 
     monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm -> ImportError
-    with Client(batch_url) as client, pytest.raises(UsageError, match=r"gradio-gen\[progress\]"):
+    with (
+        Client(batch_url) as client,
+        pytest.raises(UsageError, match=r"gradio-gen-runtime\[progress\]"),
+    ):
         client.map("/square", [(1.0,)], progress_bar=True)
 
 

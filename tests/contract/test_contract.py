@@ -318,7 +318,7 @@ def test_app_level_changes() -> None:
         snapshot(ep, max_file_size=10, api_prefix="/api"),
     )
     assert kinds(diff) == [
-        ("api_prefix_changed", "breaking", None),
+        ("api_prefix_changed", "compatible", None),  # the client reads the live prefix
         ("max_file_size_changed", "breaking", None),
     ]
     raised = diff_snapshots(snapshot(ep, max_file_size=10), snapshot(ep, max_file_size=None))

@@ -2,7 +2,8 @@
 
 A client generated from tests/apps/contract_v1.py is pointed at v2 (breaking changes), v3
 (compatible only) and v1 itself. ``/default`` has the same signature in every version, so
-calls succeed whenever the drift check lets them through.
+calls succeed whenever the drift check lets them through. The check runs before the first
+join (tests/contract/test_drift_live.py covers shifted indices, concurrency, auth, close).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import pytest
 from gradio_gen import cli
 from gradio_gen_runtime import (
     AppError,
+    ConnectError,
     DriftError,
     DriftWarning,
     InputValidationError,
+    ProtocolError,
     UsageError,
 )
 from gradio_gen_runtime._contracts._drift import DriftGuard
@@ -58,20 +61,24 @@ def test_warn_by_default_and_the_call_goes_on(
 ) -> None:
     client = v1.ContractV1(contract_apps["contract_v2"])
     clients.append(client)
-    with caplog.at_level(logging.WARNING, logger="gradio_gen"), pytest.warns(DriftWarning) as rec:
-        # the first call does not wait for the check: its join goes out at once (with the
-        # embedded mapping; /default is unchanged), the check runs right after it
+    with caplog.at_level(logging.DEBUG, logger="gradio_gen"), pytest.warns(DriftWarning) as rec:
+        # the check runs before the first join: the warning comes with the first call
         assert client.default(0.25) == "0.25"
-        diff = client.check_drift(timeout=30)  # waits for the background check's verdict
-    assert diff is client._drift.diff and diff is not None
+    assert len(rec) == 1  # one channel for the user: the warning (the log line is INFO)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("regenerate the client" in r.getMessage() for r in caplog.records)
     message = str(rec[0].message)
     assert rec[0].filename == __file__  # points at the caller, not at gradio-gen
     assert "ContractV1: the live app's API changed" in message
     assert "/removed_ep: endpoint /removed_ep was removed" in message
+    # /config differed, so /info was read too: the verdict is the full classification
     assert "/rename: parameter 'n' renamed to 'amount'" in message
     assert "/default" not in message  # compatible changes are not listed as breaking
-    assert any("regenerate the client" in r.getMessage() for r in caplog.records)
     assert client._drift.diff is not None and len(client._drift.diff.breaking) == 14
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same verdict: not told twice
+        diff = client.check_drift(timeout=30)
+    assert diff is client._drift.diff and diff is not None and len(diff.breaking) == 14
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # checked once per client: no second warning
         assert client.default(0.5) == "0.5"
@@ -81,6 +88,11 @@ def test_warn_by_default_and_the_call_goes_on(
             client.removed_ep("hi")  # refused before reaching whatever runs there now
         with pytest.raises(DriftError, match="/required now requires parameter 'must'"):
             client.required("hi")
+        with pytest.raises(DriftError, match=r"/retyped cannot be called.*type changed"):
+            client.retyped("hi")  # v2 returns a bool: refused, not run then rejected
+        with pytest.raises(DriftError, match="'L' is no longer one of the live app's choices"):
+            client.choices("apple", "L")
+        assert client.choices("apple", "S") == "apple S"
 
 
 def test_error_raises_listing_breaking_changes(
@@ -120,6 +132,18 @@ def test_compatible_changes_never_raise(
     ]
 
 
+def test_compatible_change_first_call_with_default_options(
+    v1: ModuleType, contract_apps: RunningApps, clients: list[Any]
+) -> None:
+    """The issue's case: an optional parameter added; the first call of a new process (the
+    only one of a cron job) must work, not fail on the server."""
+    client = v1.ContractV1(contract_apps["contract_v3"])
+    clients.append(client)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert client.optional("hi") == "hi !"
+
+
 def test_unchanged_app_and_ignore(
     v1: ModuleType, contract_apps: RunningApps, clients: list[Any]
 ) -> None:
@@ -144,37 +168,40 @@ def test_async_client_drift(v1: ModuleType, contract_apps: RunningApps) -> None:
             with pytest.raises(DriftError):
                 await client.default(0.25)
         async with v1.AsyncContractV1(contract_apps["contract_v2"]) as client:
-            with pytest.warns(DriftWarning):
+            with pytest.warns(DriftWarning) as rec:
                 assert await client.default(0.25) == "0.25"
-                await client.check_drift()
+            assert len(rec) == 1 and rec[0].filename == __file__
             job = await client.default.submit(0.5)
             assert await job.result() == "0.5"
+            assert await client.reorder("hi", 4) == "hi 4"
+            with pytest.raises(DriftError, match="/removed_ep no longer exists"):
+                await client.removed_ep("hi")
+            diff = await client.check_drift()  # the verdict already told: no second warning
+            assert diff is not None and len(diff.breaking) == 14
 
     asyncio.run(main())
 
 
-def test_guard_skips_when_the_check_cannot_run(caplog: pytest.LogCaptureFixture) -> None:
-    snap = snapshot({"f": endpoint([param("a")])})
-    guard = DriftGuard(snap, on_drift="error", client="X")
-
-    def unreachable() -> dict[str, Any]:
-        raise OSError("connection refused")
-
-    with caplog.at_level(logging.WARNING, logger="gradio_gen"):
-        guard.check(unreachable)
-    assert guard.done and guard.diff is None
-    assert "drift check skipped" in caplog.text
-    guard.check(lambda: pytest.fail("checked twice"))  # type: ignore[arg-type,return-value]
+@pytest.mark.parametrize("on_drift", ["warn", "error"])
+def test_a_check_that_cannot_run_fails_the_call(
+    v1: ModuleType, on_drift: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unreachable app: the call fails with the typed error naming the check; nothing is
+    sent blind (there is nothing to send to, but neither is the call made unconfirmed)."""
+    monkeypatch.setattr("gradio_gen_runtime._transport._http.backoff", lambda *a, **k: 0.0)
+    with v1.ContractV1("http://127.0.0.1:9/", on_drift=on_drift) as client:
+        with pytest.raises(ConnectError, match="fetching /config from the live app"):
+            client.default(0.25)
+        assert client._drift.diff is None
 
 
 def test_guard_hash_short_circuit_and_malformed_live() -> None:
     snap = snapshot({"f": endpoint([param("a")])})
     guard = DriftGuard(snap, on_drift="error")
     reordered = {"info": snap["info"], "config": dict(reversed(list(snap["config"].items())))}
-    assert not guard.evaluate(reordered)
-    broken = DriftGuard(snap, on_drift="error")
-    assert not broken.evaluate({"config": [], "info": {}})  # logged, not raised
-    assert broken.done
+    assert not guard.classify(reordered)
+    with pytest.raises(ProtocolError):  # a live answer that is no snapshot: typed, raised
+        guard.classify({"config": [], "info": {}})
 
 
 def test_generated_examples_embed_a_hash_matching_their_snapshot() -> None:
@@ -206,75 +233,34 @@ def test_drift_check_through_a_space(
     assert paths.count("/config") == 1 and paths.count("/gradio_api/info") == 1
 
 
-def test_warn_sends_the_first_join_before_any_check_request(
+def test_the_check_precedes_the_first_join(
     hub: FakeHub, v1: ModuleType, contract_apps: RunningApps
 ) -> None:
-    """Default options: no request before the first call's join; the check follows it."""
+    """Default options (this test replaces one that pinned the old, wrong design: "no
+    request before the first call's join"): the first call's join comes after the check;
+    /info is read only because /config differs."""
     space = hub.add_space("alice/contract-warn", upstream=contract_apps["contract_v2"])
     with v1.ContractV1(space.id) as client, pytest.warns(DriftWarning):
+        assert hub.requests(f"space:{space.id}") == []  # constructing makes no request
         assert client.default(0.25) == "0.25"
-        assert client.check_drift(timeout=30)
+        assert client.default(0.5) == "0.5"
     paths = [r.path for r in hub.requests(f"space:{space.id}")]
-    assert "/queue/join" in paths[0], paths
+    assert paths[:2] == ["/config", "/gradio_api/info"], paths
     assert paths.count("/config") == 1 and paths.count("/gradio_api/info") == 1
-    assert paths.index("/config") > 0
-
-
-def test_close_abandons_a_running_background_check(
-    v1: ModuleType, contract_apps: RunningApps
-) -> None:
-    """Closing right after the first call: the check thread ends with the client."""
-    client = v1.ContractV1(contract_apps["contract_v2"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert client.default(0.25) == "0.25"
-        thread = client._drift._thread
-        assert thread is not None
-        client.close()
-    assert not thread.is_alive()
-
-
-def test_guard_fetches_once_under_concurrent_first_calls() -> None:
-    import threading
-    import time
-
-    old = snapshot({"f": endpoint([param("a")])})
-    new = snapshot({"g": endpoint([param("a")])})
-    guard = DriftGuard(old, on_drift="error", client="X")
-    fetches: list[int] = []
-
-    def fetch() -> dict[str, Any]:
-        fetches.append(1)
-        time.sleep(0.05)
-        return new
-
-    errors: list[DriftError] = []
-
-    def call() -> None:
-        try:
-            guard.check(fetch)
-        except DriftError as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=call) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert len(fetches) == 1
-    assert len(errors) == 8 and len({id(e) for e in errors}) == 1
-    assert [c.kind for c in errors[0].changes] == ["endpoint_removed"]
+    assert paths.count("/gradio_api/queue/join") == 2
 
 
 def routed(old: dict[str, Any], new: dict[str, Any], name: str, values: list[Any]) -> Any:
+    """Route a call of ``old``'s ``name`` to the app ``new`` (the verdict a client of
+    ``old`` reaches after reading ``new``'s /config and /info)."""
+    from gradio_gen_runtime._contracts._drift import _Verdict
     from gradio_gen_runtime._spec import AppSpec
 
     guard = DriftGuard(old, on_drift="warn")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        guard.evaluate(new)
+    diff = guard.classify(new)
+    verdict = _Verdict(diff, AppSpec.from_snapshot(new) if diff else None, full=True, client="X")
     ep = AppSpec.from_snapshot(old).endpoints[name]
-    target, wire = guard.route(ep, values)
+    target, wire = verdict.route(ep, values)
     return target.fn_index, wire, target is ep
 
 

@@ -50,7 +50,7 @@ def test_generate_from_a_private_building_space(
     assert "Space alice/basic: running (RUNNING)" in err
     text = out.read_text()
     assert 'SOURCE = "alice/basic"' in text, text[:1500]
-    assert "greet: _GreetEndpoint" in text
+    assert 'greet = EndpointAttribute(_GreetEndpoint, "/greet")' in text
     paths = [e.path for e in hub.requests(f"space:{space.id}")]
     assert "/config" in paths and any(p.endswith("/info") for p in paths)
     assert {e.server for e in hub.log} == {"hub", f"space:{space.id}"}

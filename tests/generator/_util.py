@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +44,71 @@ def mypy_strict(paths: list[Path], cwd: Path) -> subprocess.CompletedProcess[str
         timeout=900,
         check=False,
     )
+
+
+def private_runtime_imports(text: str) -> list[str]:
+    """The imports of a generated module that do not resolve to the runtime's public module
+    for generated code (``gradio_gen_runtime.generated``, a name of its ``__all__``), wherever
+    they are (module level, ``TYPE_CHECKING``, inside functions)."""
+    from gradio_gen_runtime import generated
+
+    public = set(generated.__all__)
+    found: list[str] = []
+    seen = 0
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            found += [
+                f"line {node.lineno}: import {a.name}"
+                for a in node.names
+                if a.name.split(".")[0] == "gradio_gen_runtime"
+            ]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gradio_gen"):
+            seen += 1
+            if node.module != "gradio_gen_runtime.generated" or node.level:
+                found.append(f"line {node.lineno}: from {node.module} import ...")
+            found += [
+                f"line {node.lineno}: {a.name} is not in gradio_gen_runtime.generated.__all__"
+                for a in node.names
+                if a.name not in public
+            ]
+    if not seen:
+        found.append("no import from gradio_gen_runtime.generated at all")
+    return found
+
+
+def pyright_strict(
+    paths: list[Path], cwd: Path, python_version: str | None = None
+) -> tuple[list[str], int]:
+    """One ``pyright --strict`` run (the PyPI ``pyright`` test dependency: its bundled npm
+    package, no download) -> (the errors as ``file:line: message (rule)``, files analyzed).
+    Imports resolve in this interpreter's environment (the runtime, pydantic...)."""
+    config: dict[str, Any] = {"typeCheckingMode": "strict"}
+    if python_version:
+        config["pythonVersion"] = python_version
+    (cwd / "pyrightconfig.json").write_text(json.dumps(config), encoding="utf-8")
+    env = {**os.environ, "PYRIGHT_PYTHON_IGNORE_WARNINGS": "1"}  # no version check online
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyright", "--outputjson", "--pythonpath", sys.executable]
+        + [str(p) for p in paths],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        message = f"pyright did not run: {proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+        raise AssertionError(message) from None
+    errors = [
+        f"{Path(d['file']).name}:{d['range']['start']['line'] + 1}: {d['message']}"
+        f" ({d.get('rule', '')})"
+        for d in report["generalDiagnostics"]
+        if d["severity"] == "error"
+    ]
+    return errors, int(report["summary"]["filesAnalyzed"])
 
 
 def minimal_app(endpoints: dict[str, dict[str, Any]], title: str = "Test App") -> dict[str, Any]:

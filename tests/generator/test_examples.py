@@ -17,7 +17,14 @@ from pathlib import Path
 import pytest
 from gradio_gen.render import RUFF_TARGET
 
-from tests.generator._util import EXAMPLES, ROOT, load_module, mypy_strict
+from tests.generator._util import (
+    EXAMPLES,
+    ROOT,
+    load_module,
+    mypy_strict,
+    private_runtime_imports,
+    pyright_strict,
+)
 
 sys.path.insert(0, str(EXAMPLES))
 regenerate = importlib.import_module("regenerate")
@@ -71,6 +78,39 @@ def test_examples_pass_mypy_strict_and_ruff(tmp_path: Path) -> None:
     ruff += ["--target-version", RUFF_TARGET, *map(str, paths)]
     result = subprocess.run(ruff, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_examples_pass_pyright_strict(tmp_path: Path) -> None:
+    """pyright (VS Code's Pylance engine) in strict mode, for Python 3.10, as mypy --strict."""
+    paths = []
+    for name in NAMES:
+        target = tmp_path / f"example_{name}.py"
+        shutil.copy(EXAMPLES / name / "client.py", target)
+        paths.append(target)
+    errors, analyzed = pyright_strict(paths, tmp_path, python_version="3.10")
+    assert analyzed == len(paths) and errors == [], errors[:40]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_examples_import_only_the_public_runtime_module(name: str) -> None:
+    text = (EXAMPLES / name / "client.py").read_text(encoding="utf-8")
+    assert private_runtime_imports(text) == []
+
+
+def test_the_import_check_notices_a_private_import() -> None:
+    text = (EXAMPLES / "demo_app" / "client.py").read_text(encoding="utf-8")
+    bad = text.replace(
+        "from gradio_gen_runtime.generated import define_fakes",
+        "from gradio_gen_runtime._typed._fake_define import define_fakes",
+    )
+    assert bad != text
+    assert private_runtime_imports(bad) == [
+        next(
+            f"line {i}: from gradio_gen_runtime._typed._fake_define import ..."
+            for i, line in enumerate(bad.splitlines(), 1)
+            if "_fake_define import" in line
+        )
+    ]
 
 
 def test_examples_import_fast_and_make_no_request() -> None:

@@ -40,7 +40,12 @@ def test_importing_a_generated_client_loads_no_engine() -> None:
 def _declared_fakes(path: Path) -> list[ast.ClassDef]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     blocks = [
-        s for s in tree.body if isinstance(s, ast.If) and s.orelse and isinstance(s.test, ast.Name)
+        s
+        for s in tree.body
+        if isinstance(s, ast.If)
+        and s.orelse
+        and isinstance(s.test, ast.Name)
+        and any(isinstance(c, ast.ClassDef) for c in s.body)
     ]
     assert len(blocks) == 1
     return [c for c in blocks[0].body if isinstance(c, ast.ClassDef)]
@@ -62,11 +67,18 @@ def test_runtime_fakes_match_their_declarations(example: str) -> None:
         if decl.name.startswith(("Fake", "AsyncFake")):
             instance = cls()
             assert isinstance(instance, getattr(module, cls.__bases__[1].__name__))
-            fields = [s for s in decl.body if isinstance(s, ast.AnnAssign)]
+            fields = [s for s in decl.body if isinstance(s, ast.Assign)]
             assert fields
-            for field in fields:
-                assert isinstance(field.target, ast.Name)
-                endpoint = getattr(instance, field.target.id)
-                assert type(endpoint).__name__ == ast.unparse(field.annotation)
+            for field in fields:  # name = EndpointAttribute(<fake endpoint class>, <api_name>)
+                (target,) = field.targets
+                assert isinstance(target, ast.Name) and isinstance(field.value, ast.Call)
+                endpoint_class, api_name = (
+                    ast.literal_eval(a) if isinstance(a, ast.Constant) else ast.unparse(a)
+                    for a in field.value.args
+                )
+                endpoint = getattr(instance, target.id)
+                assert type(endpoint).__name__ == endpoint_class
+                assert endpoint.api_name == api_name
+                assert vars(cls)[target.id].api_name == api_name  # declared on the class too
     with pytest.raises(AttributeError, match="NoSuchFake"):
         module.NoSuchFake  # noqa: B018

@@ -52,8 +52,8 @@ def test_markers_become_runtime_file_types() -> None:
     assert "class FOutItem(GeneratedModel):" in block.source
     assert "f: File | None = None" in block.source
     assert "Marker" not in block.source + params.source
-    assert block.imports["gradio_gen_runtime"] >= {"File", "GeneratedModel"}
-    assert params.imports["gradio_gen_runtime"] == {"FileInput"}
+    assert block.imports["gradio_gen_runtime.generated"] >= {"File", "GeneratedModel"}
+    assert params.imports["gradio_gen_runtime.generated"] == {"FileInput"}
     assert params.imports["typing_extensions"] >= {"NotRequired", "TypedDict"}
 
 

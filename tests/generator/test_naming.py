@@ -5,6 +5,7 @@ import keyword
 import pytest
 from gradio_gen.naming import (
     CLIENT_RESERVED,
+    MODULE_RESERVED,
     ClassName,
     PythonIdentifier,
     endpoint_attribute_names,
@@ -95,3 +96,11 @@ def test_default_class_name() -> None:
     assert default_class_name(spec("Gradio", "me/tts"), "http://x/") == "Tts"
     assert default_class_name(spec("Gradio"), "snap.json", hint="demo__hello") == "DemoHello"
     assert default_class_name(spec("3d viewer"), "x.json") == "App3dViewer"
+
+
+def test_module_reserved_covers_the_runtime_public_module() -> None:
+    """Every name a generated module may take from gradio_gen_runtime.generated is reserved,
+    so no model or result class can shadow it."""
+    from gradio_gen_runtime import generated
+
+    assert set(generated.__all__) <= MODULE_RESERVED, set(generated.__all__) - MODULE_RESERVED

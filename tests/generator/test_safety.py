@@ -155,17 +155,31 @@ _ALLOWED_IMPORTS = {
     "typing",
     "typing_extensions",
     "pydantic",
-    "gradio_gen_runtime._typed._generated",
-    "gradio_gen_runtime._typed._fake",
+    "gradio_gen_runtime.generated",  # the runtime's one public module for generated code
 }
-_ALLOWED_CALLS = {"TypeAliasType", "Field", "ConfigDict", "TypedDict"}
+_ALLOWED_CALLS = {"TypeAliasType", "Field", "ConfigDict", "TypedDict", "EndpointAttribute"}
 
 
 def _check_expr_calls(node: ast.AST) -> None:
     for sub in ast.walk(node):
         if isinstance(sub, ast.Call):
             assert isinstance(sub.func, ast.Name) and sub.func.id in _ALLOWED_CALLS, ast.dump(sub)
+            if sub.func.id == "EndpointAttribute":  # (an endpoint class, its api_name)
+                cls, api_name = sub.args
+                assert isinstance(cls, ast.Name) and not sub.keywords, ast.dump(sub)
+                assert isinstance(api_name, ast.Constant) and isinstance(api_name.value, str)
         assert not isinstance(sub, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield))
+
+
+def _check_version_check(orelse: list[ast.stmt]) -> None:
+    """``else: require_runtime("X.Y.Z")``: one call of the runtime's check, a str constant."""
+    assert len(orelse) == 1, [ast.dump(s)[:100] for s in orelse]
+    (stmt,) = orelse
+    assert isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call), ast.dump(stmt)
+    call = stmt.value
+    assert isinstance(call.func, ast.Name) and call.func.id == "require_runtime"
+    assert not call.keywords and len(call.args) == 1
+    assert isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)
 
 
 def _check_method(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -185,9 +199,9 @@ def _check_method(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
 
 _FAKES_GETATTR = '''
 def __getattr__(name: str) -> Any:
-    """The fakes are defined on first use (``gradio_gen_runtime._typed._fake_define``)."""
+    """The fakes are defined on first use (``gradio_gen_runtime.generated.define_fakes``)."""
     if "Fake" in name:
-        from gradio_gen_runtime._typed._fake_define import define_fakes
+        from gradio_gen_runtime.generated import define_fakes
 
         define_fakes(globals(), CLIENT, ASYNC_CLIENT, _FAKE_ENDPOINTS)
         if name in globals():
@@ -225,9 +239,11 @@ def _check_statement(i: int, stmt: ast.stmt, *, top: bool = True) -> None:
         # `if TYPE_CHECKING:` imports; or the fakes: declared for type checkers (classes,
         # checked like all classes), defined at run time by the fixed __getattr__
         assert isinstance(stmt.test, ast.Name) and stmt.test.id == "TYPE_CHECKING"
-        if all(isinstance(s, ast.ImportFrom) for s in stmt.body) and not stmt.orelse:
+        if all(isinstance(s, ast.ImportFrom) for s in stmt.body):
             for s in stmt.body:
                 _check_statement(i, s, top=False)
+            if stmt.orelse:
+                _check_version_check(stmt.orelse)
             return
         for s in stmt.body:
             assert isinstance(s, (ast.ImportFrom, ast.ClassDef)), ast.dump(s)[:200]

@@ -1,5 +1,6 @@
-"""What a user's type checker sees: correct calls pass ``mypy --strict``, wrong ones fail on
-the line we expect (the generated demo client, used as a user would)."""
+"""What a user's type checker sees: correct calls pass ``mypy --strict`` and ``pyright
+--strict`` (the engine of VS Code's Pylance), wrong ones fail on the line we expect (the
+generated demo client, used as a user would, fakes included)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import re
 import shutil
 from pathlib import Path
 
-from tests.generator._util import EXAMPLES, mypy_strict
+from tests.generator._util import EXAMPLES, mypy_strict, pyright_strict
 
 GOOD = """
 import asyncio
-from typing import assert_type
+from typing import Any, assert_type
 from demo_client import AsyncDemoApp, DataframeParam, DemoApp, TextStatsResult
+from demo_client import AsyncFakeDemoApp, FakeDemoApp, _GreetEndpointFake  # pyright: ignore[reportPrivateUsage]
 from gradio_gen_runtime import InputValidationError
+from gradio_gen_runtime.generated import Endpoint
 
 def use(app: DemoApp) -> None:
     assert_type(app.greet("Ann"), str)
@@ -23,6 +26,7 @@ def use(app: DemoApp) -> None:
     assert_type(stats, TextStatsResult)
     words, chars, longest = stats
     assert_type(longest, str)
+    assert_type(words + chars, float)
     assert_type(stats.words, float)
     job = app.countdown.submit(3)
     for partial in job:
@@ -32,7 +36,7 @@ def use(app: DemoApp) -> None:
     assert_type(app.total({"headers": ["a"], "data": [[1]]}), float)  # a plain dict
     table: DataframeParam = {"headers": ["item"], "data": [["tea"]], "metadata": None}
     app.total(table)
-    same = app.endpoint("/greet")
+    assert_type(app.endpoint("/greet"), Endpoint[Any])
     try:
         app.greet("x")
     except InputValidationError as exc:
@@ -43,6 +47,16 @@ async def use_async() -> None:
         assert_type(await app.greet("Ann"), str)
         job = await app.countdown.submit()
         assert_type(await job.result(), str)
+
+def use_fakes() -> None:
+    fake = FakeDemoApp({"greet": "hi"})
+    assert_type(fake.greet, _GreetEndpointFake)  # narrowed: the fake endpoint's own API
+    fake.greet.returns("hello").calls.clear()
+    assert_type(fake.greet("Ann"), str)
+    assert_type(fake.greet.calls[0].args, dict[str, Any])
+    use(fake)  # a FakeDemoApp is a DemoApp
+    afake = AsyncFakeDemoApp()
+    afake.countdown.streams("3", "2")
 
 with DemoApp(headers={"x": "y"}, max_retries=1) as client:
     use(client)
@@ -76,3 +90,17 @@ def test_user_code_type_checks(tmp_path: Path) -> None:
     flagged = {int(m) for m in re.findall(r"^bad\.py:(\d+): error", bad.stdout, re.M)}
     expected = {i + 1 for i, line in enumerate(BAD.split("\n")) if "# BAD" in line}
     assert expected <= flagged, bad.stdout
+
+
+def test_user_code_passes_pyright_strict(tmp_path: Path) -> None:
+    """The same user code under pyright --strict: the good file is clean (the client's and
+    the fakes' endpoints included: the fakes narrow them), the bad one fails where we expect."""
+    shutil.copy(EXAMPLES / "demo_app" / "client.py", tmp_path / "demo_client.py")
+    (tmp_path / "good.py").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "bad.py").write_text(BAD, encoding="utf-8")
+    errors, analyzed = pyright_strict([tmp_path / "good.py", tmp_path / "demo_client.py"], tmp_path)
+    assert analyzed == 2 and errors == [], errors
+    errors, _ = pyright_strict([tmp_path / "bad.py"], tmp_path)
+    flagged = {int(e.split(":")[1]) for e in errors if e.startswith("bad.py:")}
+    expected = {i + 1 for i, line in enumerate(BAD.split("\n")) if "# BAD" in line}
+    assert expected <= flagged, errors

@@ -340,7 +340,10 @@ def test_live_sync_client_survives_hostile_stream(stream: tuple[list[str], list[
     baseline = Baseline()
     app = FakeApp(*stream)
     with Client(
-        "http://fake.test/", snapshot=snapshot(), transport=httpx.MockTransport(app.sync_handler)
+        "http://fake.test/",
+        snapshot=snapshot(),
+        trust_snapshot=True,  # this fake serves only the stream (no /config to check)
+        transport=httpx.MockTransport(app.sync_handler),
     ) as client:
         jobs = {e: client.submit("/echo", e) for e in EVENTS}
         results: dict[str, Any] = {}
@@ -363,6 +366,7 @@ def test_live_async_client_survives_hostile_stream(stream: tuple[list[str], list
         async with AsyncClient(
             "http://fake.test/",
             snapshot=snapshot(),
+            trust_snapshot=True,
             transport=httpx.MockTransport(app.async_handler),
         ) as client:
             jobs = {e: await client.submit("/echo", e) for e in EVENTS}
@@ -387,6 +391,8 @@ def test_undecodable_bytes_in_stream(garbage: bytes) -> None:
     valid = [completed("e0"), start_generating("e1"), completed("e1"), completed("e2")]
     app.chunks = [garbage, stream_body([*valid, dumps({"msg": "close_stream", "event_id": None})])]
     transport = httpx.MockTransport(app.sync_handler)
-    with Client("http://fake.test/", snapshot=snapshot(), transport=transport) as client:
+    with Client(
+        "http://fake.test/", snapshot=snapshot(), trust_snapshot=True, transport=transport
+    ) as client:
         jobs = [client.submit("/echo", e) for e in EVENTS]
         assert [j.result(timeout=10) for j in jobs] == [f"result-{e}" for e in EVENTS]

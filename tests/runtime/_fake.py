@@ -16,7 +16,12 @@ SNAPSHOT: dict[str, Any] = {
         "version": "6.31.0",
         "protocol": "sse_v3",
         "api_prefix": "/gradio_api",
-        "components": [{"id": 1, "type": "textbox"}, {"id": 2, "type": "textbox"}],
+        "components": [
+            {"id": 1, "type": "textbox", "props": {"name": "textbox", "label": "text"},
+             "skip_api": False, "api_info": {"type": "string"}},
+            {"id": 2, "type": "textbox", "props": {"name": "textbox", "label": "out"},
+             "skip_api": False, "api_info": {"type": "string"}},
+        ],
         "dependencies": [
             {"id": 0, "api_name": "echo", "inputs": [1], "outputs": [2], "backend_fn": True,
              "queue": True, "types": {"generator": False}, "connection": "sse",

@@ -84,24 +84,32 @@ def test_connect_and_call(flavor: str) -> None:
     assert json.loads(join.content)["session_hash"] == fake.requests[3].url.params["session_hash"]
 
 
-def test_snapshot_means_no_request_before_the_first_call(flavor: str) -> None:
+@pytest.mark.parametrize("trust", [False, True])
+def test_snapshot_means_no_request_before_the_first_call(flavor: str, trust: bool) -> None:
+    """Constructing (and connecting) with a snapshot sends nothing. The first call confirms
+    the snapshot's mapping with one GET /config before its join, unless trust_snapshot."""
     fake = FakeGradio()
     if flavor == "sync":
-        c = Client(fake.url, transport=fake.transport(), snapshot=SNAPSHOT)
+        c = Client(fake.url, transport=fake.transport(), snapshot=SNAPSHOT, trust_snapshot=trust)
         assert fake.requests == [] and c.view_api() == SNAPSHOT["info"]
         assert c.predict("/echo", "x") == "x"
+        assert c.predict("/echo", "y") == "y"  # confirmed once: no second check
         c.close()
     else:
 
         async def main() -> None:
-            c = AsyncClient(fake.url, transport=fake.transport(), snapshot=SNAPSHOT)
+            c = AsyncClient(
+                fake.url, transport=fake.transport(), snapshot=SNAPSHOT, trust_snapshot=trust
+            )
             await c.connect()
             assert fake.requests == []
             assert await c.predict("/echo", "x") == "x"
+            assert await c.predict("/echo", "y") == "y"
             await c.aclose()
 
         asyncio.run(main())
-    assert fake.paths() == ["/gradio_api/queue/join", "/gradio_api/queue/data"]
+    call = ["/gradio_api/queue/join", "/gradio_api/queue/data"]
+    assert fake.paths() == ([] if trust else ["/config"]) + call + call
 
 
 def test_unsupported_protocol_names_protocol_and_version(flavor: str) -> None:
@@ -180,7 +188,8 @@ def test_get_retried_on_gateway_errors_then_gives_up(flavor: str) -> None:
     fake = FakeGradio()
     fake.fail["/config"] = [httpx.Response(502), httpx.Response(504)]
     assert predict(flavor, fake, ("/echo", "x")) == ["x"]
-    fake = FakeGradio()
+    # another app (host): this process already knows the first one's /config (``_live``)
+    fake = FakeGradio(host="app2.test")
     fake.fail["/config"] = [httpx.Response(429)] * 3
     with pytest.raises(RateLimitError):
         predict(flavor, fake, ("/echo", "x"), max_retries=2)
