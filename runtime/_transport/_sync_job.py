@@ -27,8 +27,12 @@ class JobSession(Protocol):
     """What a ``Job`` uses of its session (implemented by ``_sync.SyncSession``)."""
 
     timeout: Timeout
+    lock: threading.Lock
+    """The lock of every job condition of the session."""
     _lead_waiting: int
     """Waiters blocked while another thread holds the reader role that could read inline."""
+    _sleeping: int
+    """Waiters blocked in a condition wait (the reader notifies only when there are some)."""
     encode_inputs: Callable[[EndpointSpec, list[Any]], list[Any]]
 
     def cancel(self, event_id: str) -> bool: ...
