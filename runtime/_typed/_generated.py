@@ -16,7 +16,9 @@ with ``EndpointAttribute`` (read-only: the endpoint object is made on first acce
 fakes narrow it to their fake endpoint class, which mypy and pyright both accept). Before
 each join the client's ``DriftGuard`` confirms the embedded mapping against the live app
 (``_contracts._drift``: one ``GET /config`` per app and process) and routes the call.
-Importing this module does not import httpx: the engine is imported on construction.
+Importing this module does not import httpx (the engine is imported on construction) nor
+pydantic (imported when a value first needs it: ``_shapes``; ``GeneratedModel`` is in
+``_model``).
 """
 
 from __future__ import annotations
@@ -27,16 +29,8 @@ import json
 import sys
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, overload
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    SerializationInfo,
-    SerializerFunctionWrapHandler,
-    ValidationError,
-    model_serializer,
-)
 from typing_extensions import Self, Unpack
 
 from .._constants import SPACE_WAKE_TIMEOUT
@@ -47,9 +41,11 @@ from .._spec import AppSpec, EndpointSpec
 from .._threads import loop_running, off_loop
 from .._types import NOT_GIVEN, ClientOptions, NotGiven
 from ._map_api import AsyncMap, SyncMap
-from ._shapes import MISS, _shapes_of
+from ._shapes import MISS, _shapes_of, validation_error
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from .._client._clients import AsyncClient, Client
     from .._contracts._contract import ApiDiff
     from .._transport._async import AsyncJob
@@ -66,42 +62,12 @@ __all__ = [
     "EndpointAttribute",
     "File",
     "FileInput",
-    "GeneratedModel",
     "Job",
     "NotGiven",
     "OnDrift",
 ]
 
 R = TypeVar("R")
-
-
-class GeneratedModel(BaseModel):
-    """Base of every generated pydantic model: built lazily, nothing the server sends is lost.
-
-    Dumped, a model holds what was set: a field nobody set whose value is ``None`` (the
-    stand-in for "not given" of an optional field) is left out rather than sent as ``null``,
-    which the app may not accept (a chat message without ``files``); the app's own default
-    applies. A ``None`` that was set (by the app or by the caller) is kept."""
-
-    model_config = ConfigDict(defer_build=True, extra="allow", populate_by_name=True)
-
-    @model_serializer(mode="wrap")
-    def _leave_out_unset_none(
-        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
-    ) -> Any:
-        data = handler(self)
-        if isinstance(data, dict):
-            fields_set = self.model_fields_set
-            for name, field in type(self).model_fields.items():
-                if name not in fields_set and getattr(self, name, None) is None:
-                    key = (
-                        (field.serialization_alias or field.alias or name)
-                        if info.by_alias
-                        else name
-                    )
-                    if data.get(key, 0) is None:
-                        del data[key]
-        return data
 
 
 # -- validation ---------------------------------------------------------------------------
@@ -117,10 +83,10 @@ def _prepare(owner: type, spec: EndpointSpec, values: tuple[Any, ...]) -> list[A
         ]
     try:
         validated = shapes.inputs.validate_python(values)
-    except ValidationError as exc:
+    except validation_error() as exc:
         from ._explain import explain  # only on the error path
 
-        errors = explain(exc, shapes.names, shapes._input_hints, values)
+        errors = explain(cast("ValidationError", exc), shapes.names, shapes._input_hints, values)
         raise InputValidationError(spec.api_name, errors) from None
     dumped = shapes.inputs.dump_python(validated, by_alias=True, round_trip=True)
     out: list[Any] = []
@@ -143,6 +109,8 @@ def _is_plain(value: Any) -> bool:
 
 def _keep_files(raw: Any, dumped: Any) -> Any:
     """``dump_python`` output with file markers / Files taken from the validated value."""
+    from pydantic import BaseModel  # imported already: the values went through an adapter
+
     from .._files._file import FileSource
 
     if isinstance(raw, (FileSource, File)):
@@ -189,7 +157,7 @@ def _shape_output(owner: type, spec: EndpointSpec, outputs: list[Any]) -> Any:
             continue
         try:
             shaped.append(shapes.validate_output(i, raw))
-        except ValidationError as exc:
+        except validation_error() as exc:
             raise OutputValidationError(spec.api_name, outputs, str(exc)) from None
     return shapes.result_type(*shaped) if shapes.tuple_output else shaped[0]
 
