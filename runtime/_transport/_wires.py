@@ -19,7 +19,6 @@ connect/read timeouts.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -319,6 +318,8 @@ async def open_async(
     max_retries: int,
     body: Any = None,
 ) -> AsyncWire:
+    import asyncio  # imported by the caller's event loop already, not at this module's import
+
     if dialect.transport == "direct":  # not retried: the request may have run the app
         try:
             response = await http.send(_direct_request(http, api_url, body, timeout))

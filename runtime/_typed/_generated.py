@@ -494,10 +494,18 @@ class AppClient(_AppBase):
 
 
 _ENGINE_MODULE = "gradio_gen_runtime._client._clients"
+_ASYNC_MODULE = "gradio_gen_runtime._transport._async"
+"""The async sessions: the engine imports them on an ``AsyncClient``'s first call (so that
+sync clients never import asyncio); an async generated client imports them with it."""
 
 
 def _import_engine() -> None:
     importlib.import_module(_ENGINE_MODULE)
+    importlib.import_module(_ASYNC_MODULE)
+
+
+def _engine_imported() -> bool:
+    return _ENGINE_MODULE in sys.modules and _ASYNC_MODULE in sys.modules
 
 
 class AsyncAppClient(_AppBase):
@@ -522,7 +530,7 @@ class AsyncAppClient(_AppBase):
             embedded_sha256=self._schema_sha256 or None,
         )  # fmt: skip
         self._built: AsyncClient | None = None
-        if _ENGINE_MODULE in sys.modules or not loop_running():
+        if _engine_imported() or not loop_running():
             self._built = self._build()
 
     def _build(self) -> AsyncClient:
@@ -543,7 +551,7 @@ class AsyncAppClient(_AppBase):
     async def _aengine(self) -> AsyncClient:
         """The engine, its first import done off the event loop."""
         if self._built is None:
-            if _ENGINE_MODULE not in sys.modules:
+            if not _engine_imported():
                 await off_loop(_import_engine)
             if self._built is None:
                 self._built = self._build()
