@@ -98,6 +98,7 @@ def main() -> None:
     from gradio_gen_runtime import Client
 
     chunks = stream_chunks(a.tokens)
+    snapshot = snapshot_of_bench_app()
 
     class Body(httpx.SyncByteStream):
         def __iter__(self) -> Iterator[bytes]:
@@ -109,11 +110,13 @@ def main() -> None:
         if request.url.path.endswith("queue/data"):
             headers = {"content-type": "text/event-stream"}
             return httpx.Response(200, headers=headers, stream=Body())
+        if request.url.path.endswith("/config"):  # the client confirms its snapshot once
+            return httpx.Response(200, json=snapshot["config"])
         return httpx.Response(404)
 
     client = Client(
         "http://127.0.0.1:9/",
-        snapshot=snapshot_of_bench_app(),
+        snapshot=snapshot,
         transport=httpx.MockTransport(handler),
     )
 

@@ -25,7 +25,9 @@ killed with its process group when it runs over.
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -432,6 +434,20 @@ def generate(src: str, dest: str, env: dict[str, str], timeout: float) -> tuple[
     return wall, ""
 
 
+def precompile(generated: str | None) -> None:
+    """Write the bytecode of the code the workers import from source: this folder (the floor
+    client, the adapters), the runtime and the generated module. Installed packages come with
+    theirs (pip compiles on install; gradio_client and httpx here have it), and an
+    application's own modules get theirs on first import, so no client is timed compiling
+    source, which it would be whenever PYTHONDONTWRITEBYTECODE is set."""
+    spec = importlib.util.find_spec("gradio_gen_runtime")
+    roots = [str(HERE), *(spec.submodule_search_locations or [])] if spec else [str(HERE)]
+    for root in roots:
+        compileall.compile_dir(root, quiet=2)
+    if generated:
+        compileall.compile_file(generated, quiet=2)
+
+
 def gen_scenarios(cfg: argparse.Namespace, snapshot: str) -> list[tuple[Scenario, str]]:
     metrics = [
         Metric("CLI wall, whole process (s)", "wall_s", 1, ".2f"),
@@ -551,6 +567,9 @@ def main(argv: list[str] | None = None) -> int:
         env["BENCH_SNAPSHOT"] = snapshot
         gen_wall, msg = generate(
             snapshot, os.path.join(gen_dir, GENERATED_MODULE + ".py"), env, 120
+        )
+        precompile(
+            os.path.join(gen_dir, GENERATED_MODULE + ".py") if gen_wall is not None else None
         )
         if gen_wall is not None:
             env["BENCH_GENERATED_MODULE"] = GENERATED_MODULE

@@ -45,7 +45,9 @@ name                       what it is
 Importing this module is as cheap as a generated module needs: it does not import httpx or
 the engine (a client imports them when constructed), and ``Job``, ``AsyncJob`` and the fake
 classes are imported on first access (PEP 562), which generated modules only do under
-``TYPE_CHECKING`` or when a fake is first used.
+``TYPE_CHECKING`` or when a fake is first used. So is ``GeneratedModel``, and with it pydantic:
+a module that declares no model, calling endpoints whose values the typed layer's hand checks
+decide (``_typed._shapes``), never imports pydantic.
 """
 
 from __future__ import annotations
@@ -65,7 +67,6 @@ from ._typed._generated import (
     EndpointAttribute,
     File,
     FileInput,
-    GeneratedModel,
     NotGiven,
     OnDrift,
 )
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     from ._transport._sync_job import Job
     from ._typed._fake import AsyncFakeAppClient, AsyncFakeEndpoint, FakeAppClient, FakeEndpoint
     from ._typed._fake_define import define_fakes
+    from ._typed._model import GeneratedModel
 
 __all__ = [
     "NOT_GIVEN",
@@ -109,6 +111,7 @@ _LAZY: dict[str, str] = {
     "FakeAppClient": "_typed._fake",
     "FakeEndpoint": "_typed._fake",
     "define_fakes": "_typed._fake_define",
+    "GeneratedModel": "_typed._model",  # pydantic: imported by modules that declare models
 }
 
 OLDEST_GENERATED = "0.2.0"

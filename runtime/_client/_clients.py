@@ -43,7 +43,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -52,7 +52,6 @@ from .._exceptions import GradioGenError, HTTPStatusError, ProtocolError, UsageE
 from .._files._handler import FileHandler, for_client
 from .._spec import EndpointSpec
 from .._threads import off_loop
-from .._transport._async import AsyncJob, AsyncSession
 from .._transport._calls import AsyncCalls, SyncCalls
 from .._transport._http import (
     build_async_client,
@@ -69,6 +68,9 @@ from ._base import bind_arguments, default_transform, login_error, parse_source
 from ._checks import AsyncChecks, SyncChecks
 from ._map_api import AsyncClientMap, ClientMap
 from ._portable import client_settings, restore_client, restoring
+
+if TYPE_CHECKING:  # imported by an AsyncClient's first call (asyncio: not for sync clients)
+    from .._transport._async import AsyncJob, AsyncSession
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -211,6 +213,15 @@ class Client(ClientMap, SyncChecks):
             return list(values)
         return self._files.wrap_outputs(ep, values)
 
+    def _decoding(
+        self, ep: EndpointSpec, transform: Callable[[list[Any]], R]
+    ) -> Callable[[list[Any]], R]:
+        """A job's transform of its wire outputs: ``transform`` after ``_decode_outputs``,
+        or ``transform`` itself when no output holds files (a job hands it a fresh list)."""
+        if not ep.outputs_have_files:
+            return transform
+        return lambda outs: transform(self._decode_outputs(ep, outs))
+
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
@@ -234,9 +245,7 @@ class Client(ClientMap, SyncChecks):
         self._check_callable(ep)
         data = self._wire(ep, self._encode_inputs(ep, list(values)))
         try:
-            return session.join(
-                ep, data, lambda outs: transform(self._decode_outputs(ep, outs)), lead=lead
-            )
+            return session.join(ep, data, self._decoding(ep, transform), lead=lead)
         except GradioGenError as exc:
             self._suspect(exc)
             raise
@@ -361,6 +370,10 @@ class AsyncClient(AsyncClientMap, AsyncChecks):
         self._ready = False
         self._warm = False
         self._connecting: Any = None  # asyncio.Lock, created on the loop
+        # asyncio and the async sessions: imported by async clients only, and here, in the
+        # constructor, not by a first call on the event loop
+        from .._transport import _async  # noqa: F401
+
         self._session: AsyncSession | AsyncCalls | None = None
         self._old_sessions: list[AsyncSession | AsyncCalls] = []
         self._closed = False
@@ -441,6 +454,8 @@ class AsyncClient(AsyncClientMap, AsyncChecks):
                     self._max_retries, self._dialect,
                 )  # fmt: skip
             else:
+                from .._transport._async import AsyncSession  # imported by __init__
+
                 self._session = AsyncSession(
                     self._http, self.api_url, self._session_hash, self.timeout,
                     self._max_retries, dialect=self._dialect,
@@ -458,6 +473,15 @@ class AsyncClient(AsyncClientMap, AsyncChecks):
             return list(values)
         return self._files.wrap_outputs(ep, values)
 
+    def _decoding(
+        self, ep: EndpointSpec, transform: Callable[[list[Any]], R]
+    ) -> Callable[[list[Any]], R]:
+        """A job's transform of its wire outputs: ``transform`` after ``_decode_outputs``,
+        or ``transform`` itself when no output holds files (a job hands it a fresh list)."""
+        if not ep.outputs_have_files:
+            return transform
+        return lambda outs: transform(self._decode_outputs(ep, outs))
+
     @functools.cached_property
     def _files(self) -> FileHandler:
         return for_client(
@@ -473,9 +497,7 @@ class AsyncClient(AsyncClientMap, AsyncChecks):
         self._check_callable(ep)
         data = self._wire(ep, await self._encode_inputs(ep, list(values)))
         try:
-            return await session.join(
-                ep, data, lambda outs: transform(self._decode_outputs(ep, outs))
-            )
+            return await session.join(ep, data, self._decoding(ep, transform))
         except GradioGenError as exc:
             self._suspect(exc)
             raise

@@ -12,7 +12,6 @@ Both hand out ``Row``s; ``values()`` turns them into results (or raises the firs
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import operator
 import sys
@@ -28,10 +27,13 @@ from collections.abc import (
     Mapping,
 )
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import GradioGenError, InputValidationError, JobTimeout, UsageError
 from ._batching import MapPlan, MapProgress, Row
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "INPUT_KEY",
@@ -342,6 +344,8 @@ async def arun_rows(
     control: BatchControl | None = None,
 ) -> AsyncGenerator[Row, None]:
     """Async twin of ``run_rows``: ``submit`` returns an ``AsyncJob``."""
+    import asyncio  # imported by the caller's event loop already, not at this module's import
+
     plan = _plan(inputs, options, ordered)
     reporter = _Reporter(options, plan)
     source: Any = inputs.__aiter__() if isinstance(inputs, AsyncIterable) else iter(inputs)

@@ -14,10 +14,10 @@ from collections.abc import (
 from typing import TYPE_CHECKING, Any
 
 from ._base import bind_arguments, default_transform
-from ._map import BatchControl, MapOptions, arun_rows, run_rows, split_item
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the batch machinery (_map, _batching): imported by a first map
     from ._batching import MapProgress, Row
+    from ._map import BatchControl, MapOptions
 
 __all__ = ["AsyncClientMap", "ClientMap", "aclient_rows", "client_rows"]
 
@@ -97,6 +97,8 @@ def client_rows(
 ) -> Iterator[Row]:
     """``Client.map``'s rows: inputs bound as ``predict`` binds its arguments, results shaped
     and their files downloaded (``download_dir``) as ``predict`` does."""
+    from ._map import run_rows, split_item
+
     client._connect()
     ep = client._endpoint(endpoint)
 
@@ -124,6 +126,8 @@ async def aclient_rows(
     control: BatchControl | None = None,
 ) -> AsyncGenerator[Row, None]:
     """``AsyncClient.map``'s rows (connects first if needed)."""
+    from ._map import arun_rows, split_item
+
     await client.connect()
     ep = client._endpoint(endpoint)
 

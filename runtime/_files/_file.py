@@ -34,10 +34,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, Protocol
 from urllib.parse import unquote, urlsplit
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema
-
 from .._constants import DOWNLOAD_CHUNK_SIZE, FILE_DATA_TYPE
 from .._exceptions import UsageError
 from .._threads import loop_running
@@ -45,7 +41,11 @@ from ._chunks import ChunkReader, iter_local
 from ._image import ImageKind, encode_png, image_kind
 from ._url import is_url
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pydantic: imported by the hooks below when pydantic first asks
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
+    from pydantic_core import core_schema
+
     from ._io import FileTransfer
 
 __all__ = ["File", "FileInput", "FileSource", "ImageLike", "handle_file", "is_url"]
@@ -312,6 +312,8 @@ class File:
     def __get_pydantic_core_schema__(
         cls, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
+        from pydantic_core import core_schema
+
         def validate(value: Any) -> File:
             if isinstance(value, File):
                 return value
@@ -533,6 +535,8 @@ class _FileInputValidator:
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
+        from pydantic_core import core_schema
+
         def validate(value: Any) -> FileSource:
             try:
                 return to_source(value, "file")

@@ -11,13 +11,13 @@ once per server file per client.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel
 
 from .._constants import MAX_RETRIES
 from .._spec import EndpointSpec
@@ -220,11 +220,17 @@ def _files_in(value: Any) -> Iterator[File]:
     elif isinstance(value, dict):
         for v in value.values():
             yield from _files_in(v)
-    elif isinstance(value, BaseModel):
+    elif _is_model(value):
         for name in type(value).model_fields:
             yield from _files_in(getattr(value, name))
         for v in (value.model_extra or {}).values():
             yield from _files_in(v)
+
+
+def _is_model(value: Any) -> bool:
+    """A pydantic model (none exists while pydantic is not imported: no import here)."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
 
 
 def _aligned(items: list[Any], slots: int, states: Sequence[int], n: int) -> list[Any]:

@@ -17,7 +17,6 @@ followed). A caller-supplied httpx client keeps its own token policy (``_auth.To
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 import logging
@@ -428,6 +427,8 @@ async def resolve_space(
     on_host: Callable[[str], Any] | None = None,
 ) -> SpaceInfo:
     """Async twin of ``resolve_space_sync`` (``status_callback`` may be a coroutine function)."""
+    import asyncio  # imported by the caller's event loop already, not at this module's import
+
     space_id = validate_space_id(space_id)
     endpoint = hub_endpoint(hf_endpoint)
     timeout = validate_timeout(timeout, "Space timeout")

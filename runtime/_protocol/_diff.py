@@ -25,6 +25,9 @@ def apply_edits(value: Any, edits: Any) -> Any:
         op, path, new = edit
         if not isinstance(path, list):
             raise ProtocolError(f"edit path must be a list, got {path!r}")
+        if not path and op == "append" and type(value) is str and type(new) is str:
+            value = value + new  # what _apply -> _append do for a streamed token, inline
+            continue
         value = _apply(value, op, path, new)
     return value
 

@@ -15,7 +15,8 @@ import ast
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from json.scanner import make_scanner
+from typing import Any, Literal, cast
 
 from .._exceptions import AppError, ProtocolError
 from .._types import LogMessage, ProgressUnit
@@ -285,14 +286,65 @@ def _build(obj: Mapping[str, Any]) -> Message:
     return UnknownMessage(kind, eid if isinstance(eid, str) else None, obj)
 
 
+_scan = make_scanner(cast(Any, json.JSONDecoder()))  # typeshed types the context too narrowly
+"""The scanner ``json.loads`` ends in (C in CPython, with its default decoder's settings),
+without the two Python frames around it: one call per message on the streaming path."""
+
+
+def decode(payload: str) -> Any:
+    """``json.loads(payload)``: the same value and the same ``ValueError``. A payload the
+    scanner reads whole at once (every payload a Gradio server sends) costs one C call;
+    anything else (leading or trailing whitespace, extra data, invalid JSON) is left to
+    ``json.loads`` itself."""
+    try:
+        obj, end = _scan(payload, 0)
+    except (StopIteration, ValueError):
+        return json.loads(payload)
+    if end != len(payload):
+        return json.loads(payload)
+    return obj
+
+
+def output_parts(obj: Any) -> tuple[str | None, list[Any]] | None:
+    """``(event_id, output.data)`` of a decoded ``process_generating`` message that
+    ``parse_object`` would turn into a ``ProcessGenerating`` with these fields; ``None`` for
+    any other payload (the caller then parses it in full). The session's fast path for
+    generator outputs: no message object per yield. A subset of ``_build``'s checks (exact
+    JSON types), so every payload it accepts reads the same both ways (tested)."""
+    try:
+        if obj["msg"] != "process_generating":
+            return None
+        output = obj["output"]
+        data = output["data"]
+    except (KeyError, TypeError, IndexError):  # not an object, a key missing...
+        return None
+    if type(obj) is not dict or type(output) is not dict or type(data) is not list:
+        return None
+    event_id = obj.get("event_id")
+    limit = obj.get("time_limit")
+    if (event_id is None or type(event_id) is str) and (
+        limit is None or type(limit) is float or type(limit) is int
+    ):
+        return event_id, data
+    return None
+
+
 def parse_message(payload: str) -> Message:
     """One ``data:`` payload -> a message. Never raises."""
     try:
-        obj = json.loads(payload)
+        obj = decode(payload)
     except ValueError as exc:
-        return InvalidMessage(
-            ProtocolError(f"session stream sent invalid JSON: {exc}"), None, payload
-        )
+        return invalid_json(payload, exc)
+    return parse_object(obj, payload)
+
+
+def invalid_json(payload: str, exc: ValueError) -> InvalidMessage:
+    return InvalidMessage(ProtocolError(f"session stream sent invalid JSON: {exc}"), None, payload)
+
+
+def parse_object(obj: Any, payload: str) -> Message:
+    """A decoded payload (``payload``: its text, kept by ``InvalidMessage``) -> a message.
+    Never raises."""
     if not isinstance(obj, dict):
         return InvalidMessage(
             ProtocolError(f"session stream sent a {type(obj).__name__}, expected an object"),

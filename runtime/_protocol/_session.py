@@ -115,7 +115,10 @@ from ._messages import (
     UnexpectedError,
     UnknownMessage,
     app_error,
-    parse_message,
+    decode,
+    invalid_json,
+    output_parts,
+    parse_object,
 )
 
 __all__ = [
@@ -255,14 +258,38 @@ class Session:
         if buffered:
             self._buffered -= len(buffered)
             for message in buffered:
-                effects.merge(self._route(message))
+                self._route(message, effects)
         effects.touched.add(event_id)
         return record, effects
 
-    def receive(self, payload: str) -> Effects:
-        """One ``data:`` payload of the session stream (a frame of a ``ws`` call)."""
+    def receive(self, payload: str, effects: Effects | None = None) -> Effects:
+        """One ``data:`` payload of the session stream (a frame of a ``ws`` call). Its effects
+        are added to ``effects`` when given (a driver feeding several payloads collects them
+        in one), and returned.
+
+        A generator output for a live event (``output_parts``) is applied without building
+        a message object; every other payload goes through ``parse_object`` and ``_route``.
+        Both end in the same ``_output`` (tests check that they agree)."""
+        if effects is None:
+            effects = Effects()
         self._stream_messages += 1
-        return self._route(parse_message(payload))
+        try:
+            obj = decode(payload)
+        except ValueError as exc:
+            self._route(invalid_json(payload, exc), effects)
+            return effects
+        parts = output_parts(obj)
+        if parts is not None:
+            event_id = self._call if self._call is not None else parts[0]
+            record = self._records.get(event_id) if event_id is not None else None
+            if record is not None:  # a live event's yield: ``_route`` would end here too
+                effects.touched.add(record.event_id)
+                self._output(record, parts[1])
+                if record.outcome is not None:  # (``record.done``) a bad edit failed it
+                    self._after_end(record, effects)
+                return effects
+        self._route(parse_object(obj, payload), effects)
+        return effects
 
     def stream_opened(self) -> None:
         """A new stream (or call connection) is open: its ending is judged afresh."""
@@ -285,11 +312,11 @@ class Session:
             "the session stream ended before the job finished (server restarted, "
             "connection cut, or a proxy timed out); submit the job again"
         )
-        return self._fail_all(exc)
+        return self._fail_all(exc, Effects())
 
     def close(self, error: GradioGenError) -> Effects:
         """The client is closing: fail everything still pending with ``error``."""
-        return self._fail_all(error)
+        return self._fail_all(error, Effects())
 
     def cancel(self, event_id: str) -> tuple[bool, Effects]:
         """Cancel one event (rule 7). Returns (was it still pending, effects)."""
@@ -357,10 +384,12 @@ class Session:
         effects.touched.add(record.event_id)
 
     # -- routing ----------------------------------------------------------------------
-    def _route(self, message: Message) -> Effects:
-        effects = Effects()
+    def _route(self, message: Message, effects: Effects) -> None:
+        """The general path of ``receive`` (and of buffered messages): effects go into
+        ``effects``."""
         if isinstance(message, _SESSION_WIDE):
-            return self._session_wide(message, effects)
+            self._session_wide(message, effects)
+            return
         event_id = self._call if self._call is not None else message.event_id
         if event_id is None:
             effects.problems.append(
@@ -368,7 +397,7 @@ class Session:
                 if isinstance(message, InvalidMessage)
                 else ProtocolError(f"a {type(message).__name__} message without an event_id")
             )
-            return effects
+            return
         record = self._records.get(event_id)
         if record is None:
             ghost = self._zombies.get(event_id)
@@ -376,7 +405,7 @@ class Session:
                 self._zombie_message(ghost, message, effects)
             elif event_id not in self._finished:
                 self._buffer_message(event_id, message)
-            return effects
+            return
         effects.touched.add(event_id)
         if isinstance(message, InvalidMessage):
             self._finish(record, "error", error=message.error)
@@ -384,46 +413,52 @@ class Session:
             self._apply(record, message, effects)
         if record.done:
             self._after_end(record, effects)
-        return effects
 
-    def _session_wide(self, message: Message, effects: Effects) -> Effects:
+    def _session_wide(self, message: Message, effects: Effects) -> None:
         """Messages about the session, not one event (``_SESSION_WIDE``)."""
         if isinstance(message, Heartbeat):
-            return effects
+            return
         if isinstance(message, CloseStream):
             effects.closed = True
             self._stream_closed = True
             for zombie in list(self._zombies.values()):
                 self._forget_zombie(zombie)
-            return effects
+            return
         if isinstance(message, UnexpectedError):
             text = "session not found" if message.session_not_found else "server error"
-            return self._fail_all(
-                StreamLostError(f"the server ended the session ({text}): {message.message}")
+            self._fail_all(
+                StreamLostError(f"the server ended the session ({text}): {message.message}"),
+                effects,
             )
+            return
         if isinstance(message, UnknownMessage):  # newer servers may add kinds
             logger.debug("ignoring unknown message kind %r", message.msg)
-        return effects
+
+    def _output(self, record: EventRecord, data: list[Any]) -> None:
+        """A generator yield (``process_generating``, rules 3 and 10): full values, or edits
+        of the current ones."""
+        try:
+            values = self._merge(record.values, data) if self.dialect.diffs else list(data)
+        except ProtocolError as exc:
+            self._finish(record, "error", error=exc)
+            return
+        record.values = values
+        record.server_running = True
+        status = record.status
+        if status.code != "generating":
+            status = record.status = Status(
+                "generating", progress=status.progress, time=self._clock()
+            )
+        record.outputs.append(values)
+        record.updates.append(Update("output", status, output=values))
 
     def _apply(self, record: EventRecord, message: Message, effects: Effects) -> None:
+        if isinstance(message, ProcessGenerating):  # the most frequent kind first
+            self._output(record, message.data)
+            return
         now = self._clock()
         status = record.status
-        if isinstance(message, ProcessGenerating):  # the most frequent kind first
-            try:
-                record.values = (
-                    self._merge(record.values, message.data)
-                    if self.dialect.diffs
-                    else list(message.data)
-                )
-            except ProtocolError as exc:
-                self._finish(record, "error", error=exc)
-                return
-            record.server_running = True
-            if status.code != "generating":
-                status = record.status = Status("generating", progress=status.progress, time=now)
-            record.outputs.append(record.values)
-            record.updates.append(Update("output", status, output=record.values))
-        elif isinstance(message, Estimation):
+        if isinstance(message, Estimation):
             record.status = Status(
                 "queued",
                 message.rank,
@@ -558,8 +593,7 @@ class Session:
             self._buffered -= len(dropped)
             logger.warning("dropped %d buffered messages of an unregistered event", len(dropped))
 
-    def _fail_all(self, error: GradioGenError) -> Effects:
-        effects = Effects()
+    def _fail_all(self, error: GradioGenError, effects: Effects) -> Effects:
         for record in list(self._records.values()):
             self._finish(record, "error", error=error)
             effects.touched.add(record.event_id)

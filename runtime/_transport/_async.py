@@ -290,7 +290,7 @@ class AsyncSession:
                 continue
             effects = Effects()
             for payload in payloads:
-                effects.merge(self.core.receive(payload))
+                self.core.receive(payload, effects)
             self._wake(effects)
             await self._carry_out(effects)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -20,9 +20,11 @@ from .._exceptions import UsageError
 from .._protocol._dialect import Dialect
 from .._spec import EndpointSpec
 from .._types import Timeout
-from ._async import AsyncJob, AsyncSession
 from ._sync import SyncSession
 from ._sync_job import Job
+
+if TYPE_CHECKING:  # imported with the first async call (asyncio: not for sync clients)
+    from ._async import AsyncJob, AsyncSession
 
 R = TypeVar("R")
 
@@ -97,6 +99,8 @@ class AsyncCalls:
     ) -> AsyncJob[R]:
         if self._closed:
             raise UsageError("this client is closed")
+        from ._async import AsyncSession
+
         lane = AsyncSession(*self._args, dialect=self._dialect)
         lane.encode_inputs = self.encode_inputs
         self._lanes.add(lane)

@@ -21,7 +21,6 @@ Delays grow exponentially from ``INITIAL_RETRY_DELAY`` to ``MAX_RETRY_DELAY`` wi
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 import logging
@@ -406,6 +405,8 @@ async def request_async(
     **kwargs: Any,
 ) -> httpx.Response:
     """``request_sync``'s twin; ``stopped()`` true (the client closed): no retry."""
+    import asyncio  # imported by the caller's event loop already, not at this module's import
+
     attempt = 0
     while True:
         try:

@@ -18,6 +18,7 @@ server's ``send_hash``/``send_data`` and ends with the call.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -95,8 +96,9 @@ class SyncSession:
         self.lock = threading.Lock()
         self.core = Session(dialect=dialect)
         self._conds: dict[str, threading.Condition] = {}
-        self._reader: threading.Thread | None = None
-        """The thread holding the reader role (a background reader or an inline waiter)."""
+        self._reader: int | None = None
+        """The thread holding the reader role (a background reader or an inline waiter), by
+        its ``threading.get_ident()``."""
         self._bg: threading.Thread | None = None
         """The background reader thread while it runs (with or without the role)."""
         self._thread: threading.Thread | None = None
@@ -111,6 +113,8 @@ class SyncSession:
         """When the role was last given up (the background reader waits ``GRACE`` from it)."""
         self._lead_waiting = 0
         """Waiters blocked while another thread holds the role that could read inline."""
+        self._sleeping = 0
+        """Waiters blocked in a wait on their job's condition (``_wake`` notifies only then)."""
         self._wire: SyncWire | None = None
         self._call: tuple[EndpointSpec, list[Any]] | None = None
         """Per-call protocols (a lane): the call this session's wire carries."""
@@ -198,11 +202,13 @@ class SyncSession:
             job = Job(self, ep, record, cond, transform)
         if lead:
             return job
+
+        def accepted() -> bool:
+            return bool(record.updates) or record.done
+
         with self.lock:  # a direct call's first message is its result: do not wait for it
-            accepted = self.dialect.transport != "direct" and self.try_lead(None)
-        if accepted:
-            self.lead(lambda: bool(record.updates) or record.done, None)
-        with self.lock:
+            if self.dialect.transport != "direct" and not accepted() and self.try_lead(None):
+                self.lead(accepted, None)
             if record.refusal is not None:
                 raise record.refusal
             self._released_at = time.monotonic()
@@ -323,21 +329,23 @@ class SyncSession:
         for event_id in effects.touched:
             cond = self._conds.get(event_id)
             if cond is not None:
-                cond.notify_all()
-                record = self.core.record(event_id)
-                if record is None:  # ended: its job keeps the record
+                if self._sleeping:  # nobody blocked in a wait: nobody to notify
+                    cond.notify_all()
+                if self.core.record(event_id) is None:  # ended: its job keeps the record
                     self._conds.pop(event_id, None)
         for problem in effects.problems:
             logger.warning("session %s: %s", self.session_hash, problem)
 
     def _has_work(self) -> bool:
-        """Under ``lock``: the stream must be read (events pending, or a live stream to
-        drain up to its end so that its connection goes back to the pool)."""
-        return not self._closed and (self.core.pending or self._wire is not None)
+        """Under ``lock``: the stream must be read (a live stream to drain up to its end so
+        that its connection goes back to the pool, or events pending)."""
+        return not self._closed and (self._wire is not None or self.core.pending)
 
     def _ensure_reader(self, urgent: bool = False) -> None:
         """Under ``lock``: while there is work, have a background reader: it takes the role
         once it has been unowned for ``GRACE`` (``urgent``: as soon as it is free)."""
+        if not urgent and self._bg is not None:
+            return  # it runs: it takes the role after GRACE by itself
         if not self._has_work():
             return
         if urgent:
@@ -364,8 +372,9 @@ class SyncSession:
 
     def can_lead(self, deadline: float | None) -> bool:
         """Under ``lock``: whether a waiter with this deadline may block in a read."""
-        return deadline is None or deadline - time.monotonic() > self._lead_bound()
+        return deadline is None or deadline - time.monotonic() > self._lead_bound
 
+    @functools.cached_property
     def _lead_bound(self) -> float:
         """How long one step of reading can block (a waiter with less time left than this
         leaves the reading to a background reader so that its own deadline holds)."""
@@ -377,103 +386,129 @@ class SyncSession:
         holds it, there is work, and the wait's deadline leaves room for a blocking read."""
         if self._reader is not None or not self._has_work():
             return False
-        if not self.can_lead(deadline):
+        if deadline is not None and not self.can_lead(deadline):
             self._ensure_reader(urgent=True)
             return False
-        self._reader = threading.current_thread()
+        self._reader = threading.get_ident()
         return True
 
     def lead(self, ready: Callable[[], bool], deadline: float | None) -> None:
-        """Without ``lock``, holding the role (``try_lead``): read the stream until ``ready()``,
-        then give the role up (``_release``). With nothing pending the live stream's end
-        (``close_stream``) is read here only if it is already arriving (``DRAIN_WAIT``), so a
-        stream that never ends cannot hold the caller."""
+        """Under ``lock``, right after ``try_lead(deadline)`` took the role for a waiter whose
+        ``ready()`` is false: read the stream until ``ready()`` (the lock is let go while a
+        read blocks), then give the role up (``_release``). With nothing pending the live
+        stream's end (``close_stream``) is read here only if it is already arriving
+        (``DRAIN_WAIT``), so a stream that never ends cannot hold the caller. An iterating
+        job calls this once per output: it sets nothing up beyond the deadline bound, and
+        what ``try_lead`` just checked is not checked again before the first read."""
         drained = 0
         near = False
-        bound = self._lead_bound()
+        bound = self._lead_bound
         stop_at = None if deadline is None or bound == float("inf") else deadline - bound
+        core = self.core
         try:
             while True:
-                with self.lock:
-                    if not self._has_work():
-                        return
-                    if stop_at is not None and time.monotonic() >= stop_at:
-                        near = True  # this waiter goes on waiting: someone must read now
-                        return
-                    draining = ready()
-                    if draining and (self.core.pending or self._wire is None):
-                        return
-                    wire = self._wire
-                if draining:
-                    drained += 1
-                    if drained > DRAIN_STEPS or wire is None or not wire.readable(DRAIN_WAIT):
-                        return
                 self._step()
+                if self._closed or (self._wire is None and not core.pending):
+                    return  # no work left (``_has_work``)
+                if stop_at is not None and time.monotonic() >= stop_at:
+                    near = True  # this waiter goes on waiting: someone must read now
+                    return
+                if ready():
+                    wire = self._wire
+                    if wire is None or core.pending:
+                        return
+                    drained += 1  # nothing pending: read the stream's end if it is arriving
+                    if drained > DRAIN_STEPS or not self._unlocked(wire.readable, DRAIN_WAIT):
+                        return
         finally:
-            with self.lock:
-                self._release()
+            self._release()
+            if near or self._bg is None:
                 self._ensure_reader(urgent=near)
+
+    def _unlocked(self, wait: Callable[[float], bool], seconds: float) -> bool:
+        """Under ``lock``: ``wait(seconds)`` with the lock let go meanwhile."""
+        self.lock.release()
+        try:
+            return wait(seconds)
+        finally:
+            self.lock.acquire()
 
     def _background(self) -> None:
         me = threading.current_thread()
-        try:
-            while self._take_role(me):
-                self._step()
-        finally:
-            with self.lock:
-                if self._reader is me:
+        with self.lock:
+            try:
+                while self._take_role(me):
+                    self._step()
+            finally:
+                if self._reader == me.ident:
                     self._reader = None
                 if self._bg is me:
                     self._bg = None
 
     def _take_role(self, me: threading.Thread) -> bool:
-        """The background reader: wait until it should read (True) or end (False)."""
-        with self.lock:
-            while self._has_work():
-                if self._reader is me:
-                    if not self._lead_waiting:
-                        return True
-                    self._release()  # a waiter reads inline from here
-                elif self._reader is None:
-                    idle = time.monotonic() - self._released_at
-                    if self._urgent or idle >= GRACE:
-                        self._urgent = False
-                        self._reader = me
-                        return True
-                    self._bg_wake.wait(GRACE - idle)
-                else:  # an inline reader has it; check again later (no wake-up per message)
-                    self._bg_wake.wait(GRACE)
-            if self._bg is me:  # under the same lock: a join from now on starts a new one
-                self._bg = None
-            return False
+        """Under ``lock``, the background reader: wait until it should read (True) or end
+        (False)."""
+        ident = me.ident
+        while self._has_work():
+            if self._reader == ident:
+                if not self._lead_waiting:
+                    return True
+                self._release()  # a waiter reads inline from here
+            elif self._reader is None:
+                idle = time.monotonic() - self._released_at
+                if self._urgent or idle >= GRACE:
+                    self._urgent = False
+                    self._reader = ident
+                    return True
+                self._bg_wake.wait(GRACE - idle)
+            else:  # an inline reader has it; check again later (no wake-up per message)
+                self._bg_wake.wait(GRACE)
+        if self._bg is me:  # under the same lock: a join from now on starts a new one
+            self._bg = None
+        return False
 
     def _step(self) -> None:
-        """Holding the role: open the wire if none is live, read once and apply its
-        messages; at its end (or on an error) let the core fail or keep the pending events."""
+        """Under ``lock``, holding the role: open the wire if none is live, read once and
+        apply its messages (the lock is let go while opening, reading, and carrying out what
+        the core asks for); at its end (or on an error) let the core fail or keep the pending
+        events."""
         error: GradioGenError | None = None
+        lock = self.lock
         try:
-            if self._wire is None:
+            wire = self._wire
+            if wire is None:
                 call = self._call[0].fn_index if self._call is not None else None
-                wire = open_sync(
-                    self.http, self.dialect, self.api_url,
-                    wire_params(self.dialect, self.session_hash, call),
-                    self.timeout, self.max_retries, self._pause, self._direct_body(),
-                )  # fmt: skip
-                with self.lock:
-                    if self._closed:
-                        wire.close()
-                        raise StreamLostError("the client was closed")
-                    self._wire = wire
-                    self.core.stream_opened()
-            payloads = self._wire.read()
+                lock.release()
+                try:
+                    wire = open_sync(
+                        self.http, self.dialect, self.api_url,
+                        wire_params(self.dialect, self.session_hash, call),
+                        self.timeout, self.max_retries, self._pause, self._direct_body(),
+                    )  # fmt: skip
+                finally:
+                    lock.acquire()
+                if self._closed:
+                    wire.close()
+                    raise StreamLostError("the client was closed")
+                self._wire = wire
+                self.core.stream_opened()
+            lock.release()
+            try:
+                payloads = wire.read()
+            finally:
+                lock.acquire()
             if payloads is not None:
                 if payloads:
                     effects = Effects()
-                    with self.lock:
-                        for payload in payloads:
-                            effects.merge(self.core.receive(payload))
-                        self._wake(effects)
-                    self._carry_out(effects)
+                    for payload in payloads:
+                        self.core.receive(payload, effects)
+                    self._wake(effects)
+                    if effects.sends or effects.cancels or effects.resets:
+                        lock.release()
+                        try:
+                            self._carry_out(effects)
+                        finally:
+                            lock.acquire()
                 return
         except httpx.ReadTimeout as exc:
             error = ReadTimeout(
@@ -490,13 +525,16 @@ class SyncSession:
             logger.exception("session stream reader failed")
             error = StreamLostError(f"the session stream reader failed: {exc!r}")
         # the stream ended (or could not be opened / broke)
-        with self.lock:
-            live, self._wire = self._wire, None
-            self._wake(self.core.stream_ended(error))
-            if self.core.pending and not self._closed:
-                logger.debug("session %s: reopening the stream for pending jobs", self.session_hash)
+        live, self._wire = self._wire, None
+        self._wake(self.core.stream_ended(error))
+        if self.core.pending and not self._closed:
+            logger.debug("session %s: reopening the stream for pending jobs", self.session_hash)
         if live is not None:
-            live.close()
+            lock.release()
+            try:
+                live.close()
+            finally:
+                lock.acquire()
 
     def _pause(self, seconds: float) -> None:
         """Sleep between attempts, unless ``close`` comes first."""

@@ -27,8 +27,12 @@ class JobSession(Protocol):
     """What a ``Job`` uses of its session (implemented by ``_sync.SyncSession``)."""
 
     timeout: Timeout
+    lock: threading.Lock
+    """The lock of every job condition of the session."""
     _lead_waiting: int
     """Waiters blocked while another thread holds the reader role that could read inline."""
+    _sleeping: int
+    """Waiters blocked in a condition wait (the reader notifies only when there are some)."""
     encode_inputs: Callable[[EndpointSpec, list[Any]], list[Any]]
 
     def cancel(self, event_id: str) -> bool: ...
@@ -83,11 +87,7 @@ class Job(Generic[R]):
         session = self._session
         while not ready():
             if session.try_lead(deadline):
-                self._cond.release()
-                try:
-                    session.lead(ready, deadline)
-                finally:
-                    self._cond.acquire()
+                session.lead(ready, deadline)
                 continue
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
@@ -95,9 +95,11 @@ class Job(Generic[R]):
             capable = session.can_lead(deadline)  # woken to read inline when the role is free
             if capable:
                 session._lead_waiting += 1
+            session._sleeping += 1
             try:
                 self._cond.wait(remaining)
             finally:
+                session._sleeping -= 1
                 if capable:
                     session._lead_waiting -= 1
 
@@ -162,18 +164,34 @@ class Job(Generic[R]):
     def __iter__(self) -> Iterator[R]:
         """Each output as it arrives (generator yields, then the final value); raises the
         job's error at the end, except a cancellation, which just ends the iteration."""
+        # Per output this costs one pass of the loop below: no wait set up, and the reader
+        # role taken (``try_lead``) and given back (at the end of ``lead``) around the reads
+        # that bring the output, so that a caller who stops iterating holds nothing.
         deadline = self._deadline(NOT_GIVEN)
-        index = 0
+        session = self._session
         record = self._record
+        outputs = record.outputs
+        lock = session.lock  # the condition's lock, without its Python-level wrapper
+        index = 0
+
+        def ready() -> bool:
+            return len(outputs) > index or record.outcome is not None  # ``record.done``
+
         while True:
-            with self._cond:
-                self._wait(self._more(record.outputs, index), deadline)
-                items = [
-                    self._shape(i, record.outputs[i]) for i in range(index, len(record.outputs))
-                ]
-                finished = record.done and len(record.outputs) == index + len(items)
+            with lock:
+                if len(outputs) <= index and record.outcome is None:  # not ready()
+                    if session.try_lead(deadline):  # what ``_wait`` does first, without it
+                        session.lead(ready, deadline)
+                    if len(outputs) <= index and record.outcome is None:
+                        self._wait(ready, deadline)
+                end = len(outputs)
+                if end == index + 1:  # one new output: the usual case while streaming
+                    items = [self._shape(index, outputs[index])]
+                else:
+                    items = [self._shape(i, outputs[i]) for i in range(index, end)]
+                finished = record.outcome is not None
                 error = record.error if finished else None
-            index += len(items)
+            index = end
             yield from items
             if finished:
                 if error is not None and not isinstance(error, CancelledError):

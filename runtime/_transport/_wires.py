@@ -19,7 +19,6 @@ connect/read timeouts.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -99,6 +98,14 @@ def readable(response: httpx.Response | None, timeout: float) -> bool:
         return False
 
 
+def _identity(response: httpx.Response) -> bool:
+    """Whether the body is still to be read and sent as it is (no ``Content-Encoding``, the
+    queue stream's case): its raw chunks are then what ``iter_bytes`` would give, without
+    the decoding layer's calls per chunk."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    return not response.is_stream_consumed and encoding in ("", "identity")
+
+
 class SyncWire(Protocol):
     def read(self) -> list[str] | None: ...
     def send(self, obj: Any) -> None: ...
@@ -118,7 +125,9 @@ class SseWire:
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        self._chunks: Iterator[bytes] = response.iter_bytes()
+        self._chunks: Iterator[bytes] = (
+            response.iter_raw() if _identity(response) else response.iter_bytes()
+        )
         self._decoder = SSEDecoder()
 
     def read(self) -> list[str] | None:
@@ -309,6 +318,8 @@ async def open_async(
     max_retries: int,
     body: Any = None,
 ) -> AsyncWire:
+    import asyncio  # imported by the caller's event loop already, not at this module's import
+
     if dialect.transport == "direct":  # not retried: the request may have run the app
         try:
             response = await http.send(_direct_request(http, api_url, body, timeout))

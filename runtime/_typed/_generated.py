@@ -16,7 +16,9 @@ with ``EndpointAttribute`` (read-only: the endpoint object is made on first acce
 fakes narrow it to their fake endpoint class, which mypy and pyright both accept). Before
 each join the client's ``DriftGuard`` confirms the embedded mapping against the live app
 (``_contracts._drift``: one ``GET /config`` per app and process) and routes the call.
-Importing this module does not import httpx: the engine is imported on construction.
+Importing this module does not import httpx (the engine is imported on construction) nor
+pydantic (imported when a value first needs it: ``_shapes``; ``GeneratedModel`` is in
+``_model``).
 """
 
 from __future__ import annotations
@@ -25,18 +27,10 @@ import functools
 import importlib
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, overload
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    SerializationInfo,
-    SerializerFunctionWrapHandler,
-    ValidationError,
-    model_serializer,
-)
 from typing_extensions import Self, Unpack
 
 from .._constants import SPACE_WAKE_TIMEOUT
@@ -47,9 +41,11 @@ from .._spec import AppSpec, EndpointSpec
 from .._threads import loop_running, off_loop
 from .._types import NOT_GIVEN, ClientOptions, NotGiven
 from ._map_api import AsyncMap, SyncMap
-from ._shapes import _shapes_of
+from ._shapes import MISS, _shapes_of, validation_error
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from .._client._clients import AsyncClient, Client
     from .._contracts._contract import ApiDiff
     from .._transport._async import AsyncJob
@@ -66,42 +62,12 @@ __all__ = [
     "EndpointAttribute",
     "File",
     "FileInput",
-    "GeneratedModel",
     "Job",
     "NotGiven",
     "OnDrift",
 ]
 
 R = TypeVar("R")
-
-
-class GeneratedModel(BaseModel):
-    """Base of every generated pydantic model: built lazily, nothing the server sends is lost.
-
-    Dumped, a model holds what was set: a field nobody set whose value is ``None`` (the
-    stand-in for "not given" of an optional field) is left out rather than sent as ``null``,
-    which the app may not accept (a chat message without ``files``); the app's own default
-    applies. A ``None`` that was set (by the app or by the caller) is kept."""
-
-    model_config = ConfigDict(defer_build=True, extra="allow", populate_by_name=True)
-
-    @model_serializer(mode="wrap")
-    def _leave_out_unset_none(
-        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
-    ) -> Any:
-        data = handler(self)
-        if isinstance(data, dict):
-            fields_set = self.model_fields_set
-            for name, field in type(self).model_fields.items():
-                if name not in fields_set and getattr(self, name, None) is None:
-                    key = (
-                        (field.serialization_alias or field.alias or name)
-                        if info.by_alias
-                        else name
-                    )
-                    if data.get(key, 0) is None:
-                        del data[key]
-        return data
 
 
 # -- validation ---------------------------------------------------------------------------
@@ -117,10 +83,10 @@ def _prepare(owner: type, spec: EndpointSpec, values: tuple[Any, ...]) -> list[A
         ]
     try:
         validated = shapes.inputs.validate_python(values)
-    except ValidationError as exc:
+    except validation_error() as exc:
         from ._explain import explain  # only on the error path
 
-        errors = explain(exc, shapes.names, shapes._input_hints, values)
+        errors = explain(cast("ValidationError", exc), shapes.names, shapes._input_hints, values)
         raise InputValidationError(spec.api_name, errors) from None
     dumped = shapes.inputs.dump_python(validated, by_alias=True, round_trip=True)
     out: list[Any] = []
@@ -143,6 +109,8 @@ def _is_plain(value: Any) -> bool:
 
 def _keep_files(raw: Any, dumped: Any) -> Any:
     """``dump_python`` output with file markers / Files taken from the validated value."""
+    from pydantic import BaseModel  # imported already: the values went through an adapter
+
     from .._files._file import FileSource
 
     if isinstance(raw, (FileSource, File)):
@@ -179,18 +147,41 @@ def _shape_output(owner: type, spec: EndpointSpec, outputs: list[Any]) -> Any:
     shapes = _shapes_of(owner)
     if shapes.none_output:
         return None
-    values = [_unwrap_update(v) for v in outputs] or [None]
     shaped: list[Any] = []
     for i in range(len(shapes._output_hints)):
-        raw = values[i] if i < len(values) else None
+        raw = outputs[i] if i < len(outputs) else None
+        if raw is not None and type(raw) is not str:  # a str (a streamed token) is no update
+            raw = _unwrap_update(raw)
         if raw is _UNCHANGED or raw is None:
             shaped.append(None)  # left as it was / empty (an app may return None for any output)
             continue
         try:
             shaped.append(shapes.validate_output(i, raw))
-        except ValidationError as exc:
+        except validation_error() as exc:
             raise OutputValidationError(spec.api_name, outputs, str(exc)) from None
     return shapes.result_type(*shaped) if shapes.tuple_output else shaped[0]
+
+
+def _output_shaper(owner: type, spec: EndpointSpec) -> Callable[[list[Any]], Any]:
+    """What a job calls per output: ``_shape_output`` for this endpoint, with its most
+    frequent case first. With one declared output whose hand check decides the value (a
+    streamed ``str`` token), that check's answer is the result, as ``_shape_output`` would
+    find it (such a value is never ``None`` or a component update); any other value goes
+    through ``_shape_output`` itself."""
+    general = functools.partial(_shape_output, owner, spec)
+    shapes = _shapes_of(owner)
+    check = None if shapes.none_output or shapes.tuple_output else shapes.output_check(0)
+    if check is None:
+        return general
+
+    def shape(outputs: list[Any]) -> Any:
+        if outputs:
+            value = check(outputs[0])
+            if value is not MISS and value is not None:
+                return value
+        return general(outputs)
+
+    return shape
 
 
 # -- endpoints ----------------------------------------------------------------------------
@@ -232,8 +223,8 @@ class Endpoint(_EndpointBase, SyncMap[R], Generic[R]):
 
     def _submit(self, values: tuple[Any, ...], *, lead: bool = False) -> Job[R]:
         spec = self.spec
-        shape = functools.partial(_shape_output, type(self), spec)  # not a lookup per output
         wire = _prepare(type(self), spec, values)  # bad input: raised before any request
+        shape = _output_shaper(type(self), spec)
         drift, engine = self._app._drift, self._app._engine
         spec, wire = drift.route(engine, spec, wire)  # confirmed (or refused) before the join
         return engine._submit(spec, wire, transform=shape, lead=lead)
@@ -259,8 +250,8 @@ class AsyncEndpoint(_EndpointBase, AsyncMap[R], Generic[R]):
         if shapes.cold:  # pydantic validators this endpoint needs: built off the loop too
             await off_loop(shapes.warm)
         spec = self.spec
-        shape = functools.partial(_shape_output, type(self), spec)  # not a lookup per output
         wire = _prepare(type(self), spec, values)
+        shape = _output_shaper(type(self), spec)
         spec, wire = await self._app._drift.aroute(engine, spec, wire)
         return await engine._submit(spec, wire, transform=shape)
 
@@ -503,10 +494,18 @@ class AppClient(_AppBase):
 
 
 _ENGINE_MODULE = "gradio_gen_runtime._client._clients"
+_ASYNC_MODULE = "gradio_gen_runtime._transport._async"
+"""The async sessions: the engine imports them on an ``AsyncClient``'s first call (so that
+sync clients never import asyncio); an async generated client imports them with it."""
 
 
 def _import_engine() -> None:
     importlib.import_module(_ENGINE_MODULE)
+    importlib.import_module(_ASYNC_MODULE)
+
+
+def _engine_imported() -> bool:
+    return _ENGINE_MODULE in sys.modules and _ASYNC_MODULE in sys.modules
 
 
 class AsyncAppClient(_AppBase):
@@ -531,7 +530,7 @@ class AsyncAppClient(_AppBase):
             embedded_sha256=self._schema_sha256 or None,
         )  # fmt: skip
         self._built: AsyncClient | None = None
-        if _ENGINE_MODULE in sys.modules or not loop_running():
+        if _engine_imported() or not loop_running():
             self._built = self._build()
 
     def _build(self) -> AsyncClient:
@@ -552,7 +551,7 @@ class AsyncAppClient(_AppBase):
     async def _aengine(self) -> AsyncClient:
         """The engine, its first import done off the event loop."""
         if self._built is None:
-            if _ENGINE_MODULE not in sys.modules:
+            if not _engine_imported():
                 await off_loop(_import_engine)
             if self._built is None:
                 self._built = self._build()

@@ -16,20 +16,37 @@ same result.
 
 from __future__ import annotations
 
+import sys
 import threading
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import TypeAdapter
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
-__all__ = ["MISS", "Check", "plain_check"]
+__all__ = ["MISS", "Check", "plain_check", "validation_error"]
 
 MISS: Any = object()
 """A check's answer for a value it does not decide (validate it with pydantic)."""
 
 Check = Callable[[Any], Any]
+
+
+class _NotRaised(Exception):
+    """Matches nothing anybody raises (see ``validation_error``)."""
+
+
+def validation_error() -> type[Exception]:
+    """pydantic's ``ValidationError``, for an ``except validation_error():`` clause (Python
+    evaluates it only when something was raised). pydantic is imported on first need (a
+    ``TypeAdapter`` built here, a generated model): until then nothing can raise its error,
+    and the answer is an exception class nothing raises, so a client whose values the hand
+    checks decide never imports pydantic."""
+    core = sys.modules.get("pydantic_core")
+    return _NotRaised if core is None else core.ValidationError  # type: ignore[no-any-return]
+
 
 _EXACT_FLOAT = 2**53  # ints up to this convert to float exactly
 
@@ -153,6 +170,8 @@ class _Shapes:
     def inputs(self) -> TypeAdapter[Any]:
         """The pydantic adapter of the whole argument tuple (built on first need)."""
         if self._inputs is None:
+            from pydantic import TypeAdapter  # imported on first need
+
             shape: Any = tuple  # tuple[(a, b)] is tuple[a, b]
             self._inputs = TypeAdapter(shape[self._input_hints])
         return self._inputs
@@ -181,8 +200,14 @@ class _Shapes:
     def output_adapter(self, i: int) -> TypeAdapter[Any]:
         adapter = self._outputs[i]
         if adapter is None:
+            from pydantic import TypeAdapter  # imported on first need
+
             adapter = self._outputs[i] = TypeAdapter(self._output_hints[i])
         return adapter
+
+    def output_check(self, i: int) -> Check | None:
+        """The hand check of output ``i`` (``None`` when pydantic always decides)."""
+        return self._output_checks[i]
 
     def validate_output(self, i: int, raw: Any) -> Any:
         """One output validated into its declared type (raises ``ValidationError``)."""

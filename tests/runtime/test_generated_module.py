@@ -138,3 +138,42 @@ def test_a_runtime_without_the_public_module_names_what_is_missing(tmp_path: Pat
     assert last == "ModuleNotFoundError: No module named 'gradio_gen_runtime.generated'", (
         proc.stderr
     )
+
+
+def test_a_sync_client_of_plain_values_imports_neither_pydantic_nor_asyncio(
+    tmp_path: Path,
+) -> None:
+    """A module without models, called with values the hand checks decide, imports no
+    pydantic (import, construct, validate the arguments, shape an output), and a sync
+    client's engine no asyncio; a value the hand checks leave to pydantic imports it then,
+    and its errors are still the typed ones."""
+    code = (
+        "import sys\n"
+        "from gradio_gen_runtime import InputValidationError, OutputValidationError\n"
+        "from gradio_gen_runtime._typed._generated import _output_shaper, _prepare\n"
+        "import client\n"
+        "app = client.DemoApp('http://127.0.0.1:9/')\n"
+        "assert app._engine.api_url  # the engine built: httpx, sessions, files (no request)\n"
+        "ep = app.countdown\n"
+        "owner, spec = type(ep), ep.spec\n"
+        "assert _prepare(owner, spec, (2,)) == [2]\n"
+        "assert _output_shaper(owner, spec)(['go']) == 'go'\n"
+        "assert 'pydantic' not in sys.modules and 'pydantic_core' not in sys.modules\n"
+        "assert 'asyncio' not in sys.modules\n"
+        "try:\n"
+        "    _prepare(owner, spec, ('three',))\n"
+        "except InputValidationError as exc:\n"
+        "    assert 'start' in str(exc), exc\n"
+        "else:\n"
+        "    raise AssertionError('no InputValidationError')\n"
+        "assert 'pydantic' in sys.modules\n"
+        "try:\n"
+        "    _output_shaper(owner, spec)([{'not': 'text'}])\n"
+        "except OutputValidationError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise AssertionError('no OutputValidationError')\n"
+        "app.close()\n"
+    )
+    done = _run(code, tmp_path, DEMO.parent)
+    assert done.returncode == 0, done.stderr
