@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 from types import GeneratorType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from typing_extensions import Self
-
 from .._exceptions import CancelledError, NotStubbedError, UsageError
 from .._files._file import FileSource
 from .._spec import AppSpec
@@ -55,7 +53,9 @@ from ._generated import (
 )
 from ._shapes import _shapes_of
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # typing_extensions costs ~10 ms at import; annotations only
+    from typing_extensions import Self
+
     from .._transport._async import AsyncJob
     from .._transport._sync_job import Job
 
