@@ -294,12 +294,14 @@ def _example(name: str) -> ModuleType:
 
 
 def _endpoints() -> list[tuple[str, str]]:
+    """Every sync endpoint class of the examples (``name = EndpointAttribute(_XEndpoint,
+    "/x")`` in the generated text)."""
     found = []
     for folder in sorted((ROOT / "generated_examples").iterdir()):
         source = folder / "client.py"
         if source.is_file():
             for cls, api in re.findall(
-                r"= (_\w+Endpoint)\(self, \"(/[^\"]+)\"\)", source.read_text()
+                r"= EndpointAttribute\((_\w+Endpoint), \"(/[^\"]+)\"\)", source.read_text()
             ):
                 if not cls.startswith("_Async"):
                     found.append((folder.name, f"{cls}:{api}"))
@@ -313,6 +315,10 @@ outputs = st.lists(
     | st.just({"__type__": "update", "visible": False}),
     max_size=3,
 )
+
+
+def test_the_examples_have_endpoints_to_compare() -> None:
+    assert len(_endpoints()) >= 10  # the property below must not run on an empty set
 
 
 @pytest.mark.parametrize(("example", "endpoint"), _endpoints())
