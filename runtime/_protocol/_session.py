@@ -148,6 +148,15 @@ EMPTY_STREAM_LIMIT = 3
 _RUNNING: frozenset[StatusCode] = frozenset({"processing", "generating", "streaming"})
 
 
+def _count_down(counts: dict[int, int], key: int) -> None:
+    """One less of ``key`` in ``counts`` (absent at zero)."""
+    left = counts.get(key, 0) - 1
+    if left > 0:
+        counts[key] = left
+    else:
+        counts.pop(key, None)
+
+
 class Session:
     def __init__(
         self, *, dialect: Dialect = SSE_V3, clock: Callable[[], float] = time.time
@@ -210,11 +219,7 @@ class Session:
         """The driver sent (or gave up on) ``request``: joins of its function may go."""
         if request.fn_index == NO_TASK_FN_INDEX:
             return
-        left = self._killing.get(request.fn_index, 0) - 1
-        if left > 0:
-            self._killing[request.fn_index] = left
-        else:
-            self._killing.pop(request.fn_index, None)
+        _count_down(self._killing, request.fn_index)
 
     def _kill(self, event_id: str, fn_index: int, effects: Effects) -> None:
         self._killing[fn_index] = self._killing.get(fn_index, 0) + 1
@@ -223,11 +228,7 @@ class Session:
     def joined(self, fn_index: int) -> Effects:
         """A join of ``fn_index`` returned or failed: a deferred cancel it held back may
         now be due."""
-        left = self._joining.get(fn_index, 0) - 1
-        if left > 0:
-            self._joining[fn_index] = left
-        else:
-            self._joining.pop(fn_index, None)
+        _count_down(self._joining, fn_index)
         effects = Effects()
         self._check_deferred(fn_index, effects)
         return effects

@@ -29,7 +29,7 @@ import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -85,21 +85,25 @@ _CLOSED = "Cannot send a request, as the client has been closed."
 """httpx's own words for a request on a closed client (a ``RuntimeError``, never retried)."""
 
 
-class _SyncSchemeTransport(httpx.BaseTransport):
+T = TypeVar("T", httpx.HTTPTransport, httpx.AsyncHTTPTransport)
+
+
+class _Schemes(Generic[T]):
     """``http://`` -> a transport without CA loading; ``https://`` -> built on first use.
 
     Once closed it stays closed: a request that raced ``close()`` (a background drift check
-    of a client being closed) must not build a new pool whose connection nobody closes."""
+    of a client being closed) must not build a new pool whose connection nobody closes.
+    ``get`` may run in any thread (the async one in ``warm_async_client``'s worker too)."""
 
-    def __init__(self, make: Callable[[Verify], httpx.HTTPTransport], verify: Verify) -> None:
-        self._make = make
+    def __init__(self, make: Callable[[Verify], T], verify: Verify) -> None:
+        self._make: Callable[[Verify], T] = make
         self._verify = verify
         self._lock = threading.Lock()
         self._closed = False
-        self._plain: httpx.HTTPTransport | None = None
-        self._tls: httpx.HTTPTransport | None = None
+        self._plain: T | None = None
+        self._tls: T | None = None
 
-    def _get(self, scheme: str) -> httpx.HTTPTransport:
+    def get(self, scheme: str) -> T:
         with self._lock:
             if self._closed:
                 raise RuntimeError(_CLOSED)
@@ -111,50 +115,44 @@ class _SyncSchemeTransport(httpx.BaseTransport):
                 self._plain = self._make(False)
             return self._plain
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._get(request.url.scheme).handle_request(request)
+    def built(self) -> list[T]:
+        with self._lock:
+            return [t for t in (self._plain, self._tls) if t is not None]
 
-    def close(self) -> None:
+    def close(self) -> list[T]:
+        """Refuse every later ``get``; returns the transports built so far, to close."""
         with self._lock:
             self._closed = True
-            for t in (self._plain, self._tls):
-                if t is not None:
-                    t.close()
+            built = [t for t in (self._plain, self._tls) if t is not None]
             self._plain = self._tls = None
+        return built
+
+
+class _SyncSchemeTransport(httpx.BaseTransport):
+    """A transport per scheme (``_Schemes``), sync."""
+
+    def __init__(self, make: Callable[[Verify], httpx.HTTPTransport], verify: Verify) -> None:
+        self._schemes = _Schemes(make, verify)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._schemes.get(request.url.scheme).handle_request(request)
+
+    def close(self) -> None:
+        for t in self._schemes.close():
+            t.close()
 
 
 class _AsyncSchemeTransport(httpx.AsyncBaseTransport):
-    """The async twin; ``_get`` may also run in a worker thread (``warm_async_client``)."""
+    """The async twin of ``_SyncSchemeTransport``."""
 
     def __init__(self, make: Callable[[Verify], httpx.AsyncHTTPTransport], verify: Verify) -> None:
-        self._make = make
-        self._verify = verify
-        self._lock = threading.Lock()
-        self._closed = False
-        self._plain: httpx.AsyncHTTPTransport | None = None
-        self._tls: httpx.AsyncHTTPTransport | None = None
-
-    def _get(self, scheme: str) -> httpx.AsyncHTTPTransport:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError(_CLOSED)
-            if scheme == "https":
-                if self._tls is None:
-                    self._tls = self._make(self._verify)
-                return self._tls
-            if self._plain is None:
-                self._plain = self._make(False)
-            return self._plain
+        self._schemes = _Schemes(make, verify)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._get(request.url.scheme).handle_async_request(request)
+        return await self._schemes.get(request.url.scheme).handle_async_request(request)
 
     async def aclose(self) -> None:
-        with self._lock:
-            self._closed = True
-            open_ = [t for t in (self._plain, self._tls) if t is not None]
-            self._plain = self._tls = None
-        for t in open_:
+        for t in self._schemes.close():
             await t.aclose()
 
 
@@ -179,7 +177,7 @@ def warm_async_client(http: httpx.AsyncClient, url: str) -> None:
     transport = getattr(http, "_transport", None)  # httpx keeps the transport it was given
     if isinstance(transport, _AsyncSchemeTransport):
         with contextlib.suppress(RuntimeError):  # closed meanwhile: the request will say so
-            transport._get(urlsplit(url).scheme or "https")
+            transport._schemes.get(urlsplit(url).scheme or "https")
 
 
 def _limits(max_connections: int) -> httpx.Limits:
@@ -439,8 +437,8 @@ def shutdown_pool(http: httpx.Client) -> None:
     and the caller's ``close()`` then waits for that read's own timeout."""
     import socket
 
-    transport: Any = getattr(http, "_transport", None)
-    for inner in (getattr(transport, "_plain", None), getattr(transport, "_tls", None)):
+    schemes = getattr(getattr(http, "_transport", None), "_schemes", None)
+    for inner in schemes.built() if isinstance(schemes, _Schemes) else ():
         pool = getattr(inner, "_pool", None)
         for conn in list(getattr(pool, "connections", ()) or ()):
             stream = getattr(getattr(conn, "_connection", None), "_network_stream", None)
