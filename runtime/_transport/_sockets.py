@@ -11,10 +11,11 @@ that gets nothing for that long, or a write not done in that long, raises httpco
 ``ReadTimeout``/``WriteTimeout``, which httpx maps as before). Measured on the streaming
 benchmark: about a tenth less client CPU per token.
 
-Plain TCP only. A TLS connection goes back to httpcore's own stream at ``start_tls`` (with
-the kernel timeouts cleared): CPython's ``SSLSocket`` on a blocking socket retries a read
-that the kernel's timeout cut short (``SSL_ERROR_WANT_READ`` on a blocking socket means "try
-again" to it), so ``SO_RCVTIMEO`` would never end a TLS read; httpcore's ``settimeout`` does.
+Plain TCP only. A TLS connection goes back to CPython's timeouts at ``start_tls`` (the
+kernel's cleared): ``SSLSocket`` on a blocking socket retries a read that the kernel's
+timeout cut short (``SSL_ERROR_WANT_READ`` on a blocking socket means "try again" to it), so
+``SO_RCVTIMEO`` would never end a TLS read. Its stream (``TLSStream``) is httpcore's with
+one system call less per read: the timeout is set only when it changes.
 
 Everything else (connecting, TLS, socket options, extra info) is httpcore's own: this
 implements httpcore's public ``NetworkStream`` interface around the socket its public
@@ -43,7 +44,7 @@ from typing import Any, TypeVar
 import httpcore
 import httpx
 
-__all__ = ["ENABLED", "KernelTimeoutBackend", "KernelTimeoutStream", "install"]
+__all__ = ["ENABLED", "KernelTimeoutBackend", "KernelTimeoutStream", "TLSStream", "install"]
 
 ENABLED = sys.platform.startswith("linux")
 _UNKNOWN: Any = object()
@@ -137,6 +138,57 @@ class KernelTimeoutStream(httpcore.NetworkStream):
         if self._write_bound is not _UNKNOWN:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(None))
         self._read_bound = self._write_bound = _UNKNOWN
+        upgraded = self._inner.start_tls(ssl_context, server_hostname, timeout)
+        if type(upgraded) is not type(self._inner):  # not a plain SSLSocket stream
+            return upgraded
+        return TLSStream(upgraded)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class TLSStream(httpcore.NetworkStream):
+    """httpcore's TLS stream, its reads setting the socket's timeout only when it changes.
+
+    httpcore calls ``settimeout`` before every read, and CPython's ``settimeout`` switches the
+    socket's blocking mode with an ``ioctl`` every time, changed or not: a read that waits is
+    then ``ioctl``, ``poll``, ``recvfrom``; here ``poll``, ``recvfrom``. The timeout itself is
+    CPython's (``SSLSocket`` polls before reading, as httpcore's stream), so every bound and
+    every exception is the same: ``TimeoutError`` -> ``ReadTimeout``, any other ``OSError``
+    (``SSLError`` included) -> ``ReadError``. Writes, TLS in TLS, closing and extra info are
+    httpcore's own."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+        self._sock: ssl.SSLSocket = inner.get_extra_info("socket")
+        self._bound: float | None = _UNKNOWN
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        sock = self._sock
+        try:
+            if timeout != self._bound:
+                sock.settimeout(timeout)
+                self._bound = timeout
+            return sock.recv(max_bytes)
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout(exc) from exc
+        except OSError as exc:
+            raise httpcore.ReadError(exc) from exc
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._bound = _UNKNOWN  # httpcore's write sets the socket's timeout itself
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        self._bound = _UNKNOWN
         return self._inner.start_tls(ssl_context, server_hostname, timeout)
 
     def get_extra_info(self, info: str) -> Any:

@@ -3,9 +3,9 @@
 The stream does what httpcore's ``SyncStream`` does (``settimeout`` + ``recv``/``sendall``,
 the same exceptions) without repeating ``settimeout`` while the timeout stays the same: a
 read still gives up after its timeout (httpcore's ``ReadTimeout``), an unbounded read still
-waits, a changed timeout applies to the next call, a TLS connection goes back to httpcore's own
-stream (its timeouts still fire), and a client built by ``build_sync_client`` uses it for
-real requests. The private httpx/httpcore attributes it
+waits, a changed timeout applies to the next call, a TLS connection goes back to CPython's
+timeouts (``TLSStream``: they still fire, and change with each read's bound), and a client
+built by ``build_sync_client`` uses it for real requests. The private httpx/httpcore attributes it
 relies on are pinned here."""
 
 from __future__ import annotations
@@ -27,7 +27,11 @@ import httpx
 import pytest
 from gradio_gen_runtime._transport import _sockets
 from gradio_gen_runtime._transport._http import build_sync_client
-from gradio_gen_runtime._transport._sockets import KernelTimeoutBackend, KernelTimeoutStream
+from gradio_gen_runtime._transport._sockets import (
+    KernelTimeoutBackend,
+    KernelTimeoutStream,
+    TLSStream,
+)
 from gradio_gen_runtime._types import Timeout
 from httpcore._backends.sync import SyncStream  # httpcore's own stream, to compare
 
@@ -219,7 +223,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[str, ssl.SSLContext]]:
         thread.join(5)
 
 
-def test_tls_requests_use_httpcores_stream_and_their_timeouts_fire(
+def test_tls_requests_and_their_timeouts_as_the_bound_changes(
     tls_server: tuple[str, ssl.SSLContext],
 ) -> None:
     url, trust = tls_server
@@ -230,12 +234,13 @@ def test_tls_requests_use_httpcores_stream_and_their_timeouts_fire(
     try:
         with client.stream("GET", url + "/") as response:
             stream = response.extensions["network_stream"]
-            # TLS goes back to httpcore's stream: SO_RCVTIMEO cannot end a TLS read
-            assert isinstance(stream, SyncStream) and not isinstance(stream, KernelTimeoutStream)
+            # TLS goes back to CPython's timeouts: SO_RCVTIMEO cannot end a TLS read
+            assert isinstance(stream, TLSStream)
             assert isinstance(stream.get_extra_info("socket"), ssl.SSLSocket)
             assert stream.get_extra_info("ssl_object") is not None
             assert response.read() == b"ok"
         assert client.get(url + "/").text == "ok"  # the kept-alive TLS connection again
+        assert client.get(url + "/", timeout=5).text == "ok"  # a longer bound, then 0.3 s
         started = time.monotonic()
         with pytest.raises(httpx.ReadTimeout):
             client.get(url + "/silent")
