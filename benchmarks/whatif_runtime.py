@@ -13,6 +13,8 @@ interleaved; prints medians. Modelled on the shared harness's whatif_gradio_clie
 Variants (a patch that no longer applies to the current runtime is reported, not run):
   nograce     sync driver: the background reader takes an unowned reader role at once
               (``_sync.GRACE = 0``) instead of leaving it ``GRACE`` to the iterating caller
+  nosock      sync client without ``_transport._sockets`` on plain TCP (httpcore's own
+              stream: ``settimeout`` and a ``poll`` before every read), i.e. the change undone
 
 The earlier proposals measured with this tool have all landed and were removed from it:
 inline pumping (2011ad3, completed for submit()+iterate in dd8d17f), no file walk over
@@ -46,12 +48,17 @@ from gradio_gen_runtime._transport import _sync
 _sync.GRACE  # must exist
 _sync.GRACE = 0.0
 """,
+    "nosock": r"""
+from gradio_gen_runtime._transport import _sockets
+_sockets.ENABLED  # must exist
+_sockets.ENABLED = False
+""",
 }
 
 SCENARIOS: dict[str, tuple[str, list[str], str, list[str]]] = {
     # key: (worker scenario, args, our adapter, applicable patches)
     "seq": ("seq", ["--n", "300"], "ours_untyped", ["nograce"]),
-    "stream": ("stream", ["--n", "2000"], "ours_untyped", ["nograce"]),
+    "stream": ("stream", ["--n", "2000"], "ours_untyped", ["nosock"]),
     "conc1000": ("concurrent", ["--n", "1000"], "ours_untyped?concurrency=async", []),
     "file": ("file", [], "ours_untyped", []),
 }

@@ -57,6 +57,7 @@ from .._exceptions import (
 )
 from .._types import Timeout
 from .._version import __version__
+from ._sockets import install
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -201,7 +202,7 @@ def build_sync_client(
     if transport is None:
 
         def make(v: Verify) -> httpx.HTTPTransport:
-            return httpx.HTTPTransport(verify=v, limits=limits, proxy=proxy)
+            return install(httpx.HTTPTransport(verify=v, limits=limits, proxy=proxy))
 
         transport = _SyncSchemeTransport(make, verify)
     return httpx.Client(
