@@ -23,7 +23,6 @@ from typing import Any, Final, Literal, cast
 from .._exceptions import AppError, ProtocolError
 from .._record import Record
 from .._types import LogMessage, ProgressUnit
-from .._zerogpu import app_error as zerogpu_app_error
 
 
 class Estimation(Record):
@@ -453,6 +452,8 @@ def unquote_error(text: str) -> str:
 
 
 def app_error(message: ProcessCompleted, endpoint: str | None, quoted: bool) -> AppError:
+    from .._zerogpu import app_error as zerogpu_app_error  # imported on first use: errors only
+
     output: Mapping[str, Any] = message.output
     text = output.get("error")
     if quoted and isinstance(text, str):
