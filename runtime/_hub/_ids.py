@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from typing import Final
 from urllib.parse import urlsplit
 
 from .._constants import HF_ENDPOINT
 from .._exceptions import GradioGenError, UsageError
+from .._record import Record
 
 PAGE_HOSTS = frozenset({"huggingface.co", "www.huggingface.co", "hf.co", "www.hf.co"})
 SPACE_DOMAIN = "hf.space"
@@ -37,12 +38,16 @@ def hub_endpoint(explicit: str | None = None) -> str:
     return url
 
 
-@dataclass(frozen=True)
-class SpaceRef:
+class SpaceRef(Record):
     """What a Space reference says: the id, or only the subdomain of the app's host."""
 
-    space_id: str | None = None
-    subdomain: str | None = None
+    __slots__ = ("space_id", "subdomain")
+    space_id: Final[str | None]
+    subdomain: Final[str | None]
+
+    def __init__(self, space_id: str | None = None, subdomain: str | None = None) -> None:
+        self.space_id = space_id
+        self.subdomain = subdomain
 
 
 def parse_space_reference(text: object, hf_endpoint: str | None = None) -> SpaceRef | None:
