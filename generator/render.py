@@ -25,7 +25,7 @@ _SNAPSHOT_CHUNK = 4000
 
 _BASE_IMPORTS: dict[str, set[str]] = {
     "typing": {"TYPE_CHECKING", "Any", "ClassVar", "Literal", "NamedTuple"},
-    "typing_extensions": {"TypeAliasType", "Unpack"},
+    "typing_extensions": {"TypeAliasType"},  # Unpack: annotations only (TYPE_CHECKING)
 }
 # What a module may take from the runtime: only its public module for generated code
 # (gradio_gen_runtime.generated), imported after the module's require_runtime(...) check;

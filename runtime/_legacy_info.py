@@ -38,7 +38,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._exceptions import ProtocolError
-from ._legacy_v3 import SKIP_COMPONENTS, api_info_v3
 
 GRADIO_PROTOCOLS = ("ws", "sse", "sse_v1", "sse_v2", "sse_v2.1", "sse_v3")
 """Every ``config.protocol`` gradio has shipped (``ws`` is 3.x, whose config has none)."""
@@ -213,7 +212,13 @@ def _visible(component: Mapping[str, Any] | None, v3: bool) -> bool:
     if component is None:
         return True
     kind = component.get("type")
-    return not (component.get("skip_api") or kind == "state" or (v3 and kind in SKIP_COMPONENTS))
+    if component.get("skip_api") or kind == "state":
+        return False
+    if v3:
+        from ._legacy_v3 import SKIP_COMPONENTS  # 3.x apps only: imported on first use
+
+        return kind not in SKIP_COMPONENTS
+    return True
 
 
 def _dependencies_by_name(config: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
@@ -387,4 +392,6 @@ def complete_info(config: Mapping[str, Any], info: Mapping[str, Any]) -> dict[st
 
 def info_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The ``/info`` of a gradio 3.x app built from its ``/config`` (see ``_legacy_v3``)."""
+    from ._legacy_v3 import api_info_v3  # 3.x apps only: imported on first use
+
     return api_info_v3(config, version_tuple(gradio_version(config)))

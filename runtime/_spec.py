@@ -22,7 +22,6 @@ from typing import Any, Literal
 from ._constants import DEFAULT_API_PREFIX, FILE_DATA_TYPE
 from ._exceptions import ProtocolError
 from ._legacy_info import config_protocol, gradio_version, is_v3, snapshot_info, version_tuple
-from ._legacy_v3 import SKIP_COMPONENTS
 
 # Dependency keys a client needs at run time (the rest is UI behaviour).
 _DEPENDENCY_KEYS = (
@@ -169,7 +168,11 @@ class AppSpec:
         deps = config.get("dependencies", [])
         if not isinstance(components, list) or not isinstance(deps, list):
             raise ProtocolError("snapshot['config'] needs lists 'components' and 'dependencies'")
-        hidden = _STATE_TYPES | (SKIP_COMPONENTS if is_v3(config) else frozenset())
+        hidden = _STATE_TYPES
+        if is_v3(config):
+            from ._legacy_v3 import SKIP_COMPONENTS  # 3.x apps only: imported on first use
+
+            hidden = hidden | SKIP_COMPONENTS
         state_ids = {
             c.get("id") for c in components if isinstance(c, Mapping) and c.get("type") in hidden
         }

@@ -15,10 +15,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 from gradio_gen_runtime.generated import require_runtime
-from typing_extensions import NotRequired, TypedDict, Unpack
+from typing_extensions import NotRequired, TypedDict
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names used only in annotations
     from gradio_gen_runtime.generated import AsyncJob, Job
+    from typing_extensions import Unpack
 else:  # at run time, before the runtime's other names are imported:
     require_runtime("0.2.0")  # an older runtime fails here, in one line
 

@@ -27,7 +27,7 @@ from .._exceptions import (
     UsageError,
 )
 from .._hub._auth import TokenPolicy, resolve_token
-from .._hub._names import parse_space_reference
+from .._hub._ids import parse_space_reference
 from .._legacy_info import snapshot_info
 from .._protocol._dialect import Dialect, dialect_for
 from .._spec import AppSpec, EndpointSpec, config_api_prefix

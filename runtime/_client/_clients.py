@@ -52,7 +52,6 @@ from .._exceptions import GradioGenError, HTTPStatusError, ProtocolError, UsageE
 from .._files._handler import FileHandler, for_client
 from .._spec import EndpointSpec
 from .._threads import off_loop
-from .._transport._calls import AsyncCalls, SyncCalls
 from .._transport._http import (
     build_async_client,
     build_sync_client,
@@ -71,6 +70,7 @@ from ._portable import client_settings, restore_client, restoring
 
 if TYPE_CHECKING:  # imported by an AsyncClient's first call (asyncio: not for sync clients)
     from .._transport._async import AsyncJob, AsyncSession
+    from .._transport._calls import AsyncCalls, SyncCalls  # per-call protocols: on first use
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -194,7 +194,11 @@ class Client(ClientMap, SyncChecks):
             if self._closed:
                 raise UsageError("this client is closed")
             if self._session is None:
-                kind = SyncCalls if self._dialect.per_call else SyncSession
+                kind: type[SyncSession | SyncCalls] = SyncSession
+                if self._dialect.per_call:  # gradio 3.x-4.8: imported on first use
+                    from .._transport._calls import SyncCalls
+
+                    kind = SyncCalls
                 self._session = kind(
                     self._http, self.api_url, self._session_hash, self.timeout,
                     self._max_retries, self._dialect,
@@ -449,6 +453,8 @@ class AsyncClient(AsyncClientMap, AsyncChecks):
             raise UsageError("this client is closed")
         if self._session is None:
             if self._dialect.per_call:
+                from .._transport._calls import AsyncCalls  # gradio 3.x-4.8: on first use
+
                 self._session = AsyncCalls(
                     self._http, self.api_url, self._session_hash, self.timeout,
                     self._max_retries, self._dialect,

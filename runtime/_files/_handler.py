@@ -6,6 +6,11 @@ accepts, uploading what must be uploaded in as few requests as possible. Outputs
 FileData at a file position of the output schemas becomes a ``File`` bound to the client's
 transfer (same auth); with ``download_dir`` each is also downloaded there (``File.local_path``),
 once per server file per client.
+
+A call whose values hold no file imports none of the transfer modules: the client's
+``FileTransfer`` (``_io``) is made on first use, uploads (``_upload``) and era forms
+(``_eras``) are imported when a value holds a file (this module is on every client's
+cold start).
 """
 
 from __future__ import annotations
@@ -13,18 +18,15 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from .._constants import MAX_RETRIES
 from .._spec import EndpointSpec
-from ._eras import FileFormat, data_url_async, data_url_sync, encode
 from ._file import File, FileSource
-from ._io import FileTransfer
-from ._upload import upload_async, upload_sync
 from ._walk import (
     IMAGE_COMPONENTS,
     collect_sources,
@@ -33,20 +35,29 @@ from ._walk import (
     replace_sources,
 )
 
+if TYPE_CHECKING:
+    from ._eras import FileFormat
+    from ._io import FileTransfer
+
 T = TypeVar("T")
 
 
 class FileHandler:
     def __init__(
         self,
-        transfer: FileTransfer,
+        transfer: FileTransfer | Callable[[], FileTransfer],
         *,
         max_file_size: int | None = None,
         download_dir: str | os.PathLike[str] | None = None,
         max_retries: int = MAX_RETRIES,
         file_format: FileFormat = "filedata_meta",
     ) -> None:
-        self.transfer = transfer
+        self._transfer: FileTransfer | None = None
+        self._make_transfer: Callable[[], FileTransfer] | None = None
+        if callable(transfer):
+            self._make_transfer = transfer
+        else:
+            self._transfer = transfer
         self.file_format = file_format
         """How the app's gradio wants input files (``_eras``)."""
         self.max_file_size = max_file_size
@@ -56,6 +67,18 @@ class FileHandler:
         self._downloaded: dict[tuple[str, str | None], Path] = {}
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[str, str | None], threading.Lock] = {}
+
+    @property
+    def transfer(self) -> FileTransfer:
+        """The client's ``FileTransfer`` (``for_client`` passes a factory: made on first use)."""
+        transfer = self._transfer
+        if transfer is None:
+            with self._lock:
+                transfer = self._transfer
+                if transfer is None:
+                    assert self._make_transfer is not None
+                    transfer = self._transfer = self._make_transfer()
+        return transfer
 
     # -- inputs ---------------------------------------------------------------------
 
@@ -91,6 +114,9 @@ class FileHandler:
         sources = collect_sources(walked, [])
         if not sources:
             return walked
+        from ._eras import data_url_sync  # imported on first use (module docstring)
+        from ._upload import upload_sync
+
         client = self.transfer.client
         if client is None or self.transfer.api_url is None:
             raise RuntimeError("FileHandler.prepare_inputs needs a transfer with a sync client")
@@ -107,6 +133,9 @@ class FileHandler:
         sources = collect_sources(walked, [])
         if not sources:
             return walked
+        from ._eras import data_url_async  # imported on first use (module docstring)
+        from ._upload import upload_async
+
         client = self.transfer.aclient
         if client is None or self.transfer.api_url is None:
             raise RuntimeError("FileHandler.aprepare_inputs needs a transfer with an async client")
@@ -121,6 +150,8 @@ class FileHandler:
     def _replace(
         self, walked: list[Any], sent: dict[int, dict[str, Any]], inline: dict[int, str]
     ) -> list[Any]:
+        from ._eras import encode
+
         fmt = self.file_format
 
         def value(s: FileSource) -> Any:
@@ -257,10 +288,14 @@ def for_client(
     file_format: FileFormat = "filedata_meta",
 ) -> FileHandler:
     """The handler of one ``Client``/``AsyncClient`` (its own httpx client: same auth)."""
-    if isinstance(http, httpx.AsyncClient):
-        transfer = FileTransfer(aclient=http, api_url=api_url)
-    else:
-        transfer = FileTransfer(http, api_url=api_url)
+
+    def transfer() -> FileTransfer:
+        from ._io import FileTransfer  # imported on first use (module docstring)
+
+        if isinstance(http, httpx.AsyncClient):
+            return FileTransfer(aclient=http, api_url=api_url)
+        return FileTransfer(http, api_url=api_url)
+
     return FileHandler(
         transfer, max_file_size=max_file_size, download_dir=download_dir,
         max_retries=max_retries, file_format=file_format,

@@ -41,7 +41,8 @@ from .._exceptions import HTTPStatusError, ProtocolError, SpaceNotFoundError, Us
 from .._types import NOT_GIVEN, NotGiven
 from .._warn import warn_user
 from ._auth import resolve_token
-from ._names import parse_space_reference, resolve_subdomain, resolve_subdomain_sync
+from ._ids import hub_endpoint, is_space_id, parse_space_reference
+from ._names import resolve_subdomain, resolve_subdomain_sync
 from ._space import (
     StatusCallback,
     _async_client,
@@ -56,8 +57,6 @@ from ._space import (
 from ._status import (
     FREE_HARDWARE,
     SpaceInfo,
-    hub_endpoint,
-    is_space_id,
     validate_hardware,
     validate_space_id,
     validate_timeout,

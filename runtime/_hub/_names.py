@@ -1,6 +1,6 @@
 """A Space named any way a user has at hand -> its Space id (``owner/name``).
 
-Accepted (``parse_space_reference``, pure):
+Accepted (``parse_space_reference``, pure, in ``_ids`` and re-exported here):
 
 * ``owner/name``;
 * a Space page: ``https://huggingface.co/spaces/owner/name`` (also ``hf.co``, ``www.``, or the
@@ -22,62 +22,19 @@ the host before that confirmation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 
 from .._constants import SPACE_VISIT_TIMEOUT
 from .._exceptions import AuthenticationError, GradioGenError, SpaceNotFoundError
+from ._ids import SPACE_DOMAIN, SpaceRef, hub_endpoint, is_space_id, parse_space_reference
 from ._space import _async_client, _sync_client, get_space, get_space_sync
-from ._status import SpaceInfo, hub_endpoint, is_space_id
+from ._status import SpaceInfo
 
-PAGE_HOSTS = frozenset({"huggingface.co", "www.huggingface.co", "hf.co", "www.hf.co"})
-SPACE_DOMAIN = "hf.space"
 MAX_CANDIDATES = 16
 """Hub look-ups tried for one subdomain (a subdomain has at most 62 dashes; real ones few)."""
-_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-
-
-@dataclass(frozen=True)
-class SpaceRef:
-    """What a Space reference says: the id, or only the subdomain of the app's host."""
-
-    space_id: str | None = None
-    subdomain: str | None = None
-
-
-def parse_space_reference(text: object, hf_endpoint: str | None = None) -> SpaceRef | None:
-    """A Space id, page URL or ``*.hf.space`` URL -> ``SpaceRef``; anything else -> None."""
-    if not isinstance(text, str):
-        return None
-    text = text.strip()
-    if "://" not in text:
-        return SpaceRef(space_id=text) if is_space_id(text) else None
-    parts = urlsplit(text)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname.lower()
-    if host in PAGE_HOSTS or parts.netloc.lower() == _endpoint_netloc(hf_endpoint):
-        segments = [s for s in parts.path.split("/") if s]
-        if len(segments) >= 3 and segments[0] == "spaces":
-            candidate = f"{segments[1]}/{segments[2]}"
-            return SpaceRef(space_id=candidate) if is_space_id(candidate) else None
-        return None
-    sub, dot, domain = host.partition(".")
-    if dot and domain == SPACE_DOMAIN and _SUBDOMAIN.fullmatch(sub):
-        return SpaceRef(subdomain=sub)
-    return None
-
-
-def _endpoint_netloc(hf_endpoint: str | None) -> str | None:
-    """``host[:port]`` of the Hub in use (``HF_ENDPOINT``): its Space pages count too."""
-    try:
-        return urlsplit(hub_endpoint(hf_endpoint)).netloc.lower() or None
-    except GradioGenError:
-        return None
 
 
 def candidate_ids(subdomain: str) -> list[str]:
@@ -204,3 +161,14 @@ async def resolve_subdomain(
                 if serves(info, subdomain):
                     return info.id
     raise _not_found(subdomain, tried, token)
+
+
+__all__ = [
+    "MAX_CANDIDATES",
+    "SpaceRef",
+    "candidate_ids",
+    "parse_space_reference",
+    "resolve_subdomain",
+    "resolve_subdomain_sync",
+    "serves",
+]

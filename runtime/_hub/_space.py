@@ -47,13 +47,13 @@ from .._exceptions import (
     UsageError,
 )
 from .._version import __version__
+from ._ids import hub_endpoint
 from ._status import (
     SpaceInfo,
     SpaceStatus,
     SpaceWaiter,
     WaitStep,
     WakeMethod,
-    hub_endpoint,
     hub_error,
     is_transient,
     validate_space_id,

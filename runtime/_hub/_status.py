@@ -25,7 +25,6 @@ Rules kept by ``SpaceWaiter`` (one wait for one Space to run):
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .._constants import (
-    HF_ENDPOINT,
     SPACE_POLL_INITIAL,
     SPACE_POLL_MAX,
     SPACE_REWAKE_INTERVAL,
@@ -50,6 +48,7 @@ from .._exceptions import (
     SpaceTimeoutError,
     UsageError,
 )
+from ._ids import is_space_id
 
 SpaceStatusName = Literal[
     "running", "sleeping", "building", "starting", "paused", "stopped", "error"
@@ -105,17 +104,10 @@ _MESSAGES: dict[SpaceStatusName, str] = {
     "paused": "This Space has been paused by its author.",
     "error": "This Space is experiencing an issue.",
 }
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
-_SPACE_ID = re.compile(rf"{_NAME}/{_NAME}")
 _TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 # -- identifiers and settings ---------------------------------------------------------------
-
-
-def is_space_id(source: str) -> bool:
-    """True when ``source`` looks like ``owner/name`` (and not like a URL or a file path)."""
-    return _SPACE_ID.fullmatch(source) is not None and ".." not in source and "--" not in source
 
 
 def validate_space_id(space_id: object) -> str:
@@ -141,15 +133,6 @@ def validate_timeout(timeout: object, what: str = "timeout") -> float:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise UsageError(f"{what} must be a positive number of seconds, got {timeout!r}.")
     return float(timeout)
-
-
-def hub_endpoint(explicit: str | None = None) -> str:
-    """The Hub's base URL: ``explicit``, else ``$HF_ENDPOINT``, else the public Hub."""
-    url = (explicit or os.environ.get("HF_ENDPOINT") or HF_ENDPOINT).strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"HF_ENDPOINT must be an http(s) URL, got {url!r}.")
-    return url
 
 
 def space_subdomain(space_id: str) -> str:

@@ -33,10 +33,10 @@ one ``POST run/predict`` whose answer is the result (no progress, no generators)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Final, Literal
 
 from .._exceptions import UnsupportedProtocolError
+from .._record import Record
 
 Transport = Literal["websocket", "join_stream", "session_stream", "direct"]
 """``websocket``: one socket per call; ``join_stream``: one SSE response per call (GET
@@ -60,21 +60,57 @@ FileData ``{"path", "orig_name"}``; 4.21+ FileData with ``"meta": {"_type":
 "gradio.FileData"}`` (required from gradio 5)."""
 
 
-@dataclass(frozen=True)
-class Dialect:
-    protocol: str
-    releases: str
+class Dialect(Record):
+    """A queue protocol's rules (a ``Record``: compared by field, immutable by convention)."""
+
+    __slots__ = (
+        "cancel", "diffs", "event_ids", "files", "protocol", "quoted_errors", "releases",
+        "stream_end", "transport", "version",
+    )  # fmt: skip
+    protocol: Final[str]
+    releases: Final[str]
     """The gradio releases that speak it (for messages)."""
-    transport: Transport
-    stream_end: StreamEnd
-    event_ids: bool
+    transport: Final[Transport]
+    stream_end: Final[StreamEnd]
+    event_ids: Final[bool]
     """Every message names its event (else messages belong to the call's own stream)."""
-    diffs: bool
-    cancel: Cancel
-    files: FileFormat
-    quoted_errors: bool = False
-    version: str | None = None
+    diffs: Final[bool]
+    cancel: Final[Cancel]
+    files: Final[FileFormat]
+    quoted_errors: Final[bool]
+    version: Final[str | None]
     """The app's gradio version, when the config says it."""
+
+    def __init__(
+        self,
+        protocol: str,
+        releases: str,
+        transport: Transport,
+        stream_end: StreamEnd,
+        event_ids: bool,
+        diffs: bool,
+        cancel: Cancel,
+        files: FileFormat,
+        quoted_errors: bool = False,
+        version: str | None = None,
+    ) -> None:
+        self.protocol = protocol
+        self.releases = releases
+        self.transport = transport
+        self.stream_end = stream_end
+        self.event_ids = event_ids
+        self.diffs = diffs
+        self.cancel = cancel
+        self.files = files
+        self.quoted_errors = quoted_errors
+        self.version = version
+
+    def of_app(self, version: str | None, quoted_errors: bool) -> Dialect:
+        """This dialect for one app: its gradio ``version`` and how it sends errors."""
+        return Dialect(
+            self.protocol, self.releases, self.transport, self.stream_end, self.event_ids,
+            self.diffs, self.cancel, self.files, quoted_errors, version,
+        )  # fmt: skip
 
     @property
     def per_call(self) -> bool:
@@ -139,4 +175,4 @@ def dialect_for(
     if base is None:
         raise UnsupportedProtocolError(protocol, version)
     quoted = base.quoted_errors if major is None else major < 5
-    return replace(base, version=version, quoted_errors=quoted)
+    return base.of_app(version, quoted)

@@ -7,6 +7,9 @@ of the wrong type give an ``InvalidMessage`` carrying a ``ProtocolError``; an un
 ``event_id`` is ``None`` when a message does not carry one: the ``ws`` and ``sse``
 protocols (gradio 3.x-4.8) name no event in their messages (``sse`` only in ``send_data``);
 the session routes those to the call's own event (see ``_dialect``).
+
+The message classes are ``Record``s (``_record``: equality, hash and repr by field, like the
+frozen dataclasses they were, without a dataclass's cost on every client's import).
 """
 
 from __future__ import annotations
@@ -14,65 +17,114 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from json.scanner import make_scanner
-from typing import Any, Literal, cast
+from typing import Any, Final, Literal, cast
 
 from .._exceptions import AppError, ProtocolError
+from .._record import Record
 from .._types import LogMessage, ProgressUnit
-from .._zerogpu import app_error as zerogpu_app_error
 
 
-@dataclass(frozen=True)
-class Estimation:
-    event_id: str | None
-    rank: int | None
-    queue_size: int | None
-    rank_eta: float | None
+class Estimation(Record):
+    __slots__ = ("event_id", "queue_size", "rank", "rank_eta")
+    event_id: Final[str | None]
+    rank: Final[int | None]
+    queue_size: Final[int | None]
+    rank_eta: Final[float | None]
+
+    def __init__(
+        self,
+        event_id: str | None,
+        rank: int | None,
+        queue_size: int | None,
+        rank_eta: float | None,
+    ) -> None:
+        self.event_id = event_id
+        self.rank = rank
+        self.queue_size = queue_size
+        self.rank_eta = rank_eta
 
 
-@dataclass(frozen=True)
-class ProcessStarts:
-    event_id: str | None
-    eta: float | None
+class ProcessStarts(Record):
+    __slots__ = ("eta", "event_id")
+    event_id: Final[str | None]
+    eta: Final[float | None]
+
+    def __init__(self, event_id: str | None, eta: float | None) -> None:
+        self.event_id = event_id
+        self.eta = eta
 
 
-@dataclass(frozen=True)
-class Progress:
-    event_id: str | None
-    units: tuple[ProgressUnit, ...]
+class Progress(Record):
+    __slots__ = ("event_id", "units")
+    event_id: Final[str | None]
+    units: Final[tuple[ProgressUnit, ...]]
+
+    def __init__(self, event_id: str | None, units: tuple[ProgressUnit, ...]) -> None:
+        self.event_id = event_id
+        self.units = units
 
 
-@dataclass(frozen=True)
-class Log:
-    event_id: str | None
-    log: LogMessage
+class Log(Record):
+    __slots__ = ("event_id", "log")
+    event_id: Final[str | None]
+    log: Final[LogMessage]
+
+    def __init__(self, event_id: str | None, log: LogMessage) -> None:
+        self.event_id = event_id
+        self.log = log
 
 
-@dataclass(frozen=True)
-class ProcessGenerating:
+class ProcessGenerating(Record):
     """A generator yield: full values the first time per event, edit lists afterwards."""
 
-    event_id: str | None
-    data: list[Any]
-    time_limit: float | None = None
+    __slots__ = ("data", "event_id", "time_limit")
+    event_id: Final[str | None]
+    data: Final[list[Any]]
+    time_limit: Final[float | None]
+
+    def __init__(
+        self, event_id: str | None, data: list[Any], time_limit: float | None = None
+    ) -> None:
+        self.event_id = event_id
+        self.data = data
+        self.time_limit = time_limit
 
 
-@dataclass(frozen=True)
-class ProcessStreaming:
+class ProcessStreaming(Record):
     """An answer to a chunk of a ``connection: "stream"`` event (full values)."""
 
-    event_id: str | None
-    data: list[Any]
-    time_limit: float | None = None
+    __slots__ = ("data", "event_id", "time_limit")
+    event_id: Final[str | None]
+    data: Final[list[Any]]
+    time_limit: Final[float | None]
+
+    def __init__(
+        self, event_id: str | None, data: list[Any], time_limit: float | None = None
+    ) -> None:
+        self.event_id = event_id
+        self.data = data
+        self.time_limit = time_limit
 
 
-@dataclass(frozen=True)
-class ProcessCompleted:
-    event_id: str | None
-    success: bool
-    output: Mapping[str, Any]
-    title: str | None = None
+class ProcessCompleted(Record):
+    __slots__ = ("event_id", "output", "success", "title")
+    event_id: Final[str | None]
+    success: Final[bool]
+    output: Final[Mapping[str, Any]]
+    title: Final[str | None]
+
+    def __init__(
+        self,
+        event_id: str | None,
+        success: bool,
+        output: Mapping[str, Any],
+        title: str | None = None,
+    ) -> None:
+        self.event_id = event_id
+        self.success = success
+        self.output = output
+        self.title = title
 
     @property
     def outcome(self) -> Literal["success", "error", "cancelled"]:
@@ -81,58 +133,81 @@ class ProcessCompleted:
         return "success" if "data" in self.output else "cancelled"
 
 
-@dataclass(frozen=True)
-class SendHash:
+class SendHash(Record):
     """``ws`` (3.x): the server asks for ``{"fn_index", "session_hash"}``."""
 
-    event_id: str | None = None
+    __slots__ = ("event_id",)
+    event_id: Final[str | None]
+
+    def __init__(self, event_id: str | None = None) -> None:
+        self.event_id = event_id
 
 
-@dataclass(frozen=True)
-class SendData:
+class SendData(Record):
     """``ws``/``sse``: a worker is free, send the call's data now (``sse``: to
     ``POST queue/data`` with this ``event_id``)."""
 
-    event_id: str | None
+    __slots__ = ("event_id",)
+    event_id: Final[str | None]
+
+    def __init__(self, event_id: str | None) -> None:
+        self.event_id = event_id
 
 
-@dataclass(frozen=True)
-class QueueFull:
+class QueueFull(Record):
     """``ws``/``sse``: the queue refused the call (later protocols answer HTTP 503)."""
 
-    event_id: str | None = None
+    __slots__ = ("event_id",)
+    event_id: Final[str | None]
+
+    def __init__(self, event_id: str | None = None) -> None:
+        self.event_id = event_id
 
 
-@dataclass(frozen=True)
-class Heartbeat:
-    pass
+class Heartbeat(Record):
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class CloseStream:
-    pass
+class CloseStream(Record):
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class UnexpectedError:
-    message: str
-    session_not_found: bool
+class UnexpectedError(Record):
+    __slots__ = ("message", "session_not_found")
+    message: Final[str]
+    session_not_found: Final[bool]
+
+    def __init__(self, message: str, session_not_found: bool) -> None:
+        self.message = message
+        self.session_not_found = session_not_found
 
 
-@dataclass(frozen=True)
-class UnknownMessage:
-    msg: str
-    event_id: str | None
-    raw: Mapping[str, Any] = field(repr=False)
+class UnknownMessage(Record):
+    __slots__ = ("event_id", "msg", "raw")
+    _hidden = ("raw",)
+    msg: Final[str]
+    event_id: Final[str | None]
+    raw: Final[Mapping[str, Any]]
+
+    def __init__(self, msg: str, event_id: str | None, raw: Mapping[str, Any]) -> None:
+        self.msg = msg
+        self.event_id = event_id
+        self.raw = raw
 
 
-@dataclass(frozen=True)
-class InvalidMessage:
+class InvalidMessage(Record):
     """A payload that breaks the protocol. ``event_id`` is set when it could be read."""
 
-    error: ProtocolError
-    event_id: str | None
-    raw: str = field(repr=False)
+    __slots__ = ("error", "event_id", "raw")
+    _hidden = ("raw",)
+    error: Final[ProtocolError]
+    event_id: Final[str | None]
+    raw: Final[str]
+
+    def __init__(self, error: ProtocolError, event_id: str | None, raw: str) -> None:
+        self.error = error
+        self.event_id = event_id
+        self.raw = raw
 
 
 Message = (
@@ -377,6 +452,8 @@ def unquote_error(text: str) -> str:
 
 
 def app_error(message: ProcessCompleted, endpoint: str | None, quoted: bool) -> AppError:
+    from .._zerogpu import app_error as zerogpu_app_error  # imported on first use: errors only
+
     output: Mapping[str, Any] = message.output
     text = output.get("error")
     if quoted and isinstance(text, str):

@@ -15,13 +15,12 @@ from gradio_gen_runtime._exceptions import (
     SpaceTimeoutError,
     UsageError,
 )
+from gradio_gen_runtime._hub._ids import hub_endpoint, is_space_id
 from gradio_gen_runtime._hub._status import (
     HARDWARE,
     SpaceInfo,
     SpaceWaiter,
-    hub_endpoint,
     hub_error,
-    is_space_id,
     status_of,
     validate_hardware,
     validate_space_id,
