@@ -75,4 +75,6 @@ def test_plain_http_never_builds_a_verified_tls_context(rt_apps: RunningApps) ->
         assert c.predict("/add", 1, 1) == 2
         transport = c._http._transport
         assert isinstance(transport, _SyncSchemeTransport)
-        assert transport._schemes._plain is not None and transport._schemes._tls is None  # CA bundle never loaded
+        assert (
+            transport._schemes._plain is not None and transport._schemes._tls is None
+        )  # CA bundle never loaded
