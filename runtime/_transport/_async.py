@@ -33,6 +33,7 @@ from .._protocol._session import CancelRequest, Effects, EventRecord, ResetReque
 from .._spec import EndpointSpec
 from .._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
 from ._http import request_async
+from ._shaping import Shaper
 from ._wires import JOIN_HEADERS, AsyncWire, cancel_failed, event_id_from, open_async, wire_params
 
 logger = logging.getLogger(LOGGER_NAME)
@@ -320,9 +321,7 @@ class AsyncJob(Generic[R]):
         self._ep = ep
         self._record = record
         self._event = event
-        self._transform = transform
-        self._shaped: tuple[int, R] | None = None
-        """The last output shaped (index, value), as ``Job._shaped``."""
+        self._shape = Shaper(ep, record, transform)
 
     @property
     def event_id(self) -> str:
@@ -334,16 +333,6 @@ class AsyncJob(Generic[R]):
 
     def __repr__(self) -> str:
         return f"<AsyncJob {self.endpoint} {self.event_id} {self._record.status.code}>"
-
-    def _shape(self, index: int, wire: list[Any] | None = None) -> R:
-        shaped = self._shaped
-        if shaped is not None and shaped[0] == index:
-            return shaped[1]
-        if wire is None:
-            wire = self._record.outputs[index]
-        value = self._transform(self._ep.from_wire(wire))
-        self._shaped = (index, value)
-        return value
 
     def _timeout(self, timeout: float | NotGiven | None) -> float | None:
         return self._session.timeout.job if timeout is NOT_GIVEN else timeout

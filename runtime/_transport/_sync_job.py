@@ -16,6 +16,7 @@ from .._exceptions import CancelledError, JobTimeout, UsageError
 from .._protocol._session import EventRecord
 from .._spec import EndpointSpec
 from .._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
+from ._shaping import Shaper
 
 if TYPE_CHECKING:
     import threading
@@ -57,10 +58,7 @@ class Job(Generic[R]):
         self._ep = ep
         self._record = record
         self._cond = cond
-        self._transform = transform
-        self._shaped: tuple[int, R] | None = None
-        """The last output shaped (index, value): repeated reads of one output (``result()``,
-        the final update) give one object, without keeping every output shaped."""
+        self._shape = Shaper(ep, record, transform)
 
     @property
     def event_id(self) -> str:
@@ -72,18 +70,6 @@ class Job(Generic[R]):
 
     def __repr__(self) -> str:
         return f"<Job {self.endpoint} {self.event_id} {self._record.status.code}>"
-
-    def _shape(self, index: int, wire: list[Any] | None = None) -> R:
-        """Output ``index`` (``wire``: its values when the caller has them) in the job's
-        shape. Called under the lock; outputs are immutable once recorded."""
-        shaped = self._shaped
-        if shaped is not None and shaped[0] == index:
-            return shaped[1]
-        if wire is None:
-            wire = self._record.outputs[index]
-        value = self._transform(self._ep.from_wire(wire))
-        self._shaped = (index, value)
-        return value
 
     def _deadline(self, timeout: float | NotGiven | None) -> float | None:
         seconds = self._session.timeout.job if timeout is NOT_GIVEN else timeout

@@ -115,7 +115,7 @@ def test_sync_outputs_and_updates_equal_what_iteration_yielded(url: str) -> None
         outputs = _output_updates(updates)
         assert outputs == [*iterated, iterated[-1]]  # the final update repeats the last yield
         assert updates[-1].final and not any(u.final for u in updates[:-1])
-        assert job.result() is job.result()
+        assert job.result() is job.result() is updates[-1].output
         # a second reader of a finished job gets the same again
         assert list(job) == iterated and _output_updates(list(job.updates())) == outputs
 
@@ -131,7 +131,7 @@ def test_async_outputs_and_updates_equal_what_iteration_yielded(url: str) -> Non
             outputs = _output_updates(updates)
             assert outputs == [*iterated, iterated[-1]]
             assert updates[-1].final and not any(u.final for u in updates[:-1])
-            assert await job.result() is await job.result()
+            assert await job.result() is await job.result() is updates[-1].output
 
             # updates() read while the job streams, alongside an iteration of it
             job = await client.submit("/tokens", N, 6)
