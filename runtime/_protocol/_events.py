@@ -12,6 +12,7 @@ from typing import Any, Final, Literal
 from .._exceptions import GradioGenError, HTTPStatusError, ProtocolError, UsageError
 from .._record import Record
 from .._types import Status, Update
+from ._outputs import OutputLog
 
 Outcome = Literal["success", "error", "cancelled"]
 
@@ -33,7 +34,10 @@ class EventRecord(Record):
         self.status = status
         self.endpoint = endpoint
         self.updates: list[Update] = []
-        self.outputs: list[list[Any]] = []
+        """Every update in order. An ``"output"`` update's ``output`` is not the value but
+        its index in ``outputs`` (the jobs look it up when they shape it): the log keeps
+        one copy of the outputs, and that copy is compact."""
+        self.outputs = OutputLog()
         """Wire values of every distinct output (each yield or stream answer, then the final
         value unless it repeats the last one)."""
         self.values: list[Any] | None = None

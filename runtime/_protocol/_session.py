@@ -95,7 +95,6 @@ from .._exceptions import (
 )
 from .._types import Status, StatusCode, Update
 from ._dialect import SSE_V3, Dialect
-from ._diff import apply_edits
 from ._events import CancelRequest, Effects, EventRecord, Outcome, ResetRequest, Send
 from ._messages import (
     CloseStream,
@@ -120,6 +119,7 @@ from ._messages import (
     output_parts,
     parse_object,
 )
+from ._outputs import merge
 
 __all__ = [
     "EMPTY_STREAM_LIMIT",
@@ -438,11 +438,18 @@ class Session:
     def _output(self, record: EventRecord, data: list[Any]) -> None:
         """A generator yield (``process_generating``, rules 3 and 10): full values, or edits
         of the current ones."""
-        try:
-            values = self._merge(record.values, data) if self.dialect.diffs else list(data)
-        except ProtocolError as exc:
-            self._finish(record, "error", error=exc)
-            return
+        outputs = record.outputs
+        previous = record.values
+        if previous is not None and self.dialect.diffs:
+            try:
+                values = merge(previous, data)
+            except ProtocolError as exc:
+                self._finish(record, "error", error=exc)
+                return
+            outputs.append_edits(data, values)  # kept as received: see ``_outputs``
+        else:
+            values = list(data)
+            outputs.append_full(values)
         record.values = values
         record.server_running = True
         status = record.status
@@ -450,8 +457,7 @@ class Session:
             status = record.status = Status(
                 "generating", progress=status.progress, time=self._clock()
             )
-        record.outputs.append(values)
-        record.updates.append(Update("output", status, output=values))
+        record.updates.append(Update("output", status, output=len(outputs) - 1))
 
     def _apply(self, record: EventRecord, message: Message, effects: Effects) -> None:
         if isinstance(message, ProcessGenerating):  # the most frequent kind first
@@ -482,8 +488,9 @@ class Session:
             record.server_running = True
             record.values = list(message.data)
             record.status = Status("streaming", time=now)
-            record.outputs.append(record.values)
-            record.updates.append(Update("output", record.status, output=record.values))
+            record.outputs.append_full(record.values)
+            index = len(record.outputs) - 1
+            record.updates.append(Update("output", record.status, output=index))
         elif isinstance(message, (SendHash, SendData)):
             if isinstance(message, SendData):
                 record.server_event_id = message.event_id
@@ -518,18 +525,6 @@ class Session:
                     error=app_error(message, record.endpoint, self.dialect.quoted_errors),
                 )
 
-    @staticmethod
-    def _merge(values: list[Any] | None, data: list[Any]) -> list[Any]:
-        if values is None:
-            return list(data)
-        merged = list(values)
-        for i, edits in enumerate(data):
-            if i < len(merged):
-                merged[i] = apply_edits(merged[i], edits)
-            else:  # an output index appeared mid-run: edits against null
-                merged.append(apply_edits(None, edits))
-        return merged
-
     def _finish(
         self,
         record: EventRecord,
@@ -550,9 +545,11 @@ class Session:
             record.status = Status("done", progress=record.status.progress, success=True, time=now)
             # like gradio_client: a generator's final value (a repeat of its last yield) is
             # not a new output; it is still the final "output" update
-            if not record.outputs or record.outputs[-1] != result:
-                record.outputs.append(result)
-            record.updates.append(Update("output", record.status, output=result, final=True))
+            outputs = record.outputs
+            if outputs.latest is None or outputs.latest != result:
+                outputs.append_full(result)
+            index = len(outputs) - 1
+            record.updates.append(Update("output", record.status, output=index, final=True))
         else:
             code: StatusCode = "cancelled" if outcome == "cancelled" else "error"
             record.status = Status(code, progress=record.status.progress, success=False, time=now)

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sized
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -33,6 +33,7 @@ from .._protocol._session import CancelRequest, Effects, EventRecord, ResetReque
 from .._spec import EndpointSpec
 from .._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
 from ._http import request_async
+from ._shaping import Shaper
 from ._wires import JOIN_HEADERS, AsyncWire, cancel_failed, event_id_from, open_async, wire_params
 
 logger = logging.getLogger(LOGGER_NAME)
@@ -320,8 +321,7 @@ class AsyncJob(Generic[R]):
         self._ep = ep
         self._record = record
         self._event = event
-        self._transform = transform
-        self._shaped: dict[int, R] = {}
+        self._shape = Shaper(ep, record, transform)
 
     @property
     def event_id(self) -> str:
@@ -333,11 +333,6 @@ class AsyncJob(Generic[R]):
 
     def __repr__(self) -> str:
         return f"<AsyncJob {self.endpoint} {self.event_id} {self._record.status.code}>"
-
-    def _shape(self, index: int, wire: list[Any]) -> R:
-        if index not in self._shaped:
-            self._shaped[index] = self._transform(self._ep.from_wire(wire))
-        return self._shaped[index]
 
     def _timeout(self, timeout: float | NotGiven | None) -> float | None:
         return self._session.timeout.job if timeout is NOT_GIVEN else timeout
@@ -362,7 +357,7 @@ class AsyncJob(Generic[R]):
         seconds = self._timeout(timeout)
         return None if seconds is None else asyncio.get_running_loop().time() + seconds
 
-    def _more(self, items: list[Any], seen: int) -> Callable[[], bool]:
+    def _more(self, items: Sized, seen: int) -> Callable[[], bool]:
         record = self._record
         return lambda: len(items) > seen or record.done
 
@@ -373,13 +368,13 @@ class AsyncJob(Generic[R]):
         return self._record.status
 
     def outputs(self) -> list[R]:
-        return [self._shape(i, w) for i, w in enumerate(self._record.outputs)]
+        return [self._shape(i, wire) for i, wire in enumerate(self._record.outputs)]
 
     async def result(self, timeout: float | NotGiven | None = NOT_GIVEN) -> R:
         record = self._record
         await self._wait(lambda: record.done, self._deadline(timeout))
         if record.outcome == "success":
-            return self._shape(len(record.outputs) - 1, record.outputs[-1])
+            return self._shape(len(record.outputs) - 1)
         assert record.error is not None
         raise record.error
 
@@ -387,23 +382,18 @@ class AsyncJob(Generic[R]):
         deadline = self._deadline(timeout)
         record = self._record
         index = 0
-        outputs_seen = 0
+        updates = record.updates
         while True:
-            await self._wait(self._more(record.updates, index), deadline)
-            batch = record.updates[index:]
-            index += len(batch)
-            for update in batch:
-                if update.kind == "output":
-                    yield Update(
-                        update.kind,
-                        update.status,
-                        self._shape(outputs_seen, update.output),
-                        update.final,
-                    )
-                    outputs_seen += 1
+            await self._wait(self._more(updates, index), deadline)
+            while index < len(updates):
+                update = updates[index]
+                index += 1
+                if update.kind == "output":  # ``output``: the index of its value
+                    output = self._shape(update.output)
+                    yield Update("output", update.status, output, update.final)
                 else:
                     yield update
-            if record.done and index == len(record.updates):
+            if record.done and index == len(updates):
                 return
 
     async def __aiter__(self) -> AsyncIterator[R]:
@@ -412,10 +402,10 @@ class AsyncJob(Generic[R]):
         index = 0
         while True:
             await self._wait(self._more(record.outputs, index), deadline)
-            end = len(record.outputs)
-            for i in range(index, end):
-                yield self._shape(i, record.outputs[i])
-            index = end
+            while index < len(record.outputs):  # one at a time (one rebuild step when behind)
+                item = self._shape(index)
+                index += 1
+                yield item
             if record.done and index == len(record.outputs):
                 if record.error is not None and not isinstance(record.error, CancelledError):
                     raise record.error

@@ -9,13 +9,14 @@ declared here: ``_sync`` imports this module (it makes the jobs), so this one mu
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .._exceptions import CancelledError, JobTimeout, UsageError
 from .._protocol._session import EventRecord
 from .._spec import EndpointSpec
 from .._types import NOT_GIVEN, NotGiven, Status, Timeout, Update
+from ._shaping import Shaper
 
 if TYPE_CHECKING:
     import threading
@@ -57,8 +58,7 @@ class Job(Generic[R]):
         self._ep = ep
         self._record = record
         self._cond = cond
-        self._transform = transform
-        self._shaped: dict[int, R] = {}
+        self._shape = Shaper(ep, record, transform)
 
     @property
     def event_id(self) -> str:
@@ -70,12 +70,6 @@ class Job(Generic[R]):
 
     def __repr__(self) -> str:
         return f"<Job {self.endpoint} {self.event_id} {self._record.status.code}>"
-
-    def _shape(self, index: int, wire: list[Any]) -> R:
-        # called under the lock; outputs are immutable once recorded
-        if index not in self._shaped:
-            self._shaped[index] = self._transform(self._ep.from_wire(wire))
-        return self._shaped[index]
 
     def _deadline(self, timeout: float | NotGiven | None) -> float | None:
         seconds = self._session.timeout.job if timeout is NOT_GIVEN else timeout
@@ -103,7 +97,7 @@ class Job(Generic[R]):
                 if capable:
                     session._lead_waiting -= 1
 
-    def _more(self, items: list[Any], seen: int) -> Callable[[], bool]:
+    def _more(self, items: Sized, seen: int) -> Callable[[], bool]:
         record = self._record
         return lambda: len(items) > seen or record.done
 
@@ -118,7 +112,7 @@ class Job(Generic[R]):
     def outputs(self) -> list[R]:
         """Every output so far (each generator yield, then the final value)."""
         with self._cond:
-            return [self._shape(i, w) for i, w in enumerate(self._record.outputs)]
+            return [self._shape(i, wire) for i, wire in enumerate(self._record.outputs)]
 
     def result(self, timeout: float | NotGiven | None = NOT_GIVEN) -> R:
         """The final output; raises the job's error (``AppError``, ``CancelledError``...)."""
@@ -127,7 +121,7 @@ class Job(Generic[R]):
             record = self._record
             self._wait(lambda: record.done, deadline)
             if record.outcome == "success":
-                return self._shape(len(record.outputs) - 1, record.outputs[-1])
+                return self._shape(len(record.outputs) - 1)
             assert record.error is not None
             raise record.error
 
@@ -136,28 +130,24 @@ class Job(Generic[R]):
         deadline = self._deadline(timeout)
         index = 0
         record = self._record
-        outputs_seen = 0
+        updates = record.updates
         while True:
             with self._cond:
-                self._wait(self._more(record.updates, index), deadline)
-                batch = record.updates[index:]
-                shaped = []
-                for update in batch:
-                    if update.kind == "output":
-                        shaped.append(
-                            Update(
-                                update.kind,
-                                update.status,
-                                self._shape(outputs_seen, update.output),
-                                update.final,
-                            )
-                        )
-                        outputs_seen += 1
-                    else:
-                        shaped.append(update)
-                finished = record.done and len(record.updates) == index + len(batch)
-            index += len(batch)
-            yield from shaped
+                self._wait(self._more(updates, index), deadline)
+                # the updates up to the next output one: outputs are shaped one at a time
+                # (a job read after it ended does not hold all its outputs at once)
+                batch: list[Update] = []
+                end = len(updates)
+                while index < end:
+                    update = updates[index]
+                    index += 1
+                    if update.kind == "output":  # ``output``: the index of its value
+                        output = self._shape(update.output)
+                        batch.append(Update("output", update.status, output, update.final))
+                        break
+                    batch.append(update)
+                finished = record.done and len(updates) == index
+            yield from batch
             if finished:
                 return
 
@@ -184,15 +174,17 @@ class Job(Generic[R]):
                         session.lead(ready, deadline)
                     if len(outputs) <= index and record.outcome is None:
                         self._wait(ready, deadline)
+                # one output a pass (one step of the log's rebuild when behind), shaped
+                # under the lock, yielded outside it
                 end = len(outputs)
-                if end == index + 1:  # one new output: the usual case while streaming
-                    items = [self._shape(index, outputs[index])]
-                else:
-                    items = [self._shape(i, outputs[i]) for i in range(index, end)]
-                finished = record.outcome is not None
+                new = end > index
+                if new:
+                    item = self._shape(index)
+                    index += 1
+                finished = end == index and record.outcome is not None
                 error = record.error if finished else None
-            index = end
-            yield from items
+            if new:
+                yield item
             if finished:
                 if error is not None and not isinstance(error, CancelledError):
                     raise error
