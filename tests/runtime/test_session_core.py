@@ -177,6 +177,18 @@ def test_cancel_waiting_event_uses_no_task_fn_index() -> None:
     assert waiting.outcome == "cancelled"
 
 
+def deferred_kill() -> Session:
+    """Events "keep" and "drop" of function 2 running, "drop" cancelled: its kill of the
+    function's tasks is deferred while "keep" runs."""
+    s = Session()
+    s.register("keep", 2)
+    s.register("drop", 2)
+    start(s, "keep")
+    start(s, "drop")
+    s.cancel("drop")
+    return s
+
+
 def test_cancel_lone_running_event_uses_its_fn_index() -> None:
     s = Session()
     s.register("r", 7)
@@ -203,12 +215,7 @@ def test_cancel_running_event_with_running_sibling_is_deferred() -> None:
 
 
 def test_deferred_cancel_dropped_when_the_zombie_really_finishes() -> None:
-    s = Session()
-    s.register("keep", 2)
-    s.register("drop", 2)
-    start(s, "keep")
-    start(s, "drop")
-    s.cancel("drop")
+    s = deferred_kill()
     s.receive(completed("drop", ["late result"]))  # it finished anyway: nothing to kill
     effects = s.receive(completed("keep", ["ok"]))
     assert effects.cancels == []
@@ -216,12 +223,7 @@ def test_deferred_cancel_dropped_when_the_zombie_really_finishes() -> None:
 
 @pytest.mark.parametrize("ending", ["close_stream", "stream_ended"])
 def test_zombies_forgotten_when_the_stream_ends(ending: str) -> None:
-    s = Session()
-    s.register("keep", 2)
-    s.register("drop", 2)
-    start(s, "keep")
-    start(s, "drop")
-    s.cancel("drop")
+    s = deferred_kill()
     if ending == "close_stream":
         s.receive(completed("keep", [1]))
         s.receive(m("close_stream"))
@@ -250,12 +252,7 @@ def test_deferred_cancel_waits_for_a_sibling_not_yet_seen_running() -> None:
 
 
 def test_a_join_in_flight_holds_back_the_kill_until_it_returns() -> None:
-    s = Session()
-    s.register("keep", 2)
-    s.register("drop", 2)
-    start(s, "keep")
-    start(s, "drop")
-    s.cancel("drop")
+    s = deferred_kill()
     s.joining(2)  # the server may run it before its response returns
     s.joining(3)  # another function's join does not matter
     assert s.receive(completed("keep", ["ok"])).cancels == []
@@ -282,12 +279,7 @@ def test_cancel_of_a_running_event_with_a_pending_sibling_is_deferred() -> None:
 def test_no_join_of_a_function_while_a_kill_of_its_tasks_is_on_its_way() -> None:
     """A join sent between the decision to kill and the kill's arrival would start a task
     the kill reaches: ``may_join`` holds such joins until the driver reports ``killed``."""
-    s = Session()
-    s.register("keep", 2)
-    s.register("drop", 2)
-    start(s, "keep")
-    start(s, "drop")
-    s.cancel("drop")
+    s = deferred_kill()
     effects = s.receive(completed("keep", ["ok"]))
     (kill,) = effects.cancels
     assert kill == CancelRequest("drop", 2)
